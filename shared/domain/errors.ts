@@ -1,0 +1,142 @@
+/** One error taxonomy for the whole service; `shared/http/problem.ts` maps it to HTTP in one place. */
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `body.pair` or `headers.authorization`. */
+  field: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  expose?: boolean;
+  retryable?: boolean;
+  cause?: unknown;
+  /** Extra members added to the problem+json body (only when exposed). */
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly expose: boolean;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, statusCode: number, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = statusCode;
+    // Like middy's http errors: client errors are safe to show, server errors are not.
+    this.expose = options.expose ?? statusCode < 500;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly issues: FieldIssue[];
+  constructor(message: string, issues: FieldIssue[]) {
+    super('validation_failed', 400, message, { details: { errors: issues } });
+    this.issues = issues;
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'A valid credential is required.') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('forbidden', 403, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not_found', 404, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('conflict', 409, message, { details });
+  }
+}
+
+/** The request is well formed but a rule (precheck, policy, unsupported pairing) says no. */
+export class UnprocessableError extends AppError {
+  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+    super(code, 422, message, { details });
+  }
+}
+
+/** Whether the provider may have carried out a write that failed from our side. */
+export type ProviderOutcome = 'not-applied' | 'unknown';
+
+export interface ProviderErrorOptions {
+  provider: string;
+  httpStatus?: number;
+  providerCode?: string;
+  providerMessage?: string;
+  outcome: ProviderOutcome;
+  retryable: boolean;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** The provider answered with an error, or could not be reached. */
+export class ProviderError extends AppError {
+  readonly provider: string;
+  readonly httpStatus: number | undefined;
+  readonly providerCode: string | undefined;
+  readonly providerMessage: string | undefined;
+  readonly outcome: ProviderOutcome;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: ProviderErrorOptions) {
+    super('provider_error', 502, message, {
+      // Provider codes and messages help the operator; they carry no secrets.
+      expose: true,
+      retryable: options.retryable,
+      cause: options.cause,
+      details: {
+        provider: options.provider,
+        providerStatus: options.httpStatus,
+        providerCode: options.providerCode,
+        providerMessage: options.providerMessage,
+      },
+    });
+    this.provider = options.provider;
+    this.httpStatus = options.httpStatus;
+    this.providerCode = options.providerCode;
+    this.providerMessage = options.providerMessage;
+    this.outcome = options.outcome;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The store refused a conditional write: someone else changed the item first. */
+export class StaleWriteError extends AppError {
+  constructor(message: string) {
+    super('stale_write', 409, message, { expose: false, retryable: true });
+  }
+}
+
+/** Configuration is invalid: the function must not start. */
+export class ConfigError extends AppError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('config_invalid', 500, message, { expose: false, cause: options.cause });
+  }
+}
+
+/** Short description of any thrown value, safe for logs and operation records. */
+export function describeError(error: unknown): string {
+  if (error instanceof ProviderError) {
+    const code = error.providerCode ? ` ${error.providerCode}` : '';
+    return `${error.message}${code ? ` (${code.trim()})` : ''}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+export const OPERATION_KINDS = [
+  'configure-dr',
+  'promote-standby',
+  'switchover',
+  'activate-migration-target',
+  'upgrade-minor-version',
+] as const;
+export const OperationKindSchema = z.enum(OPERATION_KINDS);
+export type OperationKind = z.infer<typeof OperationKindSchema>;
+
+export const PROVIDERS = ['huawei', 'alibaba', 'oceanbase'] as const;
+export const ProviderNameSchema = z.enum(PROVIDERS);
+export type ProviderName = z.infer<typeof ProviderNameSchema>;
+
+export const OPERATION_STATES = [
+  'PENDING_APPROVAL',
+  'SUBMITTING',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'CANCELLED',
+  'REJECTED',
+] as const;
+export const OperationStateSchema = z.enum(OPERATION_STATES);
+export type OperationState = z.infer<typeof OperationStateSchema>;
+
+export const SourceSchema = z.enum(['http', 'queue', 'alert', 'chat']);
+export type Source = z.infer<typeof SourceSchema>;
+
+export const StepStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']);
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+
+/** A provider's unit of progress, normalised: an OCP subtask, a Huawei job phase, an Alibaba task step. */
+export const StepSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: StepStatusSchema,
+  upstreams: z.array(z.string()).default([]),
+  downstreams: z.array(z.string()).default([]),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  progress: z.number().min(0).max(100).optional(),
+  message: z.string().optional(),
+});
+export type Step = z.infer<typeof StepSchema>;
+
+export const PrincipalSchema = z.object({
+  principal: z.string(),
+  channel: SourceSchema,
+});
+export type Principal = z.infer<typeof PrincipalSchema>;
+
+export const AuditEventSchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  type: z.enum(['created', 'state', 'steps', 'submission']),
+  from: OperationStateSchema.optional(),
+  to: OperationStateSchema.optional(),
+  message: z.string(),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+export const JobRefSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  submittedAt: z.string(),
+});
+export type JobRef = z.infer<typeof JobRefSchema>;
+
+export const SubmissionSchema = z.object({
+  attempts: z.number().int().min(0),
+  lastAttemptAt: z.string().optional(),
+  /** The last attempt failed in a way that may have reached the provider: reconcile before any retry. */
+  ambiguous: z.boolean().default(false),
+  lastError: z.string().optional(),
+});
+export type Submission = z.infer<typeof SubmissionSchema>;
+
+export const FindingSchema = z.object({
+  rule: z.string(),
+  passed: z.boolean(),
+  message: z.string(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const OperationSchema = z.object({
+  id: z.string(),
+  kind: OperationKindSchema,
+  provider: ProviderNameSchema,
+  pair: z.string(),
+  /** Provider ids the operation acts on, resolved from the pair at request time. */
+  target: z.record(z.string(), z.union([z.string(), z.number()])),
+  params: z.record(z.string(), z.unknown()).default({}),
+  state: OperationStateSchema,
+  reason: z.string().optional(),
+  requestedBy: PrincipalSchema,
+  source: SourceSchema,
+  idempotencyKey: z.string().optional(),
+  findings: z.array(FindingSchema).default([]),
+  job: JobRefSchema.optional(),
+  submission: SubmissionSchema,
+  steps: z.array(StepSchema).default([]),
+  /** Why the operation ended the way it did, in one sentence a person can act on. */
+  outcome: z.string().optional(),
+  failedStep: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deadline: z.string(),
+  version: z.number().int().min(1),
+  events: z.array(AuditEventSchema),
+});
+export type Operation = z.infer<typeof OperationSchema>;
+
+export const TERMINAL_STATES: ReadonlySet<OperationState> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'CANCELLED',
+  'REJECTED',
+]);
+
+export function isTerminal(state: OperationState): boolean {
+  return TERMINAL_STATES.has(state);
+}

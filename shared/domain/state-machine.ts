@@ -1,0 +1,61 @@
+import { AppError } from './errors.js';
+import type { AuditEvent, Operation, OperationState, Step } from './operation.js';
+import { describeStepChanges } from './steps.js';
+
+/** Every allowed state change, in one place. Terminal states have no way out. */
+export const TRANSITIONS: Readonly<Record<OperationState, readonly OperationState[]>> = {
+  PENDING_APPROVAL: ['SUBMITTING', 'CANCELLED', 'REJECTED', 'TIMED_OUT'],
+  SUBMITTING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED', 'TIMED_OUT', 'CANCELLED'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'],
+  SUCCEEDED: [],
+  FAILED: [],
+  TIMED_OUT: [],
+  CANCELLED: [],
+  REJECTED: [],
+};
+
+/** States a new operation may start in. */
+export const INITIAL_STATES: readonly OperationState[] = ['PENDING_APPROVAL', 'SUBMITTING', 'REJECTED'];
+
+export class InvalidTransitionError extends AppError {
+  constructor(from: OperationState, to: OperationState) {
+    super('invalid_transition', 409, `An operation in ${from} cannot move to ${to}.`);
+  }
+}
+
+export function canTransition(from: OperationState, to: OperationState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export interface ChangeContext {
+  at: string;
+  actor: string;
+  message: string;
+}
+
+/** Moves an operation to a new state, recording the audit event. Returns a new object. */
+export function transition(
+  operation: Operation,
+  to: OperationState,
+  context: ChangeContext,
+  changes: Partial<Pick<Operation, 'job' | 'steps' | 'outcome' | 'failedStep' | 'submission'>> = {},
+): Operation {
+  if (!canTransition(operation.state, to)) throw new InvalidTransitionError(operation.state, to);
+  const event: AuditEvent = {
+    at: context.at,
+    actor: context.actor,
+    type: 'state',
+    from: operation.state,
+    to,
+    message: context.message,
+  };
+  return { ...operation, ...changes, state: to, updatedAt: context.at, events: [...operation.events, event] };
+}
+
+/** Records new provider progress without a state change; returns undefined when nothing changed. */
+export function recordSteps(operation: Operation, steps: Step[], context: Omit<ChangeContext, 'message'>) {
+  const message = describeStepChanges(operation.steps, steps);
+  if (message === undefined) return undefined;
+  const event: AuditEvent = { at: context.at, actor: context.actor, type: 'steps', message };
+  return { ...operation, steps, updatedAt: context.at, events: [...operation.events, event] } satisfies Operation;
+}

@@ -1,0 +1,59 @@
+import type { Step, StepStatus } from './operation.js';
+
+const SYMBOL: Record<StepStatus, string> = {
+  succeeded: 'done',
+  running: 'running',
+  pending: 'waiting',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  cancelled: 'cancelled',
+};
+
+/** "3/10 done, running: Switch primary tenant to standby" — a one-line progress a person can read. */
+export function summarizeSteps(steps: readonly Step[]): string {
+  if (steps.length === 0) return 'no steps reported yet';
+  const done = steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
+  const parts = [`${done}/${steps.length} done`];
+  const running = steps.filter((s) => s.status === 'running').map((s) => s.name);
+  if (running.length > 0) parts.push(`running: ${running.join(', ')}`);
+  const failed = steps.filter((s) => s.status === 'failed').map((s) => s.name);
+  if (failed.length > 0) parts.push(`failed: ${failed.join(', ')}`);
+  return parts.join(', ');
+}
+
+/** Describes what changed between two step lists; undefined when nothing a person would notice did. */
+export function describeStepChanges(before: readonly Step[], after: readonly Step[]): string | undefined {
+  const previous = new Map(before.map((s) => [s.id, s]));
+  const changes: string[] = [];
+  for (const step of after) {
+    const old = previous.get(step.id);
+    if (old === undefined) {
+      if (before.length > 0) changes.push(`${step.name}: ${SYMBOL[step.status]}`);
+      continue;
+    }
+    if (old.status !== step.status) changes.push(`${step.name}: ${SYMBOL[old.status]} -> ${SYMBOL[step.status]}`);
+    else if (old.progress !== step.progress && step.progress !== undefined)
+      changes.push(`${step.name}: ${step.progress}%`);
+  }
+  if (before.length === 0 && after.length > 0) return `provider reported ${after.length} steps`;
+  return changes.length > 0 ? changes.join('; ') : undefined;
+}
+
+/** Orders steps so that every step comes after its upstreams (stable for independent ones). */
+export function orderByDependencies(steps: readonly Step[]): Step[] {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const placed = new Set<string>();
+  const ordered: Step[] = [];
+  const visit = (step: Step, trail: Set<string>) => {
+    if (placed.has(step.id) || trail.has(step.id)) return;
+    trail.add(step.id);
+    for (const up of step.upstreams) {
+      const upstream = byId.get(up);
+      if (upstream) visit(upstream, trail);
+    }
+    placed.add(step.id);
+    ordered.push(step);
+  };
+  for (const step of steps) visit(step, new Set());
+  return ordered;
+}
