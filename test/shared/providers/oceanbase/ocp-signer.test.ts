@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ocpAuthorization,
@@ -7,6 +6,7 @@ import {
   ocpStringToSign,
   parseOcpAuthorization,
 } from '../../../../shared/providers/oceanbase/ocp-signer.js';
+import { readFixture } from '../../../support/fixtures.js';
 
 interface OcpVector {
   method: string;
@@ -23,9 +23,7 @@ interface OcpVector {
   signature: string;
 }
 
-const vectors: OcpVector[] = JSON.parse(
-  readFileSync(new URL('../../../../fixtures/signing-vectors.json', import.meta.url), 'utf8'),
-).ocp_access_key_hmacsha1;
+const vectors = readFixture<{ ocp_access_key_hmacsha1: OcpVector[] }>('signing-vectors.json').ocp_access_key_hmacsha1;
 
 describe('OCP AK/SK signer', () => {
   it.each(vectors.map((v, i) => [i + 1, v] as const))('reproduces official example %i', (_n, vector) => {
