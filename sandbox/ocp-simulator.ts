@@ -1,0 +1,454 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { ocpSignature, parseOcpAuthorization } from '../shared/providers/oceanbase/ocp-signer.js';
+import {
+  FaultBook,
+  type JsonAnswer,
+  jsonBody,
+  type RunningSimulator,
+  SimClock,
+  type SimRequest,
+  startSimulator,
+} from './simulator-kit.js';
+
+/**
+ * A sandbox OceanBase Cloud Platform: the tenant switchover API, task tracking and AK/SK or Basic auth,
+ * with the envelope, subtask DAG and error shapes of the OCP v2 API reference.
+ */
+
+export const OCP_SANDBOX_CREDENTIALS = {
+  accessKeyId: 'sandbox-ocp-access-key',
+  accessKeySecret: 'sandbox-ocp-secret-key-0000000000',
+  username: 'admin',
+  password: 'sandbox-ocp-password',
+} as const;
+
+/** OCP refuses a Date this far from its own clock (the AK/SK rules: "less than 15 minutes"). */
+const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
+
+/** The seed's ten subtasks, in dependency order, with how long each takes on a real OCP (seconds). */
+export const SWITCHOVER_SUBTASKS: readonly { name: string; seconds: number; timeout: number; prohibitRollback?: true }[] = [
+  { name: 'Prepare switchover tenant', seconds: 5, timeout: 60 },
+  { name: 'Create standby tenant read only user', seconds: 10, timeout: 1800 },
+  { name: 'Wait all relation tenants accessible', seconds: 30, timeout: 3600 },
+  { name: 'Switch primary tenant to standby', seconds: 60, timeout: 1800 },
+  { name: 'Switchover standby tenant to primary', seconds: 60, timeout: 1800, prohibitRollback: true },
+  { name: 'Reset log restore source', seconds: 20, timeout: 1800 },
+  { name: 'Update log restore source', seconds: 20, timeout: 900 },
+  { name: 'Restart tenant service name if started', seconds: 20, timeout: 600 },
+  { name: 'Update tenant role in meta', seconds: 5, timeout: 120 },
+  { name: 'Reset switchover tenant info', seconds: 5, timeout: 120 },
+];
+
+export interface SimTenant {
+  id: number;
+  name: string;
+  clusterId: number;
+  clusterName: string;
+  role: 'PRIMARY' | 'STANDBY';
+  status: 'NORMAL' | 'MODIFYING';
+}
+
+interface SimSubtask {
+  id: number;
+  name: string;
+  seriesId: number;
+  timeout: number;
+  prohibitRollback: boolean;
+  upstreams: number[];
+  downstreams: number[];
+  startsAt: number;
+  endsAt: number;
+  failure?: string;
+}
+
+interface SimTask {
+  id: number;
+  name: string;
+  clusterId: number;
+  tenantId: number;
+  tenantIds: number[];
+  createdAt: number;
+  subtasks: SimSubtask[];
+  roles: { primary: number; standby: number };
+  settled: boolean;
+}
+
+export const DEFAULT_OCP_TENANTS: readonly SimTenant[] = [
+  { id: 1001, name: 'orders', clusterId: 1, clusterName: 'ob-hangzhou', role: 'PRIMARY', status: 'NORMAL' },
+  { id: 1002, name: 'orders_standby', clusterId: 2, clusterName: 'ob-shanghai', role: 'STANDBY', status: 'NORMAL' },
+  { id: 1003, name: 'payments', clusterId: 1, clusterName: 'ob-hangzhou', role: 'PRIMARY', status: 'NORMAL' },
+  { id: 1004, name: 'payments_standby', clusterId: 2, clusterName: 'ob-shanghai', role: 'STANDBY', status: 'NORMAL' },
+];
+
+export interface OcpSimulatorOptions {
+  host?: string;
+  port?: number;
+  /** 1 = real time; 60 makes the four-minute switchover take four seconds. */
+  speed?: number;
+  tenants?: readonly SimTenant[];
+  now?: () => number;
+}
+
+export interface OcpSimulator extends RunningSimulator {
+  faults: FaultBook;
+  tenants: Map<number, SimTenant>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Promise<OcpSimulator> {
+  const clock = new SimClock(options.speed ?? 60, options.now);
+  const faults = new FaultBook();
+  const tenants = new Map<number, SimTenant>();
+  const tasks = new Map<number, SimTask>();
+  let nextTaskId = 12_022_212;
+  let nextSubtaskId = 13_025_739;
+  const server = randomBytes(5).toString('hex');
+
+  const reset = () => {
+    tenants.clear();
+    for (const t of options.tenants ?? DEFAULT_OCP_TENANTS) tenants.set(t.id, { ...t });
+    tasks.clear();
+  };
+  reset();
+
+  const envelope = (data: unknown, status = 200): JsonAnswer => ({
+    status,
+    body: { data, successful: true, timestamp: iso(clock.now()), duration: 3, status, traceId: traceId(), server },
+  });
+  const errorAnswer = (status: number, message: string, code: number | string = status === 401 ? 30000 : 10001) => ({
+    status,
+    body: {
+      successful: false,
+      status,
+      timestamp: iso(clock.now()),
+      duration: 1,
+      traceId: traceId(),
+      server,
+      error: { code, message },
+    },
+  });
+
+  /** Applies a finished task's effect once: the tenants swap roles. */
+  const settle = (task: SimTask, now: number) => {
+    if (task.settled) return;
+    const last = task.subtasks.at(-1) as SimSubtask;
+    const failed = task.subtasks.find((s) => s.failure !== undefined && now >= s.endsAt);
+    if (failed) {
+      task.settled = true;
+    } else if (now >= last.endsAt) {
+      const primary = tenants.get(task.roles.primary);
+      const standby = tenants.get(task.roles.standby);
+      if (primary && standby) {
+        primary.role = 'STANDBY';
+        standby.role = 'PRIMARY';
+      }
+      task.settled = true;
+    }
+    if (task.settled) for (const id of task.tenantIds) (tenants.get(id) as SimTenant).status = 'NORMAL';
+  };
+  const settleAll = () => {
+    const now = clock.now();
+    for (const task of tasks.values()) settle(task, now);
+  };
+
+  const subtaskStatus = (task: SimTask, subtask: SimSubtask, now: number) => {
+    const failedBefore = task.subtasks.find((s) => s.failure !== undefined && s.endsAt <= now && s.seriesId < subtask.seriesId);
+    if (failedBefore || now < subtask.startsAt) return now >= subtask.startsAt && !failedBefore ? 'READY' : 'PENDING';
+    if (now < subtask.endsAt) return 'RUNNING';
+    return subtask.failure === undefined ? 'SUCCESSFUL' : 'FAILED';
+  };
+
+  const taskStatus = (task: SimTask, now: number) => {
+    if (task.subtasks.some((s) => subtaskStatus(task, s, now) === 'FAILED')) return 'FAILED';
+    return now >= (task.subtasks.at(-1) as SimSubtask).endsAt ? 'SUCCESSFUL' : 'RUNNING';
+  };
+
+  const taskView = (task: SimTask, now: number) => {
+    const status = taskStatus(task, now);
+    const finished = task.subtasks.filter((s) => now >= s.endsAt).map((s) => s.endsAt);
+    const tenant = tenants.get(task.tenantId);
+    return {
+      id: task.id,
+      name: task.name,
+      clusterId: task.clusterId,
+      tenantId: task.tenantId,
+      creator: { id: 100, name: 'switchyard' },
+      executor: '127.0.0.1',
+      operation: 'EXECUTE',
+      type: 'MANUAL',
+      taskDefinitionId: -1,
+      prohibitRollback: false,
+      status,
+      createTime: iso(task.createdAt),
+      startTime: iso(task.createdAt),
+      ...(status === 'RUNNING' ? {} : { finishTime: iso(Math.max(...finished)) }),
+      tenant: tenant ? { id: tenant.id, name: tenant.name, mode: 'MYSQL' } : undefined,
+      subtasks: task.subtasks.map((s) => {
+        const st = subtaskStatus(task, s, now);
+        return {
+          id: s.id,
+          name: s.name,
+          description: s.name,
+          seriesId: s.seriesId,
+          nodeType: 'JAVA_TASK',
+          operation: 'EXECUTE',
+          parallelIdx: -1,
+          prohibitRollback: s.prohibitRollback,
+          runTime: 1,
+          timeout: s.timeout,
+          status: st,
+          upstreams: s.upstreams,
+          downstreams: s.downstreams,
+          createTime: iso(task.createdAt),
+          ...(st === 'PENDING' || st === 'READY' ? {} : { startTime: iso(s.startsAt), executor: '127.0.0.1' }),
+          ...(st === 'SUCCESSFUL' || st === 'FAILED' ? { finishTime: iso(s.endsAt) } : {}),
+        };
+      }),
+    };
+  };
+
+  const subtaskLog = (task: SimTask, subtask: SimSubtask, now: number) => {
+    const st = subtaskStatus(task, subtask, now);
+    if (st === 'PENDING' || st === 'READY') return '';
+    const lines = [
+      `############{EXECUTE}{${iso(subtask.startsAt)}}############`,
+      `${iso(subtask.startsAt)}  INFO --- Run subtask, id=${subtask.id}, name=${subtask.name}`,
+    ];
+    if (st === 'SUCCESSFUL') lines.push(`${iso(subtask.endsAt)}  INFO --- Set state for subtask: ${subtask.id}, new state: SUCCESSFUL`);
+    if (st === 'FAILED') {
+      lines.push(`${iso(subtask.endsAt)}  ERROR --- ${subtask.failure}`);
+      lines.push(`${iso(subtask.endsAt)}  INFO --- Set state for subtask: ${subtask.id}, new state: FAILED`);
+    }
+    return lines.join('\n');
+  };
+
+  const runningTaskOn = (tenantId: number, now: number) =>
+    [...tasks.values()].find((t) => t.tenantIds.includes(tenantId) && taskStatus(t, now) === 'RUNNING');
+
+  /** The problems OCP's pre-check would report for switching `primaryId` over to `standbyId`. */
+  const switchoverProblems = (request: SimRequest, primaryId: number, standbyId: number, now: number) => {
+    const problems: { checkItem: string; message: string }[] = [];
+    const primary = tenants.get(primaryId);
+    const standby = tenants.get(standbyId);
+    if (!primary) problems.push({ checkItem: 'TENANT_EXISTS', message: `Tenant ${primaryId} does not exist` });
+    if (!standby) problems.push({ checkItem: 'TENANT_EXISTS', message: `Tenant ${standbyId} does not exist` });
+    if (primary && primary.role !== 'PRIMARY')
+      problems.push({ checkItem: 'PRIMARY_TENANT_ROLE', message: `Tenant ${primary.name} (${primary.id}) is not a primary tenant` });
+    if (standby && standby.role !== 'STANDBY')
+      problems.push({ checkItem: 'STANDBY_TENANT_ROLE', message: `Tenant ${standby.name} (${standby.id}) is not a standby tenant` });
+    for (const id of [primaryId, standbyId]) {
+      const running = runningTaskOn(id, now);
+      if (running)
+        problems.push({ checkItem: 'NO_RUNNING_TASK', message: `Tenant ${id} has a running task: ${running.name} (id ${running.id})` });
+    }
+    const injected = faults.take('precheck', request);
+    if (injected) problems.push({ checkItem: 'SANDBOX_FAULT', message: injected.message });
+    return { primary, standby, problems };
+  };
+
+  const pathIds = (url: URL) => /^\/api\/v2\/ob\/clusters\/(\d+)\/tenants\/(\d+)/.exec(url.pathname);
+
+  const handle = (request: SimRequest): JsonAnswer => {
+    const now = clock.now();
+    settleAll();
+    const { url } = request;
+    const body = jsonBody(request.rawBody);
+    if (body === undefined) return errorAnswer(400, 'Request body is not valid JSON');
+    switch (request.route) {
+      case 'switchoverPreCheck':
+      case 'switchover': {
+        const ids = pathIds(url) as RegExpExecArray;
+        const clusterId = Number(ids[1]);
+        const pathTenant = Number(ids[2]);
+        const primaryId = Number(body.tenantId);
+        const standbyId = Number(body.standbyTenantId);
+        if (!Number.isInteger(primaryId) || !Number.isInteger(standbyId))
+          return errorAnswer(400, 'tenantId and standbyTenantId are required', 10001);
+        const pathTenantRecord = tenants.get(pathTenant);
+        if (!pathTenantRecord || pathTenantRecord.clusterId !== clusterId)
+          return errorAnswer(404, `Tenant not found: id=${pathTenant}`, 60002);
+        const { primary, standby, problems } = switchoverProblems(request, primaryId, standbyId, now);
+        if (request.route === 'switchoverPreCheck') {
+          return envelope({
+            valid: problems.length === 0,
+            tenantId: primary?.id ?? primaryId,
+            name: primary?.name,
+            clusterId: primary?.clusterId,
+            clusterName: primary?.clusterName,
+            standbyCheckResults: {
+              valid: problems.length === 0,
+              tenantId: standby?.id ?? standbyId,
+              name: standby?.name,
+              clusterId: standby?.clusterId,
+              clusterName: standby?.clusterName,
+              syncScn: 1_700_000_000_000_000_000 + Math.floor(now / 1000),
+              primaryTenantServiceName: primary ? `${primary.name}_svc` : undefined,
+              checkResults: problems.map((p) => ({ ...p, valid: false })),
+            },
+          });
+        }
+        if (problems.length > 0) return errorAnswer(400, problems.map((p) => p.message).join('; '), 10001);
+        return envelope(taskView(createSwitchover(primary as SimTenant, standby as SimTenant, request, now), now));
+      }
+      case 'getTask': {
+        const task = tasks.get(Number(url.pathname.split('/')[5]));
+        if (!task) return errorAnswer(404, 'Task instance not found', 20000);
+        return envelope(taskView(task, now));
+      }
+      case 'listTasks': {
+        const tenantId = url.searchParams.get('tenantId');
+        const statuses = url.searchParams.get('status')?.split(',');
+        const contents = [...tasks.values()]
+          .filter((t) => tenantId === null || t.tenantIds.includes(Number(tenantId)))
+          .map((t) => taskView(t, now))
+          .filter((t) => !statuses || statuses.includes(t.status))
+          .map(({ subtasks: _subtasks, ...rest }) => rest)
+          .sort((a, b) => b.id - a.id);
+        return envelope({ contents, page: { totalElements: contents.length, totalPages: 1, number: 1, size: 100 } });
+      }
+      case 'subtaskLog': {
+        const parts = url.pathname.split('/');
+        const task = tasks.get(Number(parts[5]));
+        const subtask = task?.subtasks.find((s) => s.id === Number(parts[7]));
+        if (!task || !subtask) return errorAnswer(404, 'Subtask instance not found', 20000);
+        return envelope({ log: subtaskLog(task, subtask, now) });
+      }
+      case 'getTenant': {
+        const ids = pathIds(url) as RegExpExecArray;
+        const tenant = tenants.get(Number(ids[2]));
+        if (!tenant || tenant.clusterId !== Number(ids[1])) return errorAnswer(404, `Tenant not found: id=${ids[2]}`, 60002);
+        return envelope({
+          id: tenant.id,
+          name: tenant.name,
+          clusterId: tenant.clusterId,
+          clusterName: tenant.clusterName,
+          mode: 'MYSQL',
+          status: tenant.status,
+          locked: false,
+          readonly: false,
+        });
+      }
+      default:
+        return errorAnswer(404, `No API at ${request.method} ${url.pathname}`);
+    }
+  };
+
+  const createSwitchover = (primary: SimTenant, standby: SimTenant, request: SimRequest, now: number): SimTask => {
+    const subtasks: SimSubtask[] = [];
+    let at = now;
+    const injected = faults.take('fail-step', request);
+    const failing = injected
+      ? SWITCHOVER_SUBTASKS.find((d) => d.name.toLowerCase().includes(injected.step.toLowerCase()))
+      : undefined;
+    for (const [index, def] of SWITCHOVER_SUBTASKS.entries()) {
+      const fails = injected !== undefined && def === failing;
+      const id = nextSubtaskId++;
+      const previous = subtasks.at(-1);
+      if (previous) previous.downstreams.push(id);
+      const end = at + clock.scaled(def.seconds);
+      subtasks.push({
+        id,
+        name: def.name,
+        seriesId: index,
+        timeout: def.timeout,
+        prohibitRollback: def.prohibitRollback ?? false,
+        upstreams: previous ? [previous.id] : [],
+        downstreams: [],
+        startsAt: at,
+        endsAt: end,
+        ...(fails ? { failure: injected.message } : {}),
+      });
+      at = end;
+    }
+    const task: SimTask = {
+      id: nextTaskId++,
+      name: 'Switchover ob tenant for network mode',
+      clusterId: primary.clusterId,
+      tenantId: standby.id,
+      tenantIds: [primary.id, standby.id],
+      createdAt: now,
+      subtasks,
+      roles: { primary: primary.id, standby: standby.id },
+      settled: false,
+    };
+    primary.status = 'MODIFYING';
+    standby.status = 'MODIFYING';
+    tasks.set(task.id, task);
+    return task;
+  };
+
+  const authenticate = (request: SimRequest): JsonAnswer | undefined => {
+    const header = request.headers.authorization ?? '';
+    if (header.startsWith('Basic ')) {
+      const expected = Buffer.from(`${OCP_SANDBOX_CREDENTIALS.username}:${OCP_SANDBOX_CREDENTIALS.password}`).toString('base64');
+      return header.slice(6) === expected ? undefined : errorAnswer(401, 'Bad credentials');
+    }
+    const parsed = parseOcpAuthorization(header);
+    if (!parsed) return errorAnswer(401, 'Full authentication is required to access this resource');
+    if (parsed.accessKeyId !== OCP_SANDBOX_CREDENTIALS.accessKeyId) return errorAnswer(401, 'Invalid access key');
+    const date = request.headers.date;
+    const sent = date ? Date.parse(date) : Number.NaN;
+    if (Number.isNaN(sent) || Math.abs(clock.now() - sent) >= MAX_DATE_SKEW_MS)
+      return errorAnswer(401, 'Request date is missing or differs from the server time by 15 minutes or more');
+    const expected = ocpSignature(
+      {
+        method: request.method,
+        pathWithQuery: request.url.pathname + request.url.search,
+        host: request.headers.host ?? '',
+        contentType: request.headers['content-type'] ?? '',
+        date: date as string,
+        headers: request.headers,
+        body: request.rawBody,
+      },
+      OCP_SANDBOX_CREDENTIALS.accessKeySecret,
+    );
+    const a = Buffer.from(expected);
+    const b = Buffer.from(parsed.signature);
+    return a.length === b.length && timingSafeEqual(a, b) ? undefined : errorAnswer(401, 'Signature does not match');
+  };
+
+  const route = (method: string, url: URL, raw: Buffer) => {
+    const p = url.pathname;
+    const body = jsonBody(raw) ?? {};
+    const bodyIds = [body.tenantId, body.standbyTenantId].filter((v) => v !== undefined).map(String);
+    const tenantPath = pathIds(url);
+    const targets = [...(tenantPath ? [tenantPath[2] as string] : []), ...bodyIds];
+    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchoverPreCheck$/.test(p))
+      return { route: 'switchoverPreCheck', targets };
+    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchover$/.test(p)) return { route: 'switchover', targets };
+    if (method === 'GET' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+$/.test(p)) return { route: 'getTenant', targets };
+    if (method === 'GET' && p === '/api/v2/tasks/instances') return { route: 'listTasks', targets: [] };
+    if (method === 'GET' && /^\/api\/v2\/tasks\/instances\/\d+$/.test(p)) {
+      const task = tasks.get(Number(p.split('/')[5]));
+      return { route: 'getTask', targets: task ? task.tenantIds.map(String) : [] };
+    }
+    if (method === 'GET' && /^\/api\/v2\/tasks\/instances\/\d+\/subtasks\/\d+\/log$/.test(p)) return { route: 'subtaskLog', targets: [] };
+    return undefined;
+  };
+
+  const running = await startSimulator({
+    name: 'ocp',
+    host: options.host,
+    port: options.port,
+    faults,
+    route,
+    authenticate,
+    handle,
+    errorAnswer: (status, message) => errorAnswer(status, message),
+    throttleAnswer: (retryAfterSeconds) => ({
+      ...errorAnswer(429, 'Excessive number of requests. You have exceeded the request limit for the current throttling window.', 0),
+      headers: { 'RateLimit-Limit': '10', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(retryAfterSeconds) },
+    }),
+    state: () => {
+      settleAll();
+      return { tenants: [...tenants.values()], tasks: [...tasks.values()].map((t) => taskView(t, clock.now())) };
+    },
+    reset,
+  });
+  return { ...running, faults, tenants };
+}
+
+function traceId() {
+  return randomBytes(8).toString('hex');
+}

@@ -1,0 +1,233 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * What every provider simulator shares: a loopback HTTP server, a control API under `/_sandbox/`,
+ * fault injection, per-route call counts, and a clock with a speed factor.
+ */
+
+export const FaultSchema = z.discriminatedUnion('kind', [
+  /** Answer with an HTTP status in the provider's error envelope. */
+  z.object({ kind: z.literal('status'), status: z.number().int().min(400).max(599), message: z.string().optional() }),
+  /** Answer 429 with the provider's own retry headers. */
+  z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().min(0).default(1) }),
+  /** Delay the answer. */
+  z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
+  /** Close the connection without an answer: `before` the request is applied, or `after` (ambiguous outcome). */
+  z.object({ kind: z.literal('drop'), when: z.enum(['before', 'after']).default('before') }),
+  /** Make the provider's job fail at the step whose name contains `step`. */
+  z.object({ kind: z.literal('fail-step'), step: z.string(), message: z.string().default('injected failure') }),
+  /** Make prechecks report a problem. */
+  z.object({ kind: z.literal('precheck'), message: z.string() }),
+]);
+export type FaultAction = z.infer<typeof FaultSchema>;
+
+export const FaultRuleSchema = z.object({
+  /** Route names as counted in `/_sandbox/calls` (e.g. `switchover`), or omitted for every route. */
+  route: z.string().optional(),
+  /** Only for requests that name this resource id (tenant, instance) anywhere in path or body. */
+  target: z.string().optional(),
+  /** How many matching requests it applies to; omitted: until cleared. */
+  times: z.number().int().min(1).optional(),
+  fault: FaultSchema,
+});
+export type FaultRule = z.infer<typeof FaultRuleSchema>;
+
+export interface SimRequest {
+  method: string;
+  url: URL;
+  headers: IncomingMessage['headers'];
+  rawBody: Buffer;
+  route: string;
+  /** Ids mentioned by the request, for fault targeting. */
+  targets: string[];
+}
+
+export class FaultBook {
+  private rules: (FaultRule & { used: number })[] = [];
+
+  add(rule: FaultRule) {
+    this.rules.push({ ...rule, used: 0 });
+  }
+
+  clear() {
+    this.rules = [];
+  }
+
+  /** Takes the first fault of a kind that matches, counting it as used. */
+  take<K extends FaultAction['kind']>(
+    kind: K,
+    request: Pick<SimRequest, 'route' | 'targets'>,
+  ): Extract<FaultAction, { kind: K }> | undefined {
+    for (const rule of this.rules) {
+      if (rule.fault.kind !== kind) continue;
+      if (rule.route !== undefined && rule.route !== request.route) continue;
+      if (rule.target !== undefined && !request.targets.includes(rule.target)) continue;
+      if (rule.times !== undefined && rule.used >= rule.times) continue;
+      rule.used++;
+      return rule.fault as Extract<FaultAction, { kind: K }>;
+    }
+    return undefined;
+  }
+
+  list() {
+    return this.rules.map(({ used, ...rule }) => ({ ...rule, used }));
+  }
+}
+
+/** Simulated time: a 10-minute provider job takes `600 / speed` real seconds. */
+export class SimClock {
+  constructor(
+    readonly speed: number,
+    private readonly realNow: () => number = Date.now,
+  ) {}
+
+  now(): number {
+    return this.realNow();
+  }
+
+  /** Real milliseconds for a duration the provider would take, in simulated seconds. */
+  scaled(simSeconds: number): number {
+    return (simSeconds * 1000) / this.speed;
+  }
+}
+
+export interface JsonAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface SimulatorOptions {
+  name: string;
+  host?: string;
+  port?: number;
+  faults: FaultBook;
+  /** Routes a request to a name and the ids it mentions (or undefined: not found). */
+  route(method: string, url: URL, body: Buffer): { route: string; targets: string[] } | undefined;
+  /** Checks credentials; returns an error answer to send, or undefined when the request is authentic. */
+  authenticate(request: SimRequest): JsonAnswer | undefined;
+  handle(request: SimRequest): JsonAnswer;
+  errorAnswer(status: number, message: string, request?: SimRequest): JsonAnswer;
+  throttleAnswer(retryAfterSeconds: number, request: SimRequest): JsonAnswer;
+  /** Extra state for GET /_sandbox/state. */
+  state(): unknown;
+  reset(): void;
+}
+
+export interface RunningSimulator {
+  url: string;
+  port: number;
+  calls: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, answer: JsonAnswer) {
+  const body = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    'content-type': 'application/json;charset=UTF-8',
+    'content-length': Buffer.byteLength(body),
+    ...answer.headers,
+  });
+  res.end(body);
+}
+
+/** Starts a simulator on loopback; port 0 picks a free one (tests). */
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const calls = new Map<string, number>();
+
+  const control = (method: string, url: URL, body: Buffer): JsonAnswer => {
+    const path = url.pathname.replace(/^\/_sandbox/, '');
+    if (method === 'GET' && path === '/calls') return { status: 200, body: Object.fromEntries(calls) };
+    if (method === 'GET' && path === '/faults') return { status: 200, body: options.faults.list() };
+    if (method === 'GET' && path === '/state') return { status: 200, body: options.state() };
+    if (method === 'DELETE' && path === '/faults') {
+      options.faults.clear();
+      return { status: 204, body: {} };
+    }
+    if (method === 'POST' && path === '/faults') {
+      const parsed = FaultRuleSchema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
+      if (!parsed.success) return { status: 400, body: { error: z.prettifyError(parsed.error) } };
+      options.faults.add(parsed.data);
+      return { status: 201, body: parsed.data };
+    }
+    if (method === 'POST' && path === '/reset') {
+      options.faults.clear();
+      calls.clear();
+      options.reset();
+      return { status: 204, body: {} };
+    }
+    return { status: 404, body: { error: `no sandbox control ${method} ${path}` } };
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const rawBody = await readBody(req);
+      const method = req.method ?? 'GET';
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      if (url.pathname.startsWith('/_sandbox/')) return send(res, control(method, url, rawBody));
+
+      const routed = options.route(method, url, rawBody);
+      if (!routed) return send(res, options.errorAnswer(404, `No API at ${method} ${url.pathname}`));
+      const request: SimRequest = { method, url, headers: req.headers, rawBody, ...routed };
+
+      const denied = options.authenticate(request);
+      if (denied) return send(res, denied);
+
+      calls.set(request.route, (calls.get(request.route) ?? 0) + 1);
+      const latency = options.faults.take('latency', request);
+      if (latency) await sleep(latency.ms);
+      const drop = options.faults.take('drop', request);
+      if (drop?.when === 'before') return req.socket.destroy();
+      const throttle = options.faults.take('throttle', request);
+      if (throttle) return send(res, options.throttleAnswer(throttle.retryAfterSeconds, request));
+      const status = options.faults.take('status', request);
+      if (status) return send(res, options.errorAnswer(status.status, status.message ?? 'injected fault', request));
+
+      const answer = options.handle(request);
+      if (drop?.when === 'after') return req.socket.destroy();
+      send(res, answer);
+    } catch (error) {
+      send(res, options.errorAnswer(500, error instanceof Error ? error.message : String(error)));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Parses a JSON body leniently: simulators answer bad JSON with the provider's own error. */
+export function jsonBody(raw: Buffer): Record<string, unknown> | undefined {
+  if (raw.length === 0) return {};
+  try {
+    const value = JSON.parse(raw.toString('utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,171 @@
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { ProviderError } from '../../domain/errors.js';
+import {
+  type PreparedRequest,
+  ProviderHttp,
+  type ProviderResponse,
+  parseJson,
+  type RetryPolicy,
+  retryAfterMs,
+} from '../provider-http.js';
+import { type OcpAccessKey, ocpAuthorization } from './ocp-signer.js';
+import {
+  OcpErrorBodySchema,
+  ocpEnvelope,
+  OcpSubtaskLogSchema,
+  OcpSwitchoverPreCheckSchema,
+  OcpTaskInstanceSchema,
+  OcpTaskPageSchema,
+  OcpTenantSchema,
+} from './ocp-schemas.js';
+
+export type OcpAuth =
+  | ({ type: 'aksk' } & OcpAccessKey)
+  // Documented, but OCP itself warns that Basic auth may leak the password: prefer AK/SK.
+  | { type: 'basic'; username: string; password: string };
+
+export interface OcpClientOptions {
+  endpoint: string;
+  auth: OcpAuth;
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  now?: () => Date;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const CONTENT_TYPE = 'application/json';
+
+/** OCP answers 4xx for requests it refused; a 5xx may have been applied before it broke. */
+export function ocpError(response: ProviderResponse): ProviderError {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const parsed = OcpErrorBodySchema.safeParse(JSON.parse(response.text));
+    if (parsed.success) {
+      code = parsed.data.error?.code === undefined ? undefined : String(parsed.data.error.code);
+      message = parsed.data.error?.message;
+    }
+  } catch {
+    // Not JSON (a proxy's error page, say): the status alone has to do.
+  }
+  const throttled = response.status === 429;
+  return new ProviderError(`OCP answered ${response.status}${message ? `: ${message}` : ''}`, {
+    provider: 'oceanbase',
+    httpStatus: response.status,
+    providerCode: code,
+    providerMessage: message,
+    outcome: response.status >= 500 ? 'unknown' : 'not-applied',
+    retryable: throttled || response.status >= 500,
+    // RateLimit-Reset is the countdown, in seconds, to the end of OCP's throttling window.
+    retryAfterMs: throttled ? retryAfterMs(response.headers, ['ratelimit-reset', 'retry-after']) : undefined,
+  });
+}
+
+/** OCP v2 REST API: the calls Switchyard uses, signed with AK/SK (or Basic auth). */
+export class OcpClient {
+  private readonly http: ProviderHttp;
+  private readonly base: URL;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: OcpClientOptions) {
+    this.base = new URL(options.endpoint);
+    this.now = options.now ?? (() => new Date());
+    this.http = new ProviderHttp({
+      provider: 'oceanbase',
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry,
+      sleep: options.sleep,
+      toError: ocpError,
+    });
+  }
+
+  switchoverPreCheck(input: TenantPair, signal?: AbortSignal) {
+    return this.call(
+      'POST',
+      `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/switchoverPreCheck`,
+      OcpSwitchoverPreCheckSchema,
+      { idempotent: true, signal, body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId } },
+    );
+  }
+
+  switchover(input: TenantPair, signal?: AbortSignal) {
+    return this.call(
+      'POST',
+      `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/switchover`,
+      OcpTaskInstanceSchema,
+      { idempotent: false, signal, body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId } },
+    );
+  }
+
+  getTask(taskId: string | number, signal?: AbortSignal) {
+    return this.call('GET', `/api/v2/tasks/instances/${taskId}`, OcpTaskInstanceSchema, { idempotent: true, signal });
+  }
+
+  listTasks(query: { tenantId?: number; clusterId?: number; name?: string; status?: string }, signal?: AbortSignal) {
+    const search = new URLSearchParams({ size: '100', sort: 'id,desc' });
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+    return this.call('GET', `/api/v2/tasks/instances?${search}`, OcpTaskPageSchema, { idempotent: true, signal });
+  }
+
+  getSubtaskLog(taskId: string | number, subtaskId: string | number, signal?: AbortSignal) {
+    return this.call('GET', `/api/v2/tasks/instances/${taskId}/subtasks/${subtaskId}/log`, OcpSubtaskLogSchema, {
+      idempotent: true,
+      signal,
+    });
+  }
+
+  getTenant(clusterId: number, tenantId: number, signal?: AbortSignal) {
+    return this.call('GET', `/api/v2/ob/clusters/${clusterId}/tenants/${tenantId}`, OcpTenantSchema, {
+      idempotent: true,
+      signal,
+    });
+  }
+
+  private async call<T extends z.ZodType>(
+    method: PreparedRequest['method'],
+    pathWithQuery: string,
+    dataSchema: T,
+    options: { idempotent: boolean; signal?: AbortSignal; body?: unknown },
+  ): Promise<z.infer<T>> {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const response = await this.http.send(() => this.prepare(method, pathWithQuery, body), options);
+    const parsed = ocpEnvelope(dataSchema).safeParse(parseJson('oceanbase', response));
+    const data = parsed.success ? (parsed.data as { data: z.infer<T> }).data : undefined;
+    if (!parsed.success) {
+      throw new ProviderError(`OCP ${method} ${pathWithQuery.split('?')[0]} answered a shape we do not recognise`, {
+        provider: 'oceanbase',
+        httpStatus: response.status,
+        outcome: options.idempotent ? 'not-applied' : 'unknown',
+        retryable: false,
+        cause: parsed.error,
+      });
+    }
+    return data as z.infer<T>;
+  }
+
+  private prepare(method: PreparedRequest['method'], pathWithQuery: string, body?: string): PreparedRequest {
+    const url = new URL(pathWithQuery, this.base);
+    const date = this.now().toUTCString();
+    const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, date, accept: 'application/json' };
+    if (this.options.auth.type === 'aksk') {
+      headers.authorization = ocpAuthorization(
+        { method, pathWithQuery: url.pathname + url.search, host: url.host, contentType: CONTENT_TYPE, date, headers, body },
+        this.options.auth,
+      );
+    } else {
+      const { username, password } = this.options.auth;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    return { method, url, headers, body };
+  }
+}
+
+/** The path ids of a tenant switchover and the body's tenant pair (OCP 4.3 tenant switchover). */
+export interface TenantPair {
+  clusterId: number;
+  tenantId: number;
+  standbyTenantId: number;
+}

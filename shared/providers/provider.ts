@@ -1,0 +1,60 @@
+import type {
+  Finding,
+  JobRef,
+  OperationKind,
+  ProviderName,
+  Step,
+} from '../domain/operation.js';
+
+/** Provider ids an operation acts on (cluster/tenant ids, instance ids), as recorded on the operation. */
+export type Target = Record<string, string | number>;
+
+export interface CallOptions {
+  /** Cancelled just before the Lambda times out (middy's signal). */
+  signal?: AbortSignal;
+}
+
+export interface OperationInput {
+  target: Target;
+  params: Record<string, unknown>;
+}
+
+export interface PrecheckResult {
+  valid: boolean;
+  findings: Finding[];
+  /** The target to submit against; a precheck may learn the pair's current roles from the provider. */
+  target: Target;
+}
+
+export interface SubmittedJob {
+  id: string;
+  name?: string;
+}
+
+/** A provider job, normalised. */
+export interface JobStatus {
+  status: 'running' | 'succeeded' | 'failed';
+  steps: Step[];
+  /** On failure: the provider's own words for what went wrong. */
+  message?: string;
+  failedStep?: string;
+}
+
+/** What one provider does for one operation kind. */
+export interface OperationDriver {
+  precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
+  submit(input: OperationInput, options?: CallOptions): Promise<SubmittedJob>;
+  /** After an ambiguous submit: a job this operation may already have started, found on the provider. */
+  findSubmitted(input: OperationInput & { since: string }, options?: CallOptions): Promise<SubmittedJob | undefined>;
+}
+
+/** The port every provider adapter implements. */
+export interface Provider {
+  readonly name: ProviderName;
+  readonly displayName: string;
+  /** Kinds this provider supports; a missing kind gets a 422 with `unsupported[kind]`. */
+  readonly operations: Partial<Record<OperationKind, OperationDriver>>;
+  /** Why a kind is not offered, in a sentence for the 422. */
+  readonly unsupported: Partial<Record<OperationKind, string>>;
+  getJob(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
+}
