@@ -26,7 +26,12 @@ export const OCP_SANDBOX_CREDENTIALS = {
 const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
 
 /** The seed's ten subtasks, in dependency order, with how long each takes on a real OCP (seconds). */
-export const SWITCHOVER_SUBTASKS: readonly { name: string; seconds: number; timeout: number; prohibitRollback?: true }[] = [
+export const SWITCHOVER_SUBTASKS: readonly {
+  name: string;
+  seconds: number;
+  timeout: number;
+  prohibitRollback?: true;
+}[] = [
   { name: 'Prepare switchover tenant', seconds: 5, timeout: 60 },
   { name: 'Create standby tenant read only user', seconds: 10, timeout: 1800 },
   { name: 'Wait all relation tenants accessible', seconds: 30, timeout: 3600 },
@@ -75,9 +80,23 @@ interface SimTask {
 
 export const DEFAULT_OCP_TENANTS: readonly SimTenant[] = [
   { id: 1001, name: 'orders', clusterId: 1, clusterName: 'ob-hangzhou', role: 'PRIMARY', status: 'NORMAL' },
-  { id: 1002, name: 'orders_standby', clusterId: 2, clusterName: 'ob-shanghai', role: 'STANDBY', status: 'NORMAL' },
+  {
+    id: 1002,
+    name: 'orders_standby',
+    clusterId: 2,
+    clusterName: 'ob-shanghai',
+    role: 'STANDBY',
+    status: 'NORMAL',
+  },
   { id: 1003, name: 'payments', clusterId: 1, clusterName: 'ob-hangzhou', role: 'PRIMARY', status: 'NORMAL' },
-  { id: 1004, name: 'payments_standby', clusterId: 2, clusterName: 'ob-shanghai', role: 'STANDBY', status: 'NORMAL' },
+  {
+    id: 1004,
+    name: 'payments_standby',
+    clusterId: 2,
+    clusterName: 'ob-shanghai',
+    role: 'STANDBY',
+    status: 'NORMAL',
+  },
 ];
 
 export interface OcpSimulatorOptions {
@@ -114,9 +133,21 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
 
   const envelope = (data: unknown, status = 200): JsonAnswer => ({
     status,
-    body: { data, successful: true, timestamp: iso(clock.now()), duration: 3, status, traceId: traceId(), server },
+    body: {
+      data,
+      successful: true,
+      timestamp: iso(clock.now()),
+      duration: 3,
+      status,
+      traceId: traceId(),
+      server,
+    },
   });
-  const errorAnswer = (status: number, message: string, code: number | string = status === 401 ? 30000 : 10001) => ({
+  const errorAnswer = (
+    status: number,
+    message: string,
+    code: number | string = status === 401 ? 30000 : 10001,
+  ) => ({
     status,
     body: {
       successful: false,
@@ -153,8 +184,11 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
   };
 
   const subtaskStatus = (task: SimTask, subtask: SimSubtask, now: number) => {
-    const failedBefore = task.subtasks.find((s) => s.failure !== undefined && s.endsAt <= now && s.seriesId < subtask.seriesId);
-    if (failedBefore || now < subtask.startsAt) return now >= subtask.startsAt && !failedBefore ? 'READY' : 'PENDING';
+    const failedBefore = task.subtasks.find(
+      (s) => s.failure !== undefined && s.endsAt <= now && s.seriesId < subtask.seriesId,
+    );
+    if (failedBefore || now < subtask.startsAt)
+      return now >= subtask.startsAt && !failedBefore ? 'READY' : 'PENDING';
     if (now < subtask.endsAt) return 'RUNNING';
     return subtask.failure === undefined ? 'SUCCESSFUL' : 'FAILED';
   };
@@ -201,7 +235,9 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
           upstreams: s.upstreams,
           downstreams: s.downstreams,
           createTime: iso(task.createdAt),
-          ...(st === 'PENDING' || st === 'READY' ? {} : { startTime: iso(s.startsAt), executor: '127.0.0.1' }),
+          ...(st === 'PENDING' || st === 'READY'
+            ? {}
+            : { startTime: iso(s.startsAt), executor: '127.0.0.1' }),
           ...(st === 'SUCCESSFUL' || st === 'FAILED' ? { finishTime: iso(s.endsAt) } : {}),
         };
       }),
@@ -215,7 +251,10 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       `############{EXECUTE}{${iso(subtask.startsAt)}}############`,
       `${iso(subtask.startsAt)}  INFO --- Run subtask, id=${subtask.id}, name=${subtask.name}`,
     ];
-    if (st === 'SUCCESSFUL') lines.push(`${iso(subtask.endsAt)}  INFO --- Set state for subtask: ${subtask.id}, new state: SUCCESSFUL`);
+    if (st === 'SUCCESSFUL')
+      lines.push(
+        `${iso(subtask.endsAt)}  INFO --- Set state for subtask: ${subtask.id}, new state: SUCCESSFUL`,
+      );
     if (st === 'FAILED') {
       lines.push(`${iso(subtask.endsAt)}  ERROR --- ${subtask.failure}`);
       lines.push(`${iso(subtask.endsAt)}  INFO --- Set state for subtask: ${subtask.id}, new state: FAILED`);
@@ -231,16 +270,27 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     const problems: { checkItem: string; message: string }[] = [];
     const primary = tenants.get(primaryId);
     const standby = tenants.get(standbyId);
-    if (!primary) problems.push({ checkItem: 'TENANT_EXISTS', message: `Tenant ${primaryId} does not exist` });
-    if (!standby) problems.push({ checkItem: 'TENANT_EXISTS', message: `Tenant ${standbyId} does not exist` });
+    if (!primary)
+      problems.push({ checkItem: 'TENANT_EXISTS', message: `Tenant ${primaryId} does not exist` });
+    if (!standby)
+      problems.push({ checkItem: 'TENANT_EXISTS', message: `Tenant ${standbyId} does not exist` });
     if (primary && primary.role !== 'PRIMARY')
-      problems.push({ checkItem: 'PRIMARY_TENANT_ROLE', message: `Tenant ${primary.name} (${primary.id}) is not a primary tenant` });
+      problems.push({
+        checkItem: 'PRIMARY_TENANT_ROLE',
+        message: `Tenant ${primary.name} (${primary.id}) is not a primary tenant`,
+      });
     if (standby && standby.role !== 'STANDBY')
-      problems.push({ checkItem: 'STANDBY_TENANT_ROLE', message: `Tenant ${standby.name} (${standby.id}) is not a standby tenant` });
+      problems.push({
+        checkItem: 'STANDBY_TENANT_ROLE',
+        message: `Tenant ${standby.name} (${standby.id}) is not a standby tenant`,
+      });
     for (const id of [primaryId, standbyId]) {
       const running = runningTaskOn(id, now);
       if (running)
-        problems.push({ checkItem: 'NO_RUNNING_TASK', message: `Tenant ${id} has a running task: ${running.name} (id ${running.id})` });
+        problems.push({
+          checkItem: 'NO_RUNNING_TASK',
+          message: `Tenant ${id} has a running task: ${running.name} (id ${running.id})`,
+        });
     }
     const injected = faults.take('precheck', request);
     if (injected) problems.push({ checkItem: 'SANDBOX_FAULT', message: injected.message });
@@ -289,7 +339,9 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
           });
         }
         if (problems.length > 0) return errorAnswer(400, problems.map((p) => p.message).join('; '), 10001);
-        return envelope(taskView(createSwitchover(primary as SimTenant, standby as SimTenant, request, now), now));
+        return envelope(
+          taskView(createSwitchover(primary as SimTenant, standby as SimTenant, request, now), now),
+        );
       }
       case 'getTask': {
         const task = tasks.get(Number(url.pathname.split('/')[5]));
@@ -305,7 +357,10 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
           .filter((t) => !statuses || statuses.includes(t.status))
           .map(({ subtasks: _subtasks, ...rest }) => rest)
           .sort((a, b) => b.id - a.id);
-        return envelope({ contents, page: { totalElements: contents.length, totalPages: 1, number: 1, size: 100 } });
+        return envelope({
+          contents,
+          page: { totalElements: contents.length, totalPages: 1, number: 1, size: 100 },
+        });
       }
       case 'subtaskLog': {
         const parts = url.pathname.split('/');
@@ -317,7 +372,8 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       case 'getTenant': {
         const ids = pathIds(url) as RegExpExecArray;
         const tenant = tenants.get(Number(ids[2]));
-        if (!tenant || tenant.clusterId !== Number(ids[1])) return errorAnswer(404, `Tenant not found: id=${ids[2]}`, 60002);
+        if (!tenant || tenant.clusterId !== Number(ids[1]))
+          return errorAnswer(404, `Tenant not found: id=${ids[2]}`, 60002);
         return envelope({
           id: tenant.id,
           name: tenant.name,
@@ -334,7 +390,12 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     }
   };
 
-  const createSwitchover = (primary: SimTenant, standby: SimTenant, request: SimRequest, now: number): SimTask => {
+  const createSwitchover = (
+    primary: SimTenant,
+    standby: SimTenant,
+    request: SimRequest,
+    now: number,
+  ): SimTask => {
     const subtasks: SimSubtask[] = [];
     let at = now;
     const injected = faults.take('fail-step', request);
@@ -381,16 +442,22 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
   const authenticate = (request: SimRequest): JsonAnswer | undefined => {
     const header = request.headers.authorization ?? '';
     if (header.startsWith('Basic ')) {
-      const expected = Buffer.from(`${OCP_SANDBOX_CREDENTIALS.username}:${OCP_SANDBOX_CREDENTIALS.password}`).toString('base64');
+      const expected = Buffer.from(
+        `${OCP_SANDBOX_CREDENTIALS.username}:${OCP_SANDBOX_CREDENTIALS.password}`,
+      ).toString('base64');
       return header.slice(6) === expected ? undefined : errorAnswer(401, 'Bad credentials');
     }
     const parsed = parseOcpAuthorization(header);
     if (!parsed) return errorAnswer(401, 'Full authentication is required to access this resource');
-    if (parsed.accessKeyId !== OCP_SANDBOX_CREDENTIALS.accessKeyId) return errorAnswer(401, 'Invalid access key');
+    if (parsed.accessKeyId !== OCP_SANDBOX_CREDENTIALS.accessKeyId)
+      return errorAnswer(401, 'Invalid access key');
     const date = request.headers.date;
     const sent = date ? Date.parse(date) : Number.NaN;
     if (Number.isNaN(sent) || Math.abs(clock.now() - sent) >= MAX_DATE_SKEW_MS)
-      return errorAnswer(401, 'Request date is missing or differs from the server time by 15 minutes or more');
+      return errorAnswer(
+        401,
+        'Request date is missing or differs from the server time by 15 minutes or more',
+      );
     const expected = ocpSignature(
       {
         method: request.method,
@@ -405,7 +472,9 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     );
     const a = Buffer.from(expected);
     const b = Buffer.from(parsed.signature);
-    return a.length === b.length && timingSafeEqual(a, b) ? undefined : errorAnswer(401, 'Signature does not match');
+    return a.length === b.length && timingSafeEqual(a, b)
+      ? undefined
+      : errorAnswer(401, 'Signature does not match');
   };
 
   const route = (method: string, url: URL, raw: Buffer) => {
@@ -416,14 +485,17 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     const targets = [...(tenantPath ? [tenantPath[2] as string] : []), ...bodyIds];
     if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchoverPreCheck$/.test(p))
       return { route: 'switchoverPreCheck', targets };
-    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchover$/.test(p)) return { route: 'switchover', targets };
-    if (method === 'GET' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+$/.test(p)) return { route: 'getTenant', targets };
+    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchover$/.test(p))
+      return { route: 'switchover', targets };
+    if (method === 'GET' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+$/.test(p))
+      return { route: 'getTenant', targets };
     if (method === 'GET' && p === '/api/v2/tasks/instances') return { route: 'listTasks', targets: [] };
     if (method === 'GET' && /^\/api\/v2\/tasks\/instances\/\d+$/.test(p)) {
       const task = tasks.get(Number(p.split('/')[5]));
       return { route: 'getTask', targets: task ? task.tenantIds.map(String) : [] };
     }
-    if (method === 'GET' && /^\/api\/v2\/tasks\/instances\/\d+\/subtasks\/\d+\/log$/.test(p)) return { route: 'subtaskLog', targets: [] };
+    if (method === 'GET' && /^\/api\/v2\/tasks\/instances\/\d+\/subtasks\/\d+\/log$/.test(p))
+      return { route: 'subtaskLog', targets: [] };
     return undefined;
   };
 
@@ -437,12 +509,23 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     handle,
     errorAnswer: (status, message) => errorAnswer(status, message),
     throttleAnswer: (retryAfterSeconds) => ({
-      ...errorAnswer(429, 'Excessive number of requests. You have exceeded the request limit for the current throttling window.', 0),
-      headers: { 'RateLimit-Limit': '10', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(retryAfterSeconds) },
+      ...errorAnswer(
+        429,
+        'Excessive number of requests. You have exceeded the request limit for the current throttling window.',
+        0,
+      ),
+      headers: {
+        'RateLimit-Limit': '10',
+        'RateLimit-Remaining': '0',
+        'RateLimit-Reset': String(retryAfterSeconds),
+      },
     }),
     state: () => {
       settleAll();
-      return { tenants: [...tenants.values()], tasks: [...tasks.values()].map((t) => taskView(t, clock.now())) };
+      return {
+        tenants: [...tenants.values()],
+        tasks: [...tasks.values()].map((t) => taskView(t, clock.now())),
+      };
     },
     reset,
   });

@@ -9,7 +9,11 @@ import { z } from 'zod';
 
 export const FaultSchema = z.discriminatedUnion('kind', [
   /** Answer with an HTTP status in the provider's error envelope. */
-  z.object({ kind: z.literal('status'), status: z.number().int().min(400).max(599), message: z.string().optional() }),
+  z.object({
+    kind: z.literal('status'),
+    status: z.number().int().min(400).max(599),
+    message: z.string().optional(),
+  }),
   /** Answer 429 with the provider's own retry headers. */
   z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().min(0).default(1) }),
   /** Delay the answer. */
@@ -17,7 +21,11 @@ export const FaultSchema = z.discriminatedUnion('kind', [
   /** Close the connection without an answer: `before` the request is applied, or `after` (ambiguous outcome). */
   z.object({ kind: z.literal('drop'), when: z.enum(['before', 'after']).default('before') }),
   /** Make the provider's job fail at the step whose name contains `step`. */
-  z.object({ kind: z.literal('fail-step'), step: z.string(), message: z.string().default('injected failure') }),
+  z.object({
+    kind: z.literal('fail-step'),
+    step: z.string(),
+    message: z.string().default('injected failure'),
+  }),
   /** Make prechecks report a problem. */
   z.object({ kind: z.literal('precheck'), message: z.string() }),
 ]);
@@ -194,7 +202,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const throttle = options.faults.take('throttle', request);
       if (throttle) return send(res, options.throttleAnswer(throttle.retryAfterSeconds, request));
       const status = options.faults.take('status', request);
-      if (status) return send(res, options.errorAnswer(status.status, status.message ?? 'injected fault', request));
+      if (status)
+        return send(res, options.errorAnswer(status.status, status.message ?? 'injected fault', request));
 
       const answer = options.handle(request);
       if (drop?.when === 'after') return req.socket.destroy();

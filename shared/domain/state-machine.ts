@@ -57,5 +57,10 @@ export function recordSteps(operation: Operation, steps: Step[], context: Omit<C
   const message = describeStepChanges(operation.steps, steps);
   if (message === undefined) return undefined;
   const event: AuditEvent = { at: context.at, actor: context.actor, type: 'steps', message };
-  return { ...operation, steps, updatedAt: context.at, events: [...operation.events, event] } satisfies Operation;
+  return {
+    ...operation,
+    steps,
+    updatedAt: context.at,
+    events: [...operation.events, event],
+  } satisfies Operation;
 }

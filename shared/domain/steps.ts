@@ -31,7 +31,8 @@ export function describeStepChanges(before: readonly Step[], after: readonly Ste
       if (before.length > 0) changes.push(`${step.name}: ${SYMBOL[step.status]}`);
       continue;
     }
-    if (old.status !== step.status) changes.push(`${step.name}: ${SYMBOL[old.status]} -> ${SYMBOL[step.status]}`);
+    if (old.status !== step.status)
+      changes.push(`${step.name}: ${SYMBOL[old.status]} -> ${SYMBOL[step.status]}`);
     else if (old.progress !== step.progress && step.progress !== undefined)
       changes.push(`${step.name}: ${step.progress}%`);
   }

@@ -1,4 +1,4 @@
-import { type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { ProviderError } from '../domain/errors.js';
 import type { ProviderName } from '../domain/operation.js';
 
@@ -93,12 +93,16 @@ export class ProviderHttp {
       if (!(failure instanceof ProviderError)) return failure;
       const mayRetry = failure.retryable && (options.idempotent || failure.outcome === 'not-applied');
       if (!mayRetry || attempt >= this.retry.attempts || options.signal?.aborted) throw failure;
-      const backoff = this.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+      const backoff =
+        this.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
       await this.sleep(Math.max(backoff, failure.retryAfterMs ?? 0), options.signal);
     }
   }
 
-  private async attempt(prepared: PreparedRequest, options: SendOptions): Promise<ProviderResponse | ProviderError> {
+  private async attempt(
+    prepared: PreparedRequest,
+    options: SendOptions,
+  ): Promise<ProviderResponse | ProviderError> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
@@ -129,12 +133,15 @@ export class ProviderHttp {
         : error instanceof Error
           ? error.message
           : String(error);
-    return new ProviderError(`${this.options.provider} ${prepared.method} ${prepared.url.pathname}: ${what}`, {
-      provider: this.options.provider,
-      outcome: neverSent ? 'not-applied' : 'unknown',
-      retryable: true,
-      cause: error,
-    });
+    return new ProviderError(
+      `${this.options.provider} ${prepared.method} ${prepared.url.pathname}: ${what}`,
+      {
+        provider: this.options.provider,
+        outcome: neverSent ? 'not-applied' : 'unknown',
+        retryable: true,
+        cause: error,
+      },
+    );
   }
 }
 

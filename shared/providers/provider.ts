@@ -1,10 +1,4 @@
-import type {
-  Finding,
-  JobRef,
-  OperationKind,
-  ProviderName,
-  Step,
-} from '../domain/operation.js';
+import type { Finding, JobRef, OperationKind, ProviderName, Step } from '../domain/operation.js';
 
 /** Provider ids an operation acts on (cluster/tenant ids, instance ids), as recorded on the operation. */
 export type Target = Record<string, string | number>;
@@ -45,7 +39,10 @@ export interface OperationDriver {
   precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
   submit(input: OperationInput, options?: CallOptions): Promise<SubmittedJob>;
   /** After an ambiguous submit: a job this operation may already have started, found on the provider. */
-  findSubmitted(input: OperationInput & { since: string }, options?: CallOptions): Promise<SubmittedJob | undefined>;
+  findSubmitted(
+    input: OperationInput & { since: string },
+    options?: CallOptions,
+  ): Promise<SubmittedJob | undefined>;
 }
 
 /** The port every provider adapter implements. */

@@ -9,16 +9,16 @@ import {
   type RetryPolicy,
   retryAfterMs,
 } from '../provider-http.js';
-import { type OcpAccessKey, ocpAuthorization } from './ocp-signer.js';
 import {
   OcpErrorBodySchema,
-  ocpEnvelope,
   OcpSubtaskLogSchema,
   OcpSwitchoverPreCheckSchema,
   OcpTaskInstanceSchema,
   OcpTaskPageSchema,
   OcpTenantSchema,
+  ocpEnvelope,
 } from './ocp-schemas.js';
+import { type OcpAccessKey, ocpAuthorization } from './ocp-signer.js';
 
 export type OcpAuth =
   | ({ type: 'aksk' } & OcpAccessKey)
@@ -87,7 +87,11 @@ export class OcpClient {
       'POST',
       `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/switchoverPreCheck`,
       OcpSwitchoverPreCheckSchema,
-      { idempotent: true, signal, body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId } },
+      {
+        idempotent: true,
+        signal,
+        body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId },
+      },
     );
   }
 
@@ -96,25 +100,43 @@ export class OcpClient {
       'POST',
       `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/switchover`,
       OcpTaskInstanceSchema,
-      { idempotent: false, signal, body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId } },
+      {
+        idempotent: false,
+        signal,
+        body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId },
+      },
     );
   }
 
   getTask(taskId: string | number, signal?: AbortSignal) {
-    return this.call('GET', `/api/v2/tasks/instances/${taskId}`, OcpTaskInstanceSchema, { idempotent: true, signal });
-  }
-
-  listTasks(query: { tenantId?: number; clusterId?: number; name?: string; status?: string }, signal?: AbortSignal) {
-    const search = new URLSearchParams({ size: '100', sort: 'id,desc' });
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
-    return this.call('GET', `/api/v2/tasks/instances?${search}`, OcpTaskPageSchema, { idempotent: true, signal });
-  }
-
-  getSubtaskLog(taskId: string | number, subtaskId: string | number, signal?: AbortSignal) {
-    return this.call('GET', `/api/v2/tasks/instances/${taskId}/subtasks/${subtaskId}/log`, OcpSubtaskLogSchema, {
+    return this.call('GET', `/api/v2/tasks/instances/${taskId}`, OcpTaskInstanceSchema, {
       idempotent: true,
       signal,
     });
+  }
+
+  listTasks(
+    query: { tenantId?: number; clusterId?: number; name?: string; status?: string },
+    signal?: AbortSignal,
+  ) {
+    const search = new URLSearchParams({ size: '100', sort: 'id,desc' });
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+    return this.call('GET', `/api/v2/tasks/instances?${search}`, OcpTaskPageSchema, {
+      idempotent: true,
+      signal,
+    });
+  }
+
+  getSubtaskLog(taskId: string | number, subtaskId: string | number, signal?: AbortSignal) {
+    return this.call(
+      'GET',
+      `/api/v2/tasks/instances/${taskId}/subtasks/${subtaskId}/log`,
+      OcpSubtaskLogSchema,
+      {
+        idempotent: true,
+        signal,
+      },
+    );
   }
 
   getTenant(clusterId: number, tenantId: number, signal?: AbortSignal) {
@@ -135,13 +157,16 @@ export class OcpClient {
     const parsed = ocpEnvelope(dataSchema).safeParse(parseJson('oceanbase', response));
     const data = parsed.success ? (parsed.data as { data: z.infer<T> }).data : undefined;
     if (!parsed.success) {
-      throw new ProviderError(`OCP ${method} ${pathWithQuery.split('?')[0]} answered a shape we do not recognise`, {
-        provider: 'oceanbase',
-        httpStatus: response.status,
-        outcome: options.idempotent ? 'not-applied' : 'unknown',
-        retryable: false,
-        cause: parsed.error,
-      });
+      throw new ProviderError(
+        `OCP ${method} ${pathWithQuery.split('?')[0]} answered a shape we do not recognise`,
+        {
+          provider: 'oceanbase',
+          httpStatus: response.status,
+          outcome: options.idempotent ? 'not-applied' : 'unknown',
+          retryable: false,
+          cause: parsed.error,
+        },
+      );
     }
     return data as z.infer<T>;
   }
@@ -149,10 +174,22 @@ export class OcpClient {
   private prepare(method: PreparedRequest['method'], pathWithQuery: string, body?: string): PreparedRequest {
     const url = new URL(pathWithQuery, this.base);
     const date = this.now().toUTCString();
-    const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, date, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': CONTENT_TYPE,
+      date,
+      accept: 'application/json',
+    };
     if (this.options.auth.type === 'aksk') {
       headers.authorization = ocpAuthorization(
-        { method, pathWithQuery: url.pathname + url.search, host: url.host, contentType: CONTENT_TYPE, date, headers, body },
+        {
+          method,
+          pathWithQuery: url.pathname + url.search,
+          host: url.host,
+          contentType: CONTENT_TYPE,
+          date,
+          headers,
+          body,
+        },
         this.options.auth,
       );
     } else {

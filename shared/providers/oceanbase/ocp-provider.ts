@@ -68,18 +68,30 @@ export function subtasksToSteps(subtasks: readonly OcpSubtask[]): Step[] {
   );
 }
 
-/** The most telling line of a subtask log: the last error line, else the last line. */
+/** The message part of an OCP log line: after "---", past the "[thread] logger :" prefix when present. */
+function logMessage(line: string): string {
+  const afterMarker = line.includes('---') ? line.slice(line.indexOf('---') + 3).trim() : line;
+  const logger = /^\[[^\]]*\]\s+\S+\s+:\s+(.*)$/.exec(afterMarker);
+  return (logger ? (logger[1] as string) : afterMarker).slice(0, 500);
+}
+
+/** The most telling line of a subtask log: the last ERROR-level line, else the last exception, else the last line. */
 export function lastErrorLine(log: string): string | undefined {
   const lines = log
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !l.startsWith('####'));
-  const error = lines.findLast((l) => /\b(ERROR|FATAL|Exception|failed)\b/i.test(l));
-  const line = error ?? lines.at(-1);
-  return line === undefined ? undefined : line.slice(0, 500);
+  const line =
+    lines.findLast((l) => /\s(ERROR|FATAL)\s/.test(l)) ??
+    lines.findLast((l) => /Exception|Error:/.test(l)) ??
+    lines.at(-1);
+  return line === undefined ? undefined : logMessage(line);
 }
 
-function precheckFindings(result: Awaited<ReturnType<OcpClient['switchoverPreCheck']>>, label: string): Finding[] {
+function precheckFindings(
+  result: Awaited<ReturnType<OcpClient['switchoverPreCheck']>>,
+  label: string,
+): Finding[] {
   const findings: Finding[] = [];
   for (const message of result.messages ?? []) findings.push({ rule: label, passed: false, message });
   for (const item of result.standbyCheckResults?.checkResults ?? []) {
@@ -88,12 +100,18 @@ function precheckFindings(result: Awaited<ReturnType<OcpClient['switchoverPreChe
     findings.push({ rule: `${label}.${item.checkItem ?? item.name ?? 'standby'}`, passed, message });
   }
   if (result.standbyCheckResults && !result.standbyCheckResults.valid && findings.every((f) => f.passed))
-    findings.push({ rule: `${label}.standby`, passed: false, message: 'OCP reports the standby tenant is not ready' });
+    findings.push({
+      rule: `${label}.standby`,
+      passed: false,
+      message: 'OCP reports the standby tenant is not ready',
+    });
   if (findings.length === 0)
     findings.push({
       rule: label,
       passed: result.valid,
-      message: result.valid ? 'OCP switchover pre-check passed' : 'OCP switchover pre-check failed without a reason',
+      message: result.valid
+        ? 'OCP switchover pre-check passed'
+        : 'OCP switchover pre-check failed without a reason',
     });
   return findings;
 }
@@ -103,7 +121,8 @@ class OcpSwitchoverDriver implements OperationDriver {
 
   async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
     const asConfigured = await this.client.switchoverPreCheck(tenantPair(target), options.signal);
-    if (asConfigured.valid) return { valid: true, findings: precheckFindings(asConfigured, 'ocp.switchoverPreCheck'), target };
+    if (asConfigured.valid)
+      return { valid: true, findings: precheckFindings(asConfigured, 'ocp.switchoverPreCheck'), target };
     // After a switchover the configured "standby" is the primary. OCP knows the current roles, so ask it
     // the other way round rather than keep a copy of the roles that could drift.
     const flipped = reversed(target);
@@ -114,7 +133,11 @@ class OcpSwitchoverDriver implements OperationDriver {
         passed: true,
         message: `tenant ${flipped.tenantId} is the primary now; switching over to tenant ${flipped.standbyTenantId}`,
       };
-      return { valid: true, findings: [note, ...precheckFindings(other, 'ocp.switchoverPreCheck')], target: flipped };
+      return {
+        valid: true,
+        findings: [note, ...precheckFindings(other, 'ocp.switchoverPreCheck')],
+        target: flipped,
+      };
     }
     return { valid: false, findings: precheckFindings(asConfigured, 'ocp.switchoverPreCheck'), target };
   }
@@ -144,9 +167,11 @@ export class OceanBaseProvider implements Provider {
   readonly displayName = 'OceanBase OCP';
   readonly operations;
   readonly unsupported = {
-    'configure-dr': 'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',
+    'configure-dr':
+      'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',
     'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
-    'upgrade-minor-version': 'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
+    'upgrade-minor-version':
+      'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
     'promote-standby': 'Promoting an OceanBase standby tenant (failover) is not offered yet.',
   };
 

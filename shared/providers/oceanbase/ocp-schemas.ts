@@ -82,7 +82,9 @@ export const OcpSwitchoverPreCheckSchema = z.object({
 export const OcpSubtaskLogSchema = z.object({ log: z.string().default('') });
 
 export const OcpTaskPageSchema = z.object({
-  contents: z.array(OcpTaskInstanceSchema.omit({ subtasks: true }).extend({ subtasks: z.array(z.unknown()).optional() })),
+  contents: z.array(
+    OcpTaskInstanceSchema.omit({ subtasks: true }).extend({ subtasks: z.array(z.unknown()).optional() }),
+  ),
 });
 
 export const OcpTenantSchema = z.looseObject({

@@ -27,7 +27,10 @@ export const OCP_SIGNATURE_ALGORITHM = 'OCP-ACCESS-KEY-HMACSHA1';
 
 /** RFC 3986: unreserved characters stay, everything else is %XX uppercase (space is %20, not +). */
 export function rfc3986Encode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** Uppercase hex MD5 of the body bytes, or "" when there is no body. */
@@ -100,7 +103,9 @@ export function ocpAuthorization(request: OcpSignableRequest, key: OcpAccessKey)
 }
 
 /** Parses `OCP-ACCESS-KEY-HMACSHA1 AK:signature`; undefined when the header has another form. */
-export function parseOcpAuthorization(header: string): { accessKeyId: string; signature: string } | undefined {
+export function parseOcpAuthorization(
+  header: string,
+): { accessKeyId: string; signature: string } | undefined {
   const match = /^OCP-ACCESS-KEY-HMACSHA1 ([^:\s]+):(\S+)$/.exec(header);
   if (!match) return undefined;
   return { accessKeyId: match[1] as string, signature: match[2] as string };

@@ -23,7 +23,9 @@ interface OcpVector {
   signature: string;
 }
 
-const vectors = readFixture<{ ocp_access_key_hmacsha1: OcpVector[] }>('signing-vectors.json').ocp_access_key_hmacsha1;
+const vectors = readFixture<{ ocp_access_key_hmacsha1: OcpVector[] }>(
+  'signing-vectors.json',
+).ocp_access_key_hmacsha1;
 
 describe('OCP AK/SK signer', () => {
   it.each(vectors.map((v, i) => [i + 1, v] as const))('reproduces official example %i', (_n, vector) => {
@@ -56,7 +58,9 @@ describe('OCP AK/SK signer', () => {
       contentType: 'application/json',
       date: 'Tue, 17 Jan 2023 04:14:02 GMT',
     });
-    expect(message.split('\n').at(-1)).toBe('/api/v2/tasks/instances?clusterId=7&name=a%20b&status=FAILED,RUNNING');
+    expect(message.split('\n').at(-1)).toBe(
+      '/api/v2/tasks/instances?clusterId=7&name=a%20b&status=FAILED,RUNNING',
+    );
     expect(message.startsWith('GET\n\n')).toBe(true);
   });
 
@@ -75,7 +79,10 @@ describe('OCP AK/SK signer', () => {
   });
 
   it('parses its own Authorization header and refuses other schemes', () => {
-    expect(parseOcpAuthorization('OCP-ACCESS-KEY-HMACSHA1 ak:c2ln')).toEqual({ accessKeyId: 'ak', signature: 'c2ln' });
+    expect(parseOcpAuthorization('OCP-ACCESS-KEY-HMACSHA1 ak:c2ln')).toEqual({
+      accessKeyId: 'ak',
+      signature: 'c2ln',
+    });
     expect(parseOcpAuthorization('Basic Zm9vOmJhcg==')).toBeUndefined();
   });
 });

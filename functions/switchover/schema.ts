@@ -1,0 +1,6 @@
+import { z } from 'zod';
+import { CommonRequestFields } from '../../shared/operations/operation-function.js';
+
+/** POST /v1/switchovers and the switchover queue: swap the roles of a pair's primary and standby. */
+export const SwitchoverRequestSchema = z.strictObject({ ...CommonRequestFields });
+export type SwitchoverRequest = z.infer<typeof SwitchoverRequestSchema>;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { OPERATION_KINDS } from '../domain/operation.js';
+
+/** A secret is never written in config: it names where to read it. `value` is for the sandbox only. */
+export const SecretRefSchema = z.union([
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ ssm: z.string().startsWith('/') }),
+  z.strictObject({ value: z.string() }),
+]);
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+const TenantRefSchema = z.strictObject({
+  clusterId: z.number().int().positive(),
+  tenantId: z.number().int().positive(),
+});
+
+export const OceanBasePairSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+  provider: z.literal('oceanbase'),
+  description: z.string().optional(),
+  oceanbase: z.strictObject({ primary: TenantRefSchema, standby: TenantRefSchema }),
+});
+
+export const PairSchema = z.discriminatedUnion('provider', [OceanBasePairSchema]);
+export type PairConfig = z.infer<typeof PairSchema>;
+
+export const OceanBaseEndpointSchema = z.strictObject({
+  endpoint: z.url(),
+  timeoutMs: z.number().int().positive().default(10_000),
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('aksk'),
+      accessKeyId: SecretRefSchema,
+      accessKeySecret: SecretRefSchema,
+    }),
+    z.strictObject({ type: z.literal('basic'), username: SecretRefSchema, password: SecretRefSchema }),
+  ]),
+});
+
+export const ScopeSchema = z.enum(['read', 'operate', 'approve', 'admin']);
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export const ApiKeySchema = z.strictObject({
+  name: z.string().min(1),
+  /** SHA-256 of the key, hex: the key itself is never stored. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters'),
+  scopes: z.array(ScopeSchema).min(1),
+});
+
+export const NotificationsSchema = z.strictObject({
+  console: z.boolean().default(true),
+  slack: z.array(z.strictObject({ name: z.string(), webhookUrl: SecretRefSchema })).default([]),
+  webhooks: z.array(z.strictObject({ name: z.string(), url: z.url(), secret: SecretRefSchema })).default([]),
+});
+
+const deadlineDefaults = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 3600])) as Record<
+  (typeof OPERATION_KINDS)[number],
+  number
+>;
+
+export const ConfigSchema = z.strictObject({
+  providers: z.strictObject({ oceanbase: OceanBaseEndpointSchema.optional() }).default({}),
+  pairs: z.array(PairSchema).default([]),
+  apiKeys: z.array(ApiKeySchema).default([]),
+  notifications: NotificationsSchema.default({ console: true, slack: [], webhooks: [] }),
+  operations: z
+    .strictObject({
+      /** Seconds an operation may run before it ends TIMED_OUT. */
+      deadlineSeconds: z
+        .partialRecord(z.enum(OPERATION_KINDS), z.number().int().positive())
+        .default({})
+        .transform((given) => ({ ...deadlineDefaults, ...given })),
+      /** A target lock expires this long after its last renewal, so a dead holder cannot block forever. */
+      lockTtlSeconds: z.number().int().min(60).default(900),
+      /** How long an Idempotency-Key is remembered. */
+      idempotencyTtlSeconds: z.number().int().min(60).default(86_400),
+    })
+    .default({ deadlineSeconds: deadlineDefaults, lockTtlSeconds: 900, idempotencyTtlSeconds: 86_400 }),
+  poller: z
+    .strictObject({ concurrency: z.number().int().min(1).max(256).default(16) })
+    .default({ concurrency: 16 }),
+});
+export type Config = z.infer<typeof ConfigSchema>;

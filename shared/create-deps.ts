@@ -1,0 +1,121 @@
+import type { Dispatcher } from 'undici';
+import type { Config } from './config/config-schema.js';
+import {
+  loadConfig,
+  type ParameterReader,
+  SecretResolver,
+  ssmParameterReader,
+} from './config/load-config.js';
+import { ConfigError } from './domain/errors.js';
+import { newUlid } from './domain/ids.js';
+import type { ProviderName } from './domain/operation.js';
+import {
+  ConsoleChannel,
+  FanOutNotifier,
+  type NotificationChannel,
+  SignedWebhookChannel,
+  SlackWebhookChannel,
+} from './notify/channel-notifiers.js';
+import type { Deps } from './operations/deps.js';
+import { OcpClient } from './providers/oceanbase/ocp-client.js';
+import { OceanBaseProvider } from './providers/oceanbase/ocp-provider.js';
+import type { Provider } from './providers/provider.js';
+import { DynamoOperationStore } from './store/dynamo-operation-store.js';
+
+export interface CreateDepsOptions {
+  env?: Record<string, string | undefined>;
+  readParameter?: ParameterReader;
+  /** One undici dispatcher for providers and notification webhooks (tests, benchmarks). */
+  dispatcher?: Dispatcher;
+}
+
+async function createProviders(config: Config, secrets: SecretResolver, dispatcher?: Dispatcher) {
+  const providers = new Map<ProviderName, Provider>();
+  const ocp = config.providers.oceanbase;
+  if (ocp) {
+    const where = 'providers.oceanbase.auth';
+    const auth =
+      ocp.auth.type === 'aksk'
+        ? {
+            type: 'aksk' as const,
+            accessKeyId: await secrets.resolve(ocp.auth.accessKeyId, `${where}.accessKeyId`),
+            accessKeySecret: await secrets.resolve(ocp.auth.accessKeySecret, `${where}.accessKeySecret`),
+          }
+        : {
+            type: 'basic' as const,
+            username: await secrets.resolve(ocp.auth.username, `${where}.username`),
+            password: await secrets.resolve(ocp.auth.password, `${where}.password`),
+          };
+    providers.set(
+      'oceanbase',
+      new OceanBaseProvider(
+        new OcpClient({ endpoint: ocp.endpoint, auth, timeoutMs: ocp.timeoutMs, dispatcher }),
+      ),
+    );
+  }
+  return providers;
+}
+
+async function createNotifier(config: Config, secrets: SecretResolver, dispatcher?: Dispatcher) {
+  const channels: NotificationChannel[] = [];
+  if (config.notifications.console) channels.push(new ConsoleChannel());
+  for (const [i, slack] of config.notifications.slack.entries())
+    channels.push(
+      new SlackWebhookChannel(
+        slack.name,
+        await secrets.resolve(slack.webhookUrl, `notifications.slack.${i}.webhookUrl`),
+        {
+          dispatcher,
+        },
+      ),
+    );
+  for (const [i, hook] of config.notifications.webhooks.entries())
+    channels.push(
+      new SignedWebhookChannel(
+        hook.name,
+        hook.url,
+        await secrets.resolve(hook.secret, `notifications.webhooks.${i}.secret`),
+        {
+          dispatcher,
+        },
+      ),
+    );
+  return new FanOutNotifier(channels);
+}
+
+/** The composition root: the only place real clients are built. */
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
+  const env = options.env ?? process.env;
+  const readParameter = options.readParameter ?? ssmParameterReader();
+  const secrets = new SecretResolver(readParameter, env);
+  const tableName = env.SWITCHYARD_TABLE;
+  if (!tableName) throw new ConfigError('SWITCHYARD_TABLE is not set: name the DynamoDB table');
+  const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
+  return {
+    config,
+    store: new DynamoOperationStore({
+      tableName,
+      // A local DynamoDB-compatible endpoint (dynalite) when set; the regional service otherwise.
+      clientConfig: endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {},
+    }),
+    providers: await createProviders(config, secrets, options.dispatcher),
+    notifier: await createNotifier(config, secrets, options.dispatcher),
+    now: () => new Date(),
+    newId: () => newUlid(),
+  };
+}
+
+let cached: Promise<Deps> | undefined;
+
+/** Deps built once per Lambda container from SWITCHYARD_CONFIG; a failure is retried on the next event. */
+export function sharedDeps(): Promise<Deps> {
+  cached ??= (async () => {
+    const readParameter = ssmParameterReader();
+    const config = await loadConfig(process.env.SWITCHYARD_CONFIG, readParameter);
+    return createDeps(config, { readParameter });
+  })().catch((error) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}

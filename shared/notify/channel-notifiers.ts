@@ -1,0 +1,142 @@
+import { createHmac } from 'node:crypto';
+import { type Dispatcher, request } from 'undici';
+import type { Notifier, OperationNotification } from './notifier.js';
+
+/** One delivery target. `deliver` throws on failure; FanOutNotifier retries it. */
+export interface NotificationChannel {
+  readonly name: string;
+  deliver(notification: OperationNotification): Promise<void>;
+}
+
+export interface HttpChannelOptions {
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+}
+
+async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  options: HttpChannelOptions,
+) {
+  const response = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    dispatcher: options.dispatcher,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300) throw new Error(`answered ${response.statusCode}: ${text.slice(0, 200)}`);
+}
+
+/** One line per change on stdout: CloudWatch Logs in Lambda, the terminal locally. */
+export class ConsoleChannel implements NotificationChannel {
+  readonly name = 'console';
+  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+  async deliver(notification: OperationNotification) {
+    this.write(`[notify] ${notification.text}`);
+  }
+}
+
+/** A Slack incoming webhook. */
+export class SlackWebhookChannel implements NotificationChannel {
+  constructor(
+    readonly name: string,
+    private readonly webhookUrl: string,
+    private readonly options: HttpChannelOptions = {},
+  ) {}
+
+  async deliver(notification: OperationNotification) {
+    const { operation } = notification;
+    const body = JSON.stringify({
+      text: notification.text,
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `*${operation.kind}* on *${operation.pair}* is *${operation.state}*`,
+          },
+        },
+        { type: 'section', text: { type: 'mrkdwn', text: notification.event.message } },
+        {
+          type: 'context',
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: `${operation.progress} · ${operation.id} · asked by ${operation.requestedBy.principal} via ${operation.source}`,
+            },
+          ],
+        },
+      ],
+    });
+    await postJson(this.webhookUrl, body, {}, this.options);
+  }
+}
+
+export const WEBHOOK_SIGNATURE_HEADER = 'x-switchyard-signature';
+export const WEBHOOK_TIMESTAMP_HEADER = 'x-switchyard-timestamp';
+
+/** `v1=` + hex HMAC-SHA256 over `<timestamp>.<body>`, so a receiver can check origin and freshness. */
+export function webhookSignature(secret: string, timestamp: string, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** A generic webhook: the notification as JSON, signed with a shared secret. */
+export class SignedWebhookChannel implements NotificationChannel {
+  constructor(
+    readonly name: string,
+    private readonly url: string,
+    private readonly secret: string,
+    private readonly options: HttpChannelOptions & { now?: () => Date } = {},
+  ) {}
+
+  async deliver(notification: OperationNotification) {
+    const body = JSON.stringify(notification);
+    const timestamp = String(Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000));
+    await postJson(
+      this.url,
+      body,
+      {
+        [WEBHOOK_TIMESTAMP_HEADER]: timestamp,
+        [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(this.secret, timestamp, body),
+        'x-switchyard-delivery': notification.id,
+      },
+      this.options,
+    );
+  }
+}
+
+/** Delivers to every channel in parallel, retrying each a few times; a failure is logged, never thrown. */
+export class FanOutNotifier implements Notifier {
+  constructor(
+    private readonly channels: readonly NotificationChannel[],
+    private readonly options: { attempts?: number; baseDelayMs?: number; log?: (line: string) => void } = {},
+  ) {}
+
+  async notify(notification: OperationNotification) {
+    await Promise.all(this.channels.map((channel) => this.deliverWithRetry(channel, notification)));
+  }
+
+  private async deliverWithRetry(channel: NotificationChannel, notification: OperationNotification) {
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await channel.deliver(notification);
+        return;
+      } catch (error) {
+        if (attempt === attempts) {
+          const log = this.options.log ?? ((line: string) => console.error(line));
+          log(
+            `[notify] ${channel.name} failed after ${attempts} attempts for ${notification.id}: ${(error as Error).message}`,
+          );
+          return;
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, (this.options.baseDelayMs ?? 200) * 2 ** (attempt - 1)),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { describeError, StaleWriteError } from '../domain/errors.js';
+import type { Operation } from '../domain/operation.js';
+import { recordSteps, transition } from '../domain/state-machine.js';
+import { summarizeSteps } from '../domain/steps.js';
+import type { CallOptions } from '../providers/provider.js';
+import { type Deps, pairLock } from './deps.js';
+import { persistAndNotify } from './persist.js';
+import { submitToProvider } from './submit-to-provider.js';
+
+/** How long a SUBMITTING operation is left to the request that is submitting it before the poller steps in. */
+export const SUBMIT_GRACE_MS = 60_000;
+
+export type AdvanceResult = 'unchanged' | 'progressed' | 'finished' | 'skipped';
+
+/** One poller step for one active operation: ask the provider, move the state, persist, notify. */
+export async function advanceOperation(
+  deps: Deps,
+  operation: Operation,
+  options: CallOptions = {},
+): Promise<AdvanceResult> {
+  const now = deps.now();
+  const lock = pairLock(operation.pair);
+  try {
+    if (now.getTime() > Date.parse(operation.deadline)) {
+      const job = operation.job
+        ? ` Provider job ${operation.job.id} may still be running: check it before acting again.`
+        : '';
+      await finish(
+        deps,
+        transition(
+          operation,
+          'TIMED_OUT',
+          {
+            at: now.toISOString(),
+            actor: 'poller',
+            message: `no result by the deadline ${operation.deadline}.${job}`,
+          },
+          { outcome: `timed out at ${summarizeSteps(operation.steps)}.${job}` },
+        ),
+      );
+      return 'finished';
+    }
+
+    const provider = deps.providers.get(operation.provider);
+    const driver = provider?.operations[operation.kind];
+    if (!provider || !driver) return 'skipped';
+    const input = { target: operation.target, params: operation.params };
+
+    if (operation.state === 'SUBMITTING') {
+      // The request that created it may still be talking to the provider.
+      if (now.getTime() - Date.parse(operation.updatedAt) < SUBMIT_GRACE_MS) return 'skipped';
+      const found = await driver.findSubmitted({ ...input, since: operation.createdAt }, options);
+      if (found) {
+        const at = deps.now().toISOString();
+        await persistAndNotify(
+          deps,
+          transition(
+            operation,
+            'RUNNING',
+            {
+              at,
+              actor: 'poller',
+              message: `found job ${found.id} on ${operation.provider}: the earlier submission did arrive`,
+            },
+            {
+              job: { id: found.id, name: found.name, submittedAt: at },
+              submission: { ...operation.submission, ambiguous: false },
+            },
+          ),
+        );
+        return 'progressed';
+      }
+      // The provider has no job for it, so sending it (again) cannot run it twice.
+      const next = await submitToProvider(deps, operation, driver, options);
+      return next.state === 'SUBMITTING' ? 'unchanged' : 'progressed';
+    }
+
+    if (operation.state !== 'RUNNING' || !operation.job) return 'skipped';
+    await deps.store.renewLock(lock, operation.id, deps.config.operations.lockTtlSeconds, now);
+    const job = await provider.getJob(operation.job, input, options);
+    const at = deps.now().toISOString();
+    if (job.status === 'running') {
+      const next = recordSteps(operation, job.steps, { at, actor: 'poller' });
+      if (!next) return 'unchanged';
+      await persistAndNotify(deps, next);
+      return 'progressed';
+    }
+    const succeeded = job.status === 'succeeded';
+    await finish(
+      deps,
+      transition(
+        operation,
+        succeeded ? 'SUCCEEDED' : 'FAILED',
+        {
+          at,
+          actor: 'poller',
+          message: succeeded
+            ? `${operation.provider} job ${operation.job.id} completed`
+            : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${job.message ?? 'no reason given'}`,
+        },
+        {
+          steps: job.steps,
+          ...(succeeded
+            ? {}
+            : { outcome: job.message ?? 'the provider reported failure', failedStep: job.failedStep }),
+        },
+      ),
+    );
+    return 'finished';
+  } catch (error) {
+    // Another poller tick got there first: its write, its notification.
+    if (error instanceof StaleWriteError) return 'skipped';
+    throw error;
+  }
+}
+
+async function finish(deps: Deps, next: Operation) {
+  await persistAndNotify(deps, next);
+  await deps.store.releaseLock(pairLock(next.pair), next.id);
+}
+
+export interface PollSummary {
+  active: number;
+  progressed: number;
+  finished: number;
+  unchanged: number;
+  skipped: number;
+  errors: { operationId: string; error: string }[];
+}
+
+/** One poller tick: every active operation advanced, `concurrency` at a time; one failure does not stop the rest. */
+export async function pollActiveOperations(deps: Deps, options: CallOptions = {}): Promise<PollSummary> {
+  const active = await deps.store.listActive();
+  const summary: PollSummary = {
+    active: active.length,
+    progressed: 0,
+    finished: 0,
+    unchanged: 0,
+    skipped: 0,
+    errors: [],
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < active.length && !options.signal?.aborted) {
+      const operation = active[next++] as Operation;
+      try {
+        summary[await advanceOperation(deps, operation, options)]++;
+      } catch (error) {
+        summary.errors.push({ operationId: operation.id, error: describeError(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.config.poller.concurrency, active.length) }, worker));
+  return summary;
+}

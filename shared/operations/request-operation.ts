@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import type { PairConfig } from '../config/config-schema.js';
+import { ConflictError, UnprocessableError } from '../domain/errors.js';
+import type { Finding, Operation, OperationKind, Principal, Source } from '../domain/operation.js';
+import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
+import { type Deps, pairLock } from './deps.js';
+import { persistAndNotify } from './persist.js';
+import { submitToProvider } from './submit-to-provider.js';
+import { targetOf } from './targets.js';
+
+/** A request for an operation, from any edge (HTTP, queue, alert, chat), already validated. */
+export interface OperationRequest {
+  kind: OperationKind;
+  pair: string;
+  params: Record<string, unknown>;
+  reason?: string;
+  requestedBy: Principal;
+  source: Source;
+  /** Idempotency-Key header, SQS message id, alert fingerprint: the same key is the same operation. */
+  idempotencyKey?: string;
+}
+
+export type RequestOutcome =
+  | { type: 'accepted'; operation: Operation }
+  /** The same request was made before: its operation, unchanged. */
+  | { type: 'existing'; operation: Operation };
+
+export interface DryRunOutcome {
+  type: 'dry-run';
+  kind: OperationKind;
+  pair: string;
+  valid: boolean;
+  findings: Finding[];
+  target: Target;
+}
+
+interface Resolved {
+  pair: PairConfig;
+  provider: Provider;
+  driver: OperationDriver;
+  target: Target;
+}
+
+/** Finds the pair, the provider and its driver for the kind, or says clearly why not. */
+export function resolveRequest(deps: Deps, kind: OperationKind, pairName: string): Resolved {
+  const pair = deps.config.pairs.find((p) => p.name === pairName);
+  if (!pair)
+    throw new UnprocessableError('unknown_pair', `No pair named "${pairName}" is configured.`, {
+      errors: [{ field: 'pair', message: `no pair named "${pairName}"` }],
+    });
+  const provider = deps.providers.get(pair.provider);
+  if (!provider)
+    throw new UnprocessableError('provider_not_configured', `Provider ${pair.provider} is not configured.`);
+  const driver = provider.operations[kind];
+  if (!driver)
+    throw new UnprocessableError(
+      'unsupported_operation',
+      `${provider.displayName} pairs do not support ${kind}. ${provider.unsupported[kind] ?? ''}`.trim(),
+    );
+  return { pair, provider, driver, target: targetOf(pair) };
+}
+
+/** Runs the provider's precheck without taking a lock or writing anything. */
+export async function dryRunOperation(
+  deps: Deps,
+  request: Pick<OperationRequest, 'kind' | 'pair' | 'params'>,
+  options: CallOptions = {},
+): Promise<DryRunOutcome> {
+  const { driver, target } = resolveRequest(deps, request.kind, request.pair);
+  const result = await driver.precheck({ target, params: request.params }, options);
+  return { type: 'dry-run', kind: request.kind, pair: request.pair, ...result };
+}
+
+function fingerprint(request: OperationRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify([request.kind, request.pair, request.params]))
+    .digest('hex');
+}
+
+/**
+ * The pipeline every operation goes through:
+ * authorize (at the edge) -> idempotency -> lock target -> precheck -> submit -> persist -> notify.
+ */
+export async function requestOperation(
+  deps: Deps,
+  request: OperationRequest,
+  options: CallOptions = {},
+): Promise<RequestOutcome> {
+  const resolved = resolveRequest(deps, request.kind, request.pair);
+  const { config, store } = deps;
+  const lock = pairLock(resolved.pair);
+  const idempotencyKey = request.idempotencyKey ? `${request.kind}:${request.idempotencyKey}` : undefined;
+  const print = fingerprint(request);
+
+  let operationId: string | undefined;
+  if (idempotencyKey) {
+    const seen = await store.getIdempotency(idempotencyKey);
+    if (seen) {
+      if (seen.fingerprint !== print)
+        throw new UnprocessableError(
+          'idempotency_key_reused',
+          `Idempotency-Key "${request.idempotencyKey}" was used for a different request (operation ${seen.operationId}).`,
+        );
+      const existing = await store.get(seen.operationId);
+      if (existing) return { type: 'existing', operation: existing };
+      // The first attempt stopped before it created its operation: finish it under the same id.
+      operationId = seen.operationId;
+    }
+  }
+  operationId ??= deps.newId();
+
+  const now = deps.now();
+  const locked = await store.acquireLock(
+    lock,
+    { operationId, idempotencyKey },
+    config.operations.lockTtlSeconds,
+    now,
+  );
+  if (!locked.acquired) {
+    const active = await store.get(locked.holder.operationId);
+    if (idempotencyKey && locked.holder.idempotencyKey === idempotencyKey && active)
+      return { type: 'existing', operation: active };
+    throw new ConflictError(
+      `Pair ${resolved.pair.name} is busy with operation ${locked.holder.operationId}${active ? ` (${active.kind}, ${active.state})` : ''}; one operation at a time per pair.`,
+      { activeOperation: locked.holder.operationId, location: `/v1/operations/${locked.holder.operationId}` },
+    );
+  }
+
+  try {
+    if (idempotencyKey) {
+      const raced = await store.putIdempotency(
+        idempotencyKey,
+        { operationId, fingerprint: print },
+        config.operations.idempotencyTtlSeconds,
+        now,
+      );
+      if (raced && raced.operationId !== operationId) {
+        await store.releaseLock(lock, operationId);
+        const existing = await store.get(raced.operationId);
+        if (existing) return { type: 'existing', operation: existing };
+        throw new ConflictError(
+          `A request with the same Idempotency-Key is in progress (operation ${raced.operationId}).`,
+        );
+      }
+    }
+
+    const precheck = await resolved.driver.precheck(
+      { target: resolved.target, params: request.params },
+      options,
+    );
+    const at = deps.now().toISOString();
+    const deadline = new Date(
+      now.getTime() + config.operations.deadlineSeconds[request.kind] * 1000,
+    ).toISOString();
+    const failed = precheck.findings.filter((f) => !f.passed);
+    const base: Operation = {
+      id: operationId,
+      kind: request.kind,
+      provider: resolved.pair.provider,
+      pair: resolved.pair.name,
+      target: precheck.target,
+      params: request.params,
+      state: precheck.valid ? 'SUBMITTING' : 'REJECTED',
+      reason: request.reason,
+      requestedBy: request.requestedBy,
+      source: request.source,
+      idempotencyKey: request.idempotencyKey,
+      findings: precheck.findings,
+      submission: { attempts: 0, ambiguous: false },
+      steps: [],
+      outcome: precheck.valid ? undefined : `precheck failed: ${failed.map((f) => f.message).join('; ')}`,
+      createdAt: at,
+      updatedAt: at,
+      deadline,
+      version: 1,
+      events: [
+        {
+          at,
+          actor: request.requestedBy.principal,
+          type: 'created',
+          to: precheck.valid ? 'SUBMITTING' : 'REJECTED',
+          message: precheck.valid
+            ? `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`
+            : `precheck failed: ${failed.map((f) => f.message).join('; ')}`,
+        },
+      ],
+    };
+    const created = await persistAndNotify(deps, base, { create: true });
+    if (!precheck.valid) {
+      await store.releaseLock(lock, operationId);
+      return { type: 'accepted', operation: created };
+    }
+    return { type: 'accepted', operation: await submitToProvider(deps, created, resolved.driver, options) };
+  } catch (error) {
+    // Nothing was created, or the operation already ended: either way the pair must not stay locked.
+    const stored = await store.get(operationId).catch(() => undefined);
+    if (!stored || stored.state === 'FAILED' || stored.state === 'REJECTED')
+      await store.releaseLock(lock, operationId);
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+import type { PairConfig } from '../config/config-schema.js';
+import { oceanBaseTarget } from '../providers/oceanbase/ocp-provider.js';
+import type { Target } from '../providers/provider.js';
+
+/** The provider ids a pair's operations act on, as configured. */
+export function targetOf(pair: PairConfig): Target {
+  switch (pair.provider) {
+    case 'oceanbase':
+      return oceanBaseTarget(pair.oceanbase);
+  }
+}

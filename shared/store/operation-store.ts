@@ -1,0 +1,53 @@
+import type { Operation, OperationState } from '../domain/operation.js';
+
+/** Who holds a target lock. */
+export interface LockHolder {
+  operationId: string;
+  idempotencyKey?: string;
+}
+
+export type LockResult = { acquired: true } | { acquired: false; holder: LockHolder };
+
+export interface IdempotencyRecord {
+  operationId: string;
+  /** Hash of what was asked, so a key reused for a different request is caught. */
+  fingerprint: string;
+}
+
+export interface ListQuery {
+  pair?: string;
+  state?: OperationState;
+  limit: number;
+  cursor?: string;
+}
+
+/** The port for operations, target locks and idempotency keys. Every write is a single-item conditional write. */
+export interface OperationStore {
+  /** Writes a new operation; fails with StaleWriteError if the id exists. */
+  create(operation: Operation): Promise<void>;
+  /** Writes `next` only if the stored version is still `next.version - 1`; StaleWriteError otherwise. */
+  update(next: Operation): Promise<void>;
+  get(id: string): Promise<Operation | undefined>;
+  list(query: ListQuery): Promise<{ items: Operation[]; cursor?: string }>;
+  /** Every operation not yet in a terminal state, for the poller. */
+  listActive(): Promise<Operation[]>;
+
+  acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult>;
+  renewLock(target: string, operationId: string, ttlSeconds: number, now: Date): Promise<boolean>;
+  releaseLock(target: string, operationId: string): Promise<void>;
+  getLock(target: string, now: Date): Promise<LockHolder | undefined>;
+
+  getIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
+  /** Records a key once; returns the existing record when another request got there first. */
+  putIdempotency(
+    key: string,
+    record: IdempotencyRecord,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<IdempotencyRecord | undefined>;
+}
+
+/** Bumps the version for a conditional update. */
+export function nextVersion(operation: Operation): Operation {
+  return { ...operation, version: operation.version + 1 };
+}

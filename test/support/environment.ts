@@ -1,0 +1,60 @@
+import {
+  ensureTable,
+  LOCAL_AWS_ENV,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../sandbox/local-dynamo.js';
+import { type OcpSimulator, startOcpSimulator } from '../../sandbox/ocp-simulator.js';
+import { startWebhookSink, type WebhookSink } from '../../sandbox/webhook-sink.js';
+import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
+import { repoPath } from './fixtures.js';
+
+export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
+
+export interface TestEnvironment {
+  dynamo: LocalDynamo;
+  ocp: OcpSimulator;
+  sink: WebhookSink;
+  store: DynamoOperationStore;
+  tableName: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Real servers for one test file: dynalite, the OCP simulator and a webhook sink, all on free loopback
+ * ports, and the environment the functions read (the shipped config/sandbox.yaml pointed at them).
+ */
+export async function startTestEnvironment(options: { ocpSpeed?: number } = {}): Promise<TestEnvironment> {
+  const dynamo = await startLocalDynamo();
+  const tableName = 'switchyard-test';
+  await ensureTable(dynamo.endpoint, tableName);
+  // Fast enough that the four-minute switchover takes a fraction of a second.
+  const ocp = await startOcpSimulator({ speed: options.ocpSpeed ?? 1000 });
+  const sink = await startWebhookSink({ secret: SANDBOX_WEBHOOK_SECRET });
+  const env = {
+    ...LOCAL_AWS_ENV,
+    SWITCHYARD_CONFIG: `file:${repoPath('config/sandbox.yaml')}`,
+    SWITCHYARD_TABLE: tableName,
+    SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    OCP_ENDPOINT: ocp.url,
+    WEBHOOK_SINK_URL: sink.url,
+  };
+  Object.assign(process.env, env);
+  const store = new DynamoOperationStore({
+    tableName,
+    clientConfig: { endpoint: dynamo.endpoint, region: LOCAL_AWS_ENV.AWS_REGION },
+  });
+  return {
+    dynamo,
+    ocp,
+    sink,
+    store,
+    tableName,
+    env,
+    close: async () => {
+      await Promise.all([ocp.close(), sink.close()]);
+      await dynamo.close();
+    },
+  };
+}
