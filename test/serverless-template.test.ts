@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operationTableDefinition } from '../shared/store/table-definition.js';
+import { repoPath } from './support/fixtures.js';
+
+type Resource = { Type: string; Properties: Record<string, any> };
+let resources: Record<string, Resource>;
+let outDir: string;
+
+const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'switchyard-package-'));
+  // `serverless package` offline, exactly as a deployment would build it.
+  await promisify(execFile)(repoPath('node_modules/.bin/serverless'), ['package', '--stage', 'ci', '--package', outDir], {
+    cwd: repoPath(''),
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    timeout: 180_000,
+  });
+  const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+}, 200_000);
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('the packaged CloudFormation template', () => {
+  it('holds one function per handler, on the Node 22 runtime', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.map((f) => f.Properties.Handler).sort()).toEqual(
+      [
+        'functions/get-operation/handler.handler',
+        'functions/list-operations/handler.handler',
+        'functions/poll-jobs/handler.handler',
+        'functions/switchover/handler.handler',
+      ].sort(),
+    );
+    expect(functions.every((f) => f.Properties.Runtime === 'nodejs22.x')).toBe(true);
+  });
+
+  it('routes the HTTP API', () => {
+    expect(ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort()).toEqual(
+      ['GET /v1/operations', 'GET /v1/operations/{id}', 'POST /v1/switchovers'].sort(),
+    );
+  });
+
+  it('feeds the switchover queue to its function with partial batch failures, and redrives to a DLQ', () => {
+    const [mapping] = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const queue = resources.SwitchoverQueue as Resource;
+    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['SwitchoverDeadLetterQueue', 'Arn'] });
+    expect(resources.SwitchoverDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('declares the table the code expects, with point-in-time recovery and TTL', () => {
+    const table = (resources.OperationsTable as Resource).Properties;
+    const expected = operationTableDefinition(table.TableName);
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(table.KeySchema).toEqual(expected.KeySchema);
+    expect(table.AttributeDefinitions).toEqual(expected.AttributeDefinitions);
+    expect(table.GlobalSecondaryIndexes).toEqual(expected.GlobalSecondaryIndexes);
+  });
+
+  it('runs the poller on a schedule', () => {
+    const [rule] = ofType('AWS::Events::Rule');
+    expect(rule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+  });
+});
