@@ -16,12 +16,18 @@ const ofType = (type: string) => Object.values(resources).filter((r) => r.Type =
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'switchyard-package-'));
   // `serverless package` offline, exactly as a deployment would build it.
-  await promisify(execFile)(repoPath('node_modules/.bin/serverless'), ['package', '--stage', 'ci', '--package', outDir], {
-    cwd: repoPath(''),
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
-    timeout: 180_000,
-  });
-  const template = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  await promisify(execFile)(
+    repoPath('node_modules/.bin/serverless'),
+    ['package', '--stage', 'ci', '--package', outDir],
+    {
+      cwd: repoPath(''),
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+      timeout: 180_000,
+    },
+  );
+  const template = JSON.parse(
+    await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  );
   resources = template.Resources;
 }, 200_000);
 
@@ -44,16 +50,20 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('routes the HTTP API', () => {
-    expect(ofType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort()).toEqual(
-      ['GET /v1/operations', 'GET /v1/operations/{id}', 'POST /v1/switchovers'].sort(),
-    );
+    expect(
+      ofType('AWS::ApiGatewayV2::Route')
+        .map((r) => r.Properties.RouteKey)
+        .sort(),
+    ).toEqual(['GET /v1/operations', 'GET /v1/operations/{id}', 'POST /v1/switchovers'].sort());
   });
 
   it('feeds the switchover queue to its function with partial batch failures, and redrives to a DLQ', () => {
     const [mapping] = ofType('AWS::Lambda::EventSourceMapping');
     expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     const queue = resources.SwitchoverQueue as Resource;
-    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['SwitchoverDeadLetterQueue', 'Arn'] });
+    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': ['SwitchoverDeadLetterQueue', 'Arn'],
+    });
     expect(resources.SwitchoverDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
   });
 

@@ -6,10 +6,13 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** zod issues as field issues, with the part of the request they came from (`body.pair`, `query.state`). */
 export function fieldIssues(error: z.ZodError, part: string): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    field: [part, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = [part, ...issue.path.map(String)];
+    // One issue per unknown key, named, so a typo such as `dryrun` points at itself.
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'unknown field' }));
+    return [{ field: at.join('.'), message: issue.message }];
+  });
 }
 
 export function validationError(error: z.ZodError, part: string): ValidationError {
