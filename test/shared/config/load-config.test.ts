@@ -1,0 +1,87 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, SecretResolver } from '../../../shared/config/load-config.js';
+import { ConfigError } from '../../../shared/domain/errors.js';
+import { repoPath } from '../../support/fixtures.js';
+
+const noSsm = async (name: string) => {
+  throw new Error(`no SSM here (${name})`);
+};
+
+async function configFile(text: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-config-'));
+  const path = join(dir, 'config.yaml');
+  await writeFile(path, text);
+  return `file:${path}`;
+}
+
+describe('configuration', () => {
+  it('loads the shipped sandbox config, with endpoints overridable from the environment', async () => {
+    const config = await loadConfig(`file:${repoPath('config/sandbox.yaml')}`, noSsm, { OCP_ENDPOINT: 'http://127.0.0.1:9999' });
+    expect(config.providers.oceanbase?.endpoint).toBe('http://127.0.0.1:9999');
+    expect(config.pairs.map((p) => p.name)).toEqual(['orders-ob', 'payments-ob']);
+    expect(config.operations.deadlineSeconds.switchover).toBe(1800);
+    expect(config.operations.deadlineSeconds['promote-standby']).toBe(3600);
+  });
+
+  it('loads the annotated production example', async () => {
+    const config = await loadConfig(`file:${repoPath('config/production.example.yaml')}`, noSsm, {});
+    expect(config.pairs.length).toBeGreaterThan(0);
+  });
+
+  it('names the bad key when a value is wrong', async () => {
+    const location = await configFile(`
+providers:
+  oceanbase:
+    endpoint: http://ocp:8080
+    auth: { type: aksk, accessKeyId: { env: AK }, accessKeySecret: { env: SK } }
+pairs:
+  - name: orders
+    provider: oceanbase
+    oceanbase:
+      primary: { clusterId: 1, tenantId: "1001" }
+      standby: { clusterId: 2, tenantId: 1002 }
+`);
+    await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/pairs\.0\.oceanbase\.primary\.tenantId/);
+  });
+
+  it('names an unknown key, so a typo does not pass silently', async () => {
+    const location = await configFile('pollerr: { concurrency: 4 }\n');
+    await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/pollerr/);
+  });
+
+  it('refuses a pair whose provider has no endpoint, and duplicate pair names', async () => {
+    const pair = `  - name: orders
+    provider: oceanbase
+    oceanbase: { primary: { clusterId: 1, tenantId: 1 }, standby: { clusterId: 2, tenantId: 2 } }
+`;
+    await expect(loadConfig(await configFile(`pairs:\n${pair}`), noSsm, {})).rejects.toThrow(/pairs\.0\.provider/);
+    const endpoint = `providers:
+  oceanbase: { endpoint: "http://ocp", auth: { type: basic, username: { value: u }, password: { value: p } } }
+`;
+    await expect(loadConfig(await configFile(`${endpoint}pairs:\n${pair}${pair}`), noSsm, {})).rejects.toThrow(/pairs\.1\.name: duplicate/);
+  });
+
+  it('says which variable is missing', async () => {
+    const location = await configFile('providers:\n  oceanbase: { endpoint: "${OCP_URL}", auth: { type: basic, username: { value: u }, password: { value: p } } }\n');
+    await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/OCP_URL is not set/);
+    await expect(loadConfig(undefined, noSsm, {})).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('resolves secrets from the environment and SSM, reading each parameter once', async () => {
+    let reads = 0;
+    const secrets = new SecretResolver(async (name) => {
+      reads++;
+      return `secret-of-${name}`;
+    }, { OCP_SK: 'from-env' });
+    expect(await secrets.resolve({ env: 'OCP_SK' }, 'x')).toBe('from-env');
+    expect(await secrets.resolve({ ssm: '/switchyard/prod/ocp-sk' }, 'x')).toBe('secret-of-/switchyard/prod/ocp-sk');
+    await secrets.resolve({ ssm: '/switchyard/prod/ocp-sk' }, 'x');
+    expect(reads).toBe(1);
+    await expect(secrets.resolve({ env: 'MISSING' }, 'providers.oceanbase.auth.accessKeySecret')).rejects.toThrow(
+      /providers\.oceanbase\.auth\.accessKeySecret: environment variable MISSING is not set/,
+    );
+  });
+});
