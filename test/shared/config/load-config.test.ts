@@ -19,7 +19,9 @@ async function configFile(text: string) {
 
 describe('configuration', () => {
   it('loads the shipped sandbox config, with endpoints overridable from the environment', async () => {
-    const config = await loadConfig(`file:${repoPath('config/sandbox.yaml')}`, noSsm, { OCP_ENDPOINT: 'http://127.0.0.1:9999' });
+    const config = await loadConfig(`file:${repoPath('config/sandbox.yaml')}`, noSsm, {
+      OCP_ENDPOINT: 'http://127.0.0.1:9999',
+    });
     expect(config.providers.oceanbase?.endpoint).toBe('http://127.0.0.1:9999');
     expect(config.pairs.map((p) => p.name)).toEqual(['orders-ob', 'payments-ob']);
     expect(config.operations.deadlineSeconds.switchover).toBe(1800);
@@ -57,31 +59,42 @@ pairs:
     provider: oceanbase
     oceanbase: { primary: { clusterId: 1, tenantId: 1 }, standby: { clusterId: 2, tenantId: 2 } }
 `;
-    await expect(loadConfig(await configFile(`pairs:\n${pair}`), noSsm, {})).rejects.toThrow(/pairs\.0\.provider/);
+    await expect(loadConfig(await configFile(`pairs:\n${pair}`), noSsm, {})).rejects.toThrow(
+      /pairs\.0\.provider/,
+    );
     const endpoint = `providers:
   oceanbase: { endpoint: "http://ocp", auth: { type: basic, username: { value: u }, password: { value: p } } }
 `;
-    await expect(loadConfig(await configFile(`${endpoint}pairs:\n${pair}${pair}`), noSsm, {})).rejects.toThrow(/pairs\.1\.name: duplicate/);
+    await expect(
+      loadConfig(await configFile(`${endpoint}pairs:\n${pair}${pair}`), noSsm, {}),
+    ).rejects.toThrow(/pairs\.1\.name: duplicate/);
   });
 
   it('says which variable is missing', async () => {
-    const location = await configFile('providers:\n  oceanbase: { endpoint: "${OCP_URL}", auth: { type: basic, username: { value: u }, password: { value: p } } }\n');
+    const location = await configFile(
+      'providers:\n  oceanbase: { endpoint: "${OCP_URL}", auth: { type: basic, username: { value: u }, password: { value: p } } }\n',
+    );
     await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/OCP_URL is not set/);
     await expect(loadConfig(undefined, noSsm, {})).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('resolves secrets from the environment and SSM, reading each parameter once', async () => {
     let reads = 0;
-    const secrets = new SecretResolver(async (name) => {
-      reads++;
-      return `secret-of-${name}`;
-    }, { OCP_SK: 'from-env' });
+    const secrets = new SecretResolver(
+      async (name) => {
+        reads++;
+        return `secret-of-${name}`;
+      },
+      { OCP_SK: 'from-env' },
+    );
     expect(await secrets.resolve({ env: 'OCP_SK' }, 'x')).toBe('from-env');
-    expect(await secrets.resolve({ ssm: '/switchyard/prod/ocp-sk' }, 'x')).toBe('secret-of-/switchyard/prod/ocp-sk');
+    expect(await secrets.resolve({ ssm: '/switchyard/prod/ocp-sk' }, 'x')).toBe(
+      'secret-of-/switchyard/prod/ocp-sk',
+    );
     await secrets.resolve({ ssm: '/switchyard/prod/ocp-sk' }, 'x');
     expect(reads).toBe(1);
-    await expect(secrets.resolve({ env: 'MISSING' }, 'providers.oceanbase.auth.accessKeySecret')).rejects.toThrow(
-      /providers\.oceanbase\.auth\.accessKeySecret: environment variable MISSING is not set/,
-    );
+    await expect(
+      secrets.resolve({ env: 'MISSING' }, 'providers.oceanbase.auth.accessKeySecret'),
+    ).rejects.toThrow(/providers\.oceanbase\.auth\.accessKeySecret: environment variable MISSING is not set/);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATION_STATES, type Operation, TERMINAL_STATES } from '../../../shared/domain/operation.js';
-import { InvalidTransitionError, recordSteps, TRANSITIONS, transition } from '../../../shared/domain/state-machine.js';
+import {
+  InvalidTransitionError,
+  recordSteps,
+  TRANSITIONS,
+  transition,
+} from '../../../shared/domain/state-machine.js';
 
 const operation: Operation = {
   id: '01JD0000000000000000000000',
@@ -26,7 +31,11 @@ const context = { at: '2026-11-21T00:00:01.000Z', actor: 'poller', message: 'job
 describe('operation state machine', () => {
   it('lets nothing out of a terminal state', () => {
     for (const state of TERMINAL_STATES) expect(TRANSITIONS[state]).toEqual([]);
-    expect(OPERATION_STATES.filter((s) => TRANSITIONS[s].length > 0)).toEqual(['PENDING_APPROVAL', 'SUBMITTING', 'RUNNING']);
+    expect(OPERATION_STATES.filter((s) => TRANSITIONS[s].length > 0)).toEqual([
+      'PENDING_APPROVAL',
+      'SUBMITTING',
+      'RUNNING',
+    ]);
   });
 
   it('records an audit event for every transition and leaves the original untouched', () => {
@@ -46,7 +55,10 @@ describe('operation state machine', () => {
     const first = recordSteps(operation, [step], { at: context.at, actor: 'poller' });
     expect(first?.events.at(-1)?.message).toBe('provider reported 1 steps');
     expect(recordSteps(first as Operation, [step], { at: context.at, actor: 'poller' })).toBeUndefined();
-    const done = recordSteps(first as Operation, [{ ...step, status: 'succeeded' }], { at: context.at, actor: 'poller' });
+    const done = recordSteps(first as Operation, [{ ...step, status: 'succeeded' }], {
+      at: context.at,
+      actor: 'poller',
+    });
     expect(done?.events.at(-1)?.message).toBe('Prepare: running -> done');
   });
 });
