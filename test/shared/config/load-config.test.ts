@@ -72,6 +72,7 @@ pairs:
 
   it('says which variable is missing', async () => {
     const location = await configFile(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax
       'providers:\n  oceanbase: { endpoint: "${OCP_URL}", auth: { type: basic, username: { value: u }, password: { value: p } } }\n',
     );
     await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/OCP_URL is not set/);
