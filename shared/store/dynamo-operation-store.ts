@@ -73,33 +73,41 @@ export class DynamoOperationStore implements OperationStore {
   }
 
   async create(operation: Operation): Promise<void> {
+    await this.putOperation(
+      operation,
+      'attribute_not_exists(pk)',
+      undefined,
+      `Operation ${operation.id} already exists`,
+    );
+  }
+
+  async update(next: Operation): Promise<void> {
+    await this.putOperation(
+      next,
+      'version = :expected',
+      { ':expected': next.version - 1 },
+      `Operation ${next.id} changed since version ${next.version - 1} was read`,
+    );
+  }
+
+  /** A whole-item put under a condition; a failed condition means someone else wrote first. */
+  private async putOperation(
+    operation: Operation,
+    condition: string,
+    values: Record<string, unknown> | undefined,
+    staleMessage: string,
+  ): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: this.item(operation),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new StaleWriteError(`Operation ${operation.id} already exists`);
-      throw error;
-    }
-  }
-
-  async update(next: Operation): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: this.item(next),
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': next.version - 1 },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error))
-        throw new StaleWriteError(`Operation ${next.id} changed since version ${next.version - 1} was read`);
+      if (isConditionFailure(error)) throw new StaleWriteError(staleMessage);
       throw error;
     }
   }

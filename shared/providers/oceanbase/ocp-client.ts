@@ -82,26 +82,29 @@ export class OcpClient {
     });
   }
 
+  /** Asks OCP whether the tenant switchover would go through; changes nothing. */
   switchoverPreCheck(input: TenantPair, signal?: AbortSignal) {
-    return this.call(
-      'POST',
-      `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/switchoverPreCheck`,
-      OcpSwitchoverPreCheckSchema,
-      {
-        idempotent: true,
-        signal,
-        body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId },
-      },
-    );
+    return this.tenantAction('switchoverPreCheck', input, OcpSwitchoverPreCheckSchema, true, signal);
   }
 
+  /** Starts the tenant switchover: an OCP task whose subtasks swap the roles. Never retried blindly. */
   switchover(input: TenantPair, signal?: AbortSignal) {
+    return this.tenantAction('switchover', input, OcpTaskInstanceSchema, false, signal);
+  }
+
+  private tenantAction<T extends z.ZodType>(
+    action: string,
+    input: TenantPair,
+    schema: T,
+    idempotent: boolean,
+    signal?: AbortSignal,
+  ) {
     return this.call(
       'POST',
-      `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/switchover`,
-      OcpTaskInstanceSchema,
+      `/api/v2/ob/clusters/${input.clusterId}/tenants/${input.tenantId}/${action}`,
+      schema,
       {
-        idempotent: false,
+        idempotent,
         signal,
         body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId },
       },
