@@ -67,6 +67,8 @@ export const JobRefSchema = z.object({
   id: z.string(),
   name: z.string().optional(),
   submittedAt: z.string(),
+  /** Which of the operation's phases this job carries out (configure-dr has two). */
+  phase: z.number().int().min(0).default(0),
 });
 export type JobRef = z.infer<typeof JobRefSchema>;
 
@@ -83,6 +85,8 @@ export const FindingSchema = z.object({
   rule: z.string(),
   passed: z.boolean(),
   message: z.string(),
+  /** Passed, but a person must know it before going ahead (replication lag before a promotion, say). */
+  warning: z.boolean().optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
@@ -100,7 +104,12 @@ export const OperationSchema = z.object({
   source: SourceSchema,
   idempotencyKey: z.string().optional(),
   findings: z.array(FindingSchema).default([]),
+  /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),
+  /** The current phase, from 0; an operation of several phases runs one provider job per phase, in order. */
+  phase: z.number().int().min(0).default(0),
+  /** Jobs of the phases already completed. */
+  jobs: z.array(JobRefSchema).default([]),
   submission: SubmissionSchema,
   steps: z.array(StepSchema).default([]),
   /** Why the operation ended the way it did, in one sentence a person can act on. */

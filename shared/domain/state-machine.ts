@@ -6,7 +6,8 @@ import { describeStepChanges } from './steps.js';
 export const TRANSITIONS: Readonly<Record<OperationState, readonly OperationState[]>> = {
   PENDING_APPROVAL: ['SUBMITTING', 'CANCELLED', 'REJECTED', 'TIMED_OUT'],
   SUBMITTING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED', 'TIMED_OUT', 'CANCELLED'],
-  RUNNING: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'],
+  // RUNNING -> SUBMITTING: the next phase of an operation of several phases is about to be sent.
+  RUNNING: ['SUBMITTING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'],
   SUCCEEDED: [],
   FAILED: [],
   TIMED_OUT: [],
@@ -38,7 +39,9 @@ export function transition(
   operation: Operation,
   to: OperationState,
   context: ChangeContext,
-  changes: Partial<Pick<Operation, 'job' | 'steps' | 'outcome' | 'failedStep' | 'submission'>> = {},
+  changes: Partial<
+    Pick<Operation, 'job' | 'jobs' | 'phase' | 'steps' | 'outcome' | 'failedStep' | 'submission'>
+  > = {},
 ): Operation {
   if (!canTransition(operation.state, to)) throw new InvalidTransitionError(operation.state, to);
   const event: AuditEvent = {

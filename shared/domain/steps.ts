@@ -58,3 +58,11 @@ export function orderByDependencies(steps: readonly Step[]): Step[] {
   for (const step of steps) visit(step, new Set());
   return ordered;
 }
+
+/** Steps as the provider reports them now, laid over the ones already known (same id: replaced; new: added). */
+export function mergeSteps(known: readonly Step[], reported: readonly Step[]): Step[] {
+  const byId = new Map(reported.map((s) => [s.id, s]));
+  const merged = known.map((s) => byId.get(s.id) ?? s);
+  const knownIds = new Set(known.map((s) => s.id));
+  return [...merged, ...reported.filter((s) => !knownIds.has(s.id))];
+}

@@ -1,9 +1,9 @@
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
-import { summarizeSteps } from '../domain/steps.js';
+import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, pairLock } from './deps.js';
+import { type Deps, inputOf, pairLock, phaseStartedAt } from './deps.js';
 import { persistAndNotify } from './persist.js';
 import { submitToProvider } from './submit-to-provider.js';
 
@@ -44,12 +44,12 @@ export async function advanceOperation(
     const provider = deps.providers.get(operation.provider);
     const driver = provider?.operations[operation.kind];
     if (!provider || !driver) return 'skipped';
-    const input = { target: operation.target, params: operation.params };
+    const input = inputOf(operation);
 
     if (operation.state === 'SUBMITTING') {
       // The request that created it may still be talking to the provider.
       if (now.getTime() - Date.parse(operation.updatedAt) < SUBMIT_GRACE_MS) return 'skipped';
-      const found = await driver.findSubmitted({ ...input, since: operation.createdAt }, options);
+      const found = await driver.findSubmitted({ ...input, since: phaseStartedAt(operation) }, options);
       if (found) {
         const at = deps.now().toISOString();
         await persistAndNotify(
@@ -63,7 +63,7 @@ export async function advanceOperation(
               message: `found job ${found.id} on ${operation.provider}: the earlier submission did arrive`,
             },
             {
-              job: { id: found.id, name: found.name, submittedAt: at },
+              job: { id: found.id, name: found.name, submittedAt: at, phase: operation.phase },
               submission: { ...operation.submission, ambiguous: false },
             },
           ),
@@ -79,13 +79,41 @@ export async function advanceOperation(
     await deps.store.renewLock(lock, operation.id, deps.config.operations.lockTtlSeconds, now);
     const job = await provider.getJob(operation.job, input, options);
     const at = deps.now().toISOString();
+    const steps = mergeSteps(operation.steps, job.steps);
     if (job.status === 'running') {
-      const next = recordSteps(operation, job.steps, { at, actor: 'poller' });
+      const next = recordSteps(operation, steps, { at, actor: 'poller' });
       if (!next) return 'unchanged';
       await persistAndNotify(deps, next);
       return 'progressed';
     }
+    const phases = driver.phases ?? 1;
+    if (job.status === 'succeeded' && operation.phase + 1 < phases) {
+      // This phase is done: send the next one, with the same submit-at-most-once care as the first.
+      const next = await persistAndNotify(
+        deps,
+        transition(
+          operation,
+          'SUBMITTING',
+          {
+            at,
+            actor: 'poller',
+            message: `phase ${operation.phase + 1} of ${phases} done (job ${operation.job.id}); submitting phase ${operation.phase + 2}`,
+          },
+          {
+            steps,
+            phase: operation.phase + 1,
+            jobs: [...operation.jobs, operation.job],
+            job: undefined,
+            submission: { attempts: 0, ambiguous: false },
+          },
+        ),
+      );
+      await submitToProvider(deps, next, driver, options);
+      return 'progressed';
+    }
     const succeeded = job.status === 'succeeded';
+    const advice = succeeded ? undefined : driver.failureAdvice?.(input, operation.phase);
+    const reason = `${job.message ?? 'the provider reported failure'}${advice ? ` ${advice}` : ''}`;
     await finish(
       deps,
       transition(
@@ -96,14 +124,9 @@ export async function advanceOperation(
           actor: 'poller',
           message: succeeded
             ? `${operation.provider} job ${operation.job.id} completed`
-            : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${job.message ?? 'no reason given'}`,
+            : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${reason}`,
         },
-        {
-          steps: job.steps,
-          ...(succeeded
-            ? {}
-            : { outcome: job.message ?? 'the provider reported failure', failedStep: job.failedStep }),
-        },
+        { steps, ...(succeeded ? {} : { outcome: reason, failedStep: job.failedStep }) },
       ),
     );
     return 'finished';

@@ -1,7 +1,7 @@
 import type { Config, PairConfig } from '../config/config-schema.js';
-import type { ProviderName } from '../domain/operation.js';
+import type { Operation, ProviderName } from '../domain/operation.js';
 import type { Notifier } from '../notify/notifier.js';
-import type { Provider } from '../providers/provider.js';
+import type { OperationInput, Provider } from '../providers/provider.js';
 import type { OperationStore } from '../store/operation-store.js';
 
 /** Everything the pipeline and the poller need, built once per cold start by `createDeps`. */
@@ -17,4 +17,14 @@ export interface Deps {
 /** The lock name for a pair: one active operation per pair. */
 export function pairLock(pair: PairConfig | string): string {
   return `pair:${typeof pair === 'string' ? pair : pair.name}`;
+}
+
+/** What a driver needs of an operation to submit or follow its current phase. */
+export function inputOf(operation: Operation): OperationInput {
+  return { target: operation.target, params: operation.params, phase: operation.phase };
+}
+
+/** When the current phase began being submitted: the time of the last move into SUBMITTING. */
+export function phaseStartedAt(operation: Operation): string {
+  return operation.events.findLast((e) => e.to === 'SUBMITTING')?.at ?? operation.createdAt;
 }

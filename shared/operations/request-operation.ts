@@ -67,7 +67,7 @@ export async function dryRunOperation(
   options: CallOptions = {},
 ): Promise<DryRunOutcome> {
   const { driver, target } = resolveRequest(deps, request.kind, request.pair);
-  const result = await driver.precheck({ target, params: request.params }, options);
+  const result = await driver.precheck({ target, params: request.params, phase: 0 }, options);
   return { type: 'dry-run', kind: request.kind, pair: request.pair, ...result };
 }
 
@@ -145,7 +145,7 @@ export async function requestOperation(
     }
 
     const precheck = await resolved.driver.precheck(
-      { target: resolved.target, params: request.params },
+      { target: resolved.target, params: request.params, phase: 0 },
       options,
     );
     const at = deps.now().toISOString();
@@ -153,6 +153,9 @@ export async function requestOperation(
       now.getTime() + config.operations.deadlineSeconds[request.kind] * 1000,
     ).toISOString();
     const failed = precheck.findings.filter((f) => !f.passed);
+    const warnings = precheck.findings
+      .filter((f) => f.passed && f.warning)
+      .map((f) => `WARNING: ${f.message}`);
     const base: Operation = {
       id: operationId,
       kind: request.kind,
@@ -167,7 +170,10 @@ export async function requestOperation(
       idempotencyKey: request.idempotencyKey,
       findings: precheck.findings,
       submission: { attempts: 0, ambiguous: false },
-      steps: [],
+      phase: 0,
+      jobs: [],
+      steps:
+        resolved.driver.plannedSteps?.({ target: precheck.target, params: request.params, phase: 0 }) ?? [],
       outcome: precheck.valid ? undefined : `precheck failed: ${failed.map((f) => f.message).join('; ')}`,
       createdAt: at,
       updatedAt: at,
@@ -180,7 +186,10 @@ export async function requestOperation(
           type: 'created',
           to: precheck.valid ? 'SUBMITTING' : 'REJECTED',
           message: precheck.valid
-            ? `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`
+            ? [
+                `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`,
+                ...warnings,
+              ].join('. ')
             : `precheck failed: ${failed.map((f) => f.message).join('; ')}`,
         },
       ],

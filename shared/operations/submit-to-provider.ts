@@ -2,7 +2,7 @@ import { describeError, ProviderError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions, OperationDriver } from '../providers/provider.js';
-import { type Deps, pairLock } from './deps.js';
+import { type Deps, inputOf, pairLock } from './deps.js';
 import { persistAndNotify } from './persist.js';
 
 /**
@@ -23,7 +23,7 @@ export async function submitToProvider(
     lastAttemptAt: attemptAt,
   };
   try {
-    const job = await driver.submit({ target: operation.target, params: operation.params }, options);
+    const job = await driver.submit(inputOf(operation), options);
     const at = deps.now().toISOString();
     const next = transition(
       operation,
@@ -34,7 +34,7 @@ export async function submitToProvider(
         message: `submitted to ${operation.provider} as job ${job.id}${job.name ? ` (${job.name})` : ''}`,
       },
       {
-        job: { id: job.id, name: job.name, submittedAt: at },
+        job: { id: job.id, name: job.name, submittedAt: at, phase: operation.phase },
         submission: { ...submission, ambiguous: false },
       },
     );
@@ -42,18 +42,13 @@ export async function submitToProvider(
   } catch (error) {
     const at = deps.now().toISOString();
     if (error instanceof ProviderError && error.outcome === 'not-applied') {
+      const advice = driver.failureAdvice?.(inputOf(operation), operation.phase);
+      const outcome = `${describeError(error)}${advice ? ` ${advice}` : ''}`;
       const next = transition(
         operation,
         'FAILED',
-        {
-          at,
-          actor: 'switchyard',
-          message: `${operation.provider} refused the request: ${describeError(error)}`,
-        },
-        {
-          outcome: describeError(error),
-          submission: { ...submission, ambiguous: false, lastError: describeError(error) },
-        },
+        { at, actor: 'switchyard', message: `${operation.provider} refused the request: ${outcome}` },
+        { outcome, submission: { ...submission, ambiguous: false, lastError: describeError(error) } },
       );
       const saved = await persistAndNotify(deps, next);
       await deps.store.releaseLock(pairLock(operation.pair), operation.id);

@@ -11,6 +11,8 @@ export interface CallOptions {
 export interface OperationInput {
   target: Target;
   params: Record<string, unknown>;
+  /** The phase being submitted or followed, from 0. */
+  phase: number;
 }
 
 export interface PrecheckResult {
@@ -36,6 +38,12 @@ export interface JobStatus {
 
 /** What one provider does for one operation kind. */
 export interface OperationDriver {
+  /** How many provider jobs the operation runs, one after another; 1 when absent. */
+  readonly phases?: number;
+  /** Steps known before the provider reports any (one per phase, say), so people see the plan. */
+  plannedSteps?(input: OperationInput): Step[];
+  /** What a person must do after a failure in `phase`, such as undoing what earlier phases set up. */
+  failureAdvice?(input: OperationInput, failedPhase: number): string | undefined;
   precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
   submit(input: OperationInput, options?: CallOptions): Promise<SubmittedJob>;
   /** After an ambiguous submit: a job this operation may already have started, found on the provider. */

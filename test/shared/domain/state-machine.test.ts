@@ -19,6 +19,8 @@ const operation: Operation = {
   source: 'http',
   findings: [],
   submission: { attempts: 0, ambiguous: false },
+  phase: 0,
+  jobs: [],
   steps: [],
   createdAt: '2026-11-21T00:00:00.000Z',
   updatedAt: '2026-11-21T00:00:00.000Z',

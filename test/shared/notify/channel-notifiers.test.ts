@@ -49,6 +49,8 @@ const operation: Operation = {
   source: 'http',
   findings: [],
   submission: { attempts: 1, ambiguous: false },
+  phase: 0,
+  jobs: [],
   steps: [
     { id: '1', name: 'Prepare switchover tenant', status: 'succeeded', upstreams: [], downstreams: ['2'] },
     {

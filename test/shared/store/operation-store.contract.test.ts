@@ -69,6 +69,8 @@ function operation(overrides: Partial<Operation> = {}): Operation {
     source: 'http',
     findings: [],
     submission: { attempts: 1, ambiguous: false },
+    phase: 0,
+    jobs: [],
     steps: [{ id: '1', name: 'Prepare', status: 'running', upstreams: [], downstreams: ['2'] }],
     createdAt: at,
     updatedAt: at,
