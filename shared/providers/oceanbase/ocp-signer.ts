@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { byCodeUnit, rfc3986Encode } from '../percent-encode.js';
 
 /**
  * OCP AK/SK request signing, `OCP-ACCESS-KEY-HMACSHA1` (OCP API reference, "Rules for generating a
@@ -25,22 +26,11 @@ export interface OcpSignableRequest {
 
 export const OCP_SIGNATURE_ALGORITHM = 'OCP-ACCESS-KEY-HMACSHA1';
 
-/** RFC 3986: unreserved characters stay, everything else is %XX uppercase (space is %20, not +). */
-export function rfc3986Encode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
 /** Uppercase hex MD5 of the body bytes, or "" when there is no body. */
 export function ocpContentMd5(body: string | Uint8Array | undefined): string {
   if (body === undefined || body.length === 0) return '';
   return createHash('md5').update(body).digest('hex').toUpperCase();
 }
-
-// Sorting is by UTF-16 code unit with shorter-first on ties, which is what JS string comparison does.
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function canonicalXOcpHeaders(headers: OcpSignableRequest['headers']): string {
   if (!headers) return '';
