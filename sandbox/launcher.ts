@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { startHuaweiSimulator } from './huawei-simulator.js';
 import { ensureTable, LOCAL_AWS_ENV, startLocalDynamo } from './local-dynamo.js';
 import { startOcpSimulator } from './ocp-simulator.js';
 import { localPorts, sandboxSpeed } from './ports.js';
@@ -36,6 +37,7 @@ async function main() {
   const tableName = `switchyard-${STAGE}-operations`;
   await ensureTable(dynamo.endpoint, tableName);
   const ocp = await startOcpSimulator({ port: ports.ocp, speed });
+  const huawei = await startHuaweiSimulator({ port: ports.huawei, speed });
   const sink = await startWebhookSink({
     port: ports.webhookSink,
     secret: 'sandbox-webhook-secret',
@@ -50,6 +52,7 @@ async function main() {
     SWITCHYARD_CONFIG: process.env.SWITCHYARD_CONFIG ?? `file:${root}config/sandbox.yaml`,
     SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
     OCP_ENDPOINT: ocp.url,
+    HUAWEI_ENDPOINT: huawei.url,
     WEBHOOK_SINK_URL: sink.url,
     SWITCHYARD_API_PORT: String(ports.api),
     SWITCHYARD_LAMBDA_PORT: String(ports.lambda),
@@ -77,7 +80,7 @@ async function main() {
     stopping = true;
     clearInterval(poller);
     offline.kill('SIGTERM');
-    await Promise.all([ocp.close(), sink.close(), dynamo.close()]);
+    await Promise.all([ocp.close(), huawei.close(), sink.close(), dynamo.close()]);
     process.exit(code);
   };
   offline.on('exit', (code) => {
@@ -110,6 +113,7 @@ Switchyard is running on the embedded default.
   API            http://127.0.0.1:${ports.api}           (keys: sandbox-operator-key, sandbox-reader-key, sandbox-admin-key)
   Lambda invoke  http://127.0.0.1:${ports.lambda}           (queue messages: functions/switchyard-${STAGE}-switchover/invocations)
   OCP sandbox    ${ocp.url}           (speed x${speed})
+  Huawei sandbox ${huawei.url}           (speed x${speed})
   DynamoDB       ${dynamo.endpoint}           (dynalite, in memory; table ${tableName})
   Webhook sink   ${sink.url}
 

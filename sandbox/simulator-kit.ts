@@ -121,6 +121,8 @@ export interface SimulatorOptions {
   throttleAnswer(retryAfterSeconds: number, request: SimRequest): JsonAnswer;
   /** Extra state for GET /_sandbox/state. */
   state(): unknown;
+  /** Simulator-specific control routes under /_sandbox/ (undefined: not one of its own). */
+  control?(method: string, path: string, body: Buffer): JsonAnswer | undefined;
   reset(): void;
 }
 
@@ -177,7 +179,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       options.reset();
       return { status: 204, body: {} };
     }
-    return { status: 404, body: { error: `no sandbox control ${method} ${path}` } };
+    return (
+      options.control?.(method, path, body) ?? {
+        status: 404,
+        body: { error: `no sandbox control ${method} ${path}` },
+      }
+    );
   };
 
   const server: Server = createServer(async (req, res) => {

@@ -17,6 +17,8 @@ import {
   SlackWebhookChannel,
 } from './notify/channel-notifiers.js';
 import type { Deps } from './operations/deps.js';
+import { HuaweiRdsClient } from './providers/huawei/huawei-client.js';
+import { HuaweiProvider } from './providers/huawei/huawei-provider.js';
 import { OcpClient } from './providers/oceanbase/ocp-client.js';
 import { OceanBaseProvider } from './providers/oceanbase/ocp-provider.js';
 import type { Provider } from './providers/provider.js';
@@ -50,6 +52,20 @@ async function createProviders(config: Config, secrets: SecretResolver, dispatch
       'oceanbase',
       new OceanBaseProvider(
         new OcpClient({ endpoint: ocp.endpoint, auth, timeoutMs: ocp.timeoutMs, dispatcher }),
+      ),
+    );
+  }
+  const huawei = config.providers.huawei;
+  if (huawei) {
+    const where = 'providers.huawei.auth';
+    const auth = {
+      accessKeyId: await secrets.resolve(huawei.auth.accessKeyId, `${where}.accessKeyId`),
+      secretAccessKey: await secrets.resolve(huawei.auth.secretAccessKey, `${where}.secretAccessKey`),
+    };
+    providers.set(
+      'huawei',
+      new HuaweiProvider(
+        new HuaweiRdsClient({ endpoint: huawei.endpoint, auth, timeoutMs: huawei.timeoutMs, dispatcher }),
       ),
     );
   }

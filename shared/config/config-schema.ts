@@ -21,7 +21,25 @@ export const OceanBasePairSchema = z.strictObject({
   oceanbase: z.strictObject({ primary: TenantRefSchema, standby: TenantRefSchema }),
 });
 
-export const PairSchema = z.discriminatedUnion('provider', [OceanBasePairSchema]);
+const HuaweiInstanceRefSchema = z.strictObject({
+  instanceId: z.string().min(1),
+  projectId: z.string().min(1),
+  region: z.string().min(1),
+  /** The instance's subnet CIDR: build_master_dr_relation needs the DR side's, and ListInstances does not give it. */
+  subnetCidr: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'a CIDR such as 192.168.3.0/24')
+    .optional(),
+});
+
+export const HuaweiPairSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+  provider: z.literal('huawei'),
+  description: z.string().optional(),
+  huawei: z.strictObject({ primary: HuaweiInstanceRefSchema, dr: HuaweiInstanceRefSchema }),
+});
+
+export const PairSchema = z.discriminatedUnion('provider', [OceanBasePairSchema, HuaweiPairSchema]);
 export type PairConfig = z.infer<typeof PairSchema>;
 
 export const OceanBaseEndpointSchema = z.strictObject({
@@ -35,6 +53,13 @@ export const OceanBaseEndpointSchema = z.strictObject({
     }),
     z.strictObject({ type: z.literal('basic'), username: SecretRefSchema, password: SecretRefSchema }),
   ]),
+});
+
+export const HuaweiEndpointSchema = z.strictObject({
+  /** The RDS endpoint; `{region}` is replaced by each instance's region (https://rds.{region}.myhuaweicloud.com). */
+  endpoint: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL, optionally with {region}'),
+  timeoutMs: z.number().int().positive().default(10_000),
+  auth: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }),
 });
 
 export const ScopeSchema = z.enum(['read', 'operate', 'approve', 'admin']);
@@ -59,7 +84,9 @@ const deadlineDefaults = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 3600]
 >;
 
 export const ConfigSchema = z.strictObject({
-  providers: z.strictObject({ oceanbase: OceanBaseEndpointSchema.optional() }).default({}),
+  providers: z
+    .strictObject({ oceanbase: OceanBaseEndpointSchema.optional(), huawei: HuaweiEndpointSchema.optional() })
+    .default({}),
   pairs: z.array(PairSchema).default([]),
   apiKeys: z.array(ApiKeySchema).default([]),
   notifications: NotificationsSchema.default({ console: true, slack: [], webhooks: [] }),

@@ -21,7 +21,7 @@ export function pairLock(pair: PairConfig | string): string {
 
 /** What a driver needs of an operation to submit or follow its current phase. */
 export function inputOf(operation: Operation): OperationInput {
-  return { target: operation.target, params: operation.params, phase: operation.phase };
+  return { kind: operation.kind, target: operation.target, params: operation.params, phase: operation.phase };
 }
 
 /** When the current phase began being submitted: the time of the last move into SUBMITTING. */

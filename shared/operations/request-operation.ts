@@ -67,7 +67,10 @@ export async function dryRunOperation(
   options: CallOptions = {},
 ): Promise<DryRunOutcome> {
   const { driver, target } = resolveRequest(deps, request.kind, request.pair);
-  const result = await driver.precheck({ target, params: request.params, phase: 0 }, options);
+  const result = await driver.precheck(
+    { kind: request.kind, target, params: request.params, phase: 0 },
+    options,
+  );
   return { type: 'dry-run', kind: request.kind, pair: request.pair, ...result };
 }
 
@@ -144,10 +147,8 @@ export async function requestOperation(
       }
     }
 
-    const precheck = await resolved.driver.precheck(
-      { target: resolved.target, params: request.params, phase: 0 },
-      options,
-    );
+    const input = { kind: request.kind, target: resolved.target, params: request.params, phase: 0 };
+    const precheck = await resolved.driver.precheck(input, options);
     const at = deps.now().toISOString();
     const deadline = new Date(
       now.getTime() + config.operations.deadlineSeconds[request.kind] * 1000,
@@ -172,9 +173,10 @@ export async function requestOperation(
       submission: { attempts: 0, ambiguous: false },
       phase: 0,
       jobs: [],
-      steps:
-        resolved.driver.plannedSteps?.({ target: precheck.target, params: request.params, phase: 0 }) ?? [],
-      outcome: precheck.valid ? undefined : `precheck failed: ${failed.map((f) => f.message).join('; ')}`,
+      steps: resolved.driver.plannedSteps?.({ ...input, target: precheck.target }) ?? [],
+      outcome: precheck.valid
+        ? undefined
+        : `precheck failed: ${failed.map((f) => `${f.message} [${f.rule}]`).join('; ')}`,
       createdAt: at,
       updatedAt: at,
       deadline,
@@ -190,7 +192,7 @@ export async function requestOperation(
                 `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`,
                 ...warnings,
               ].join('. ')
-            : `precheck failed: ${failed.map((f) => f.message).join('; ')}`,
+            : `precheck failed: ${failed.map((f) => `${f.message} [${f.rule}]`).join('; ')}`,
         },
       ],
     };

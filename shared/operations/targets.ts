@@ -1,4 +1,5 @@
 import type { PairConfig } from '../config/config-schema.js';
+import { huaweiTarget } from '../providers/huawei/huawei-provider.js';
 import { oceanBaseTarget } from '../providers/oceanbase/ocp-provider.js';
 import type { Target } from '../providers/provider.js';
 
@@ -7,5 +8,7 @@ export function targetOf(pair: PairConfig): Target {
   switch (pair.provider) {
     case 'oceanbase':
       return oceanBaseTarget(pair.oceanbase);
+    case 'huawei':
+      return huaweiTarget(pair.huawei);
   }
 }

@@ -9,6 +9,7 @@ export interface CallOptions {
 }
 
 export interface OperationInput {
+  kind: OperationKind;
   target: Target;
   params: Record<string, unknown>;
   /** The phase being submitted or followed, from 0. */

@@ -1,3 +1,4 @@
+import { type HuaweiSimulator, startHuaweiSimulator } from '../../sandbox/huawei-simulator.js';
 import {
   ensureTable,
   LOCAL_AWS_ENV,
@@ -14,6 +15,7 @@ export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
 export interface TestEnvironment {
   dynamo: LocalDynamo;
   ocp: OcpSimulator;
+  huawei: HuaweiSimulator;
   sink: WebhookSink;
   store: DynamoOperationStore;
   tableName: string;
@@ -22,15 +24,18 @@ export interface TestEnvironment {
 }
 
 /**
- * Real servers for one test file: dynalite, the OCP simulator and a webhook sink, all on free loopback
+ * Real servers for one test file: dynalite, the OCP and Huawei simulators and a webhook sink, all on free loopback
  * ports, and the environment the functions read (the shipped config/sandbox.yaml pointed at them).
  */
-export async function startTestEnvironment(options: { ocpSpeed?: number } = {}): Promise<TestEnvironment> {
+export async function startTestEnvironment(
+  options: { ocpSpeed?: number; huaweiSpeed?: number } = {},
+): Promise<TestEnvironment> {
   const dynamo = await startLocalDynamo();
   const tableName = 'switchyard-test';
   await ensureTable(dynamo.endpoint, tableName);
   // Fast enough that the four-minute switchover takes a fraction of a second.
   const ocp = await startOcpSimulator({ speed: options.ocpSpeed ?? 1000 });
+  const huawei = await startHuaweiSimulator({ speed: options.huaweiSpeed ?? 1000 });
   const sink = await startWebhookSink({ secret: SANDBOX_WEBHOOK_SECRET });
   const env = {
     ...LOCAL_AWS_ENV,
@@ -38,6 +43,7 @@ export async function startTestEnvironment(options: { ocpSpeed?: number } = {}):
     SWITCHYARD_TABLE: tableName,
     SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
     OCP_ENDPOINT: ocp.url,
+    HUAWEI_ENDPOINT: huawei.url,
     WEBHOOK_SINK_URL: sink.url,
   };
   Object.assign(process.env, env);
@@ -48,12 +54,13 @@ export async function startTestEnvironment(options: { ocpSpeed?: number } = {}):
   return {
     dynamo,
     ocp,
+    huawei,
     sink,
     store,
     tableName,
     env,
     close: async () => {
-      await Promise.all([ocp.close(), sink.close()]);
+      await Promise.all([ocp.close(), huawei.close(), sink.close()]);
       await dynamo.close();
     },
   };

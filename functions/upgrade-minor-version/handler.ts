@@ -1,0 +1,16 @@
+import { sharedDeps } from '../../shared/create-deps.js';
+import { operationFunction } from '../../shared/operations/operation-function.js';
+import { UpgradeMinorVersionRequestSchema } from './schema.js';
+
+export const handler = operationFunction(
+  {
+    kind: 'upgrade-minor-version',
+    schema: UpgradeMinorVersionRequestSchema,
+    params: ({ instance, isDelayed, secondSwitch }) => ({
+      instance,
+      ...(isDelayed === undefined ? {} : { isDelayed }),
+      ...(secondSwitch === undefined ? {} : { secondSwitch }),
+    }),
+  },
+  sharedDeps,
+);

@@ -1,0 +1,607 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  huaweiCanonicalRequest,
+  huaweiSignature,
+  parseHuaweiAuthorization,
+  parseHuaweiSdkDate,
+} from '../shared/providers/huawei/huawei-signer.js';
+import {
+  FaultBook,
+  type JsonAnswer,
+  jsonBody,
+  type RunningSimulator,
+  SimClock,
+  type SimRequest,
+  startSimulator,
+} from './simulator-kit.js';
+
+/**
+ * A sandbox Huawei Cloud RDS (v3): instances, DR relations and asynchronous jobs with the documented
+ * shapes, AK/SK SDK-HMAC-SHA256 verification, and the errors of API Gateway and RDS.
+ */
+
+export const HUAWEI_SANDBOX_CREDENTIALS = {
+  accessKeyId: 'SANDBOXHUAWEIAK00001',
+  secretAccessKey: 'sandbox-huawei-secret-access-key-000000',
+} as const;
+
+/** The API Gateway's clock-skew limit is not documented; the sandbox allows 15 minutes. */
+const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
+
+/**
+ * RDS error codes. DBS.201202 ("another operation in progress") is one of the codes terraform retries;
+ * Huawei does not document the codes for the other refusals, so the sandbox's are its own.
+ */
+export const HUAWEI_SANDBOX_CODES = {
+  busy: 'DBS.201202',
+  notFound: 'DBS.280404',
+  badState: 'DBS.280238',
+  badRequest: 'DBS.280400',
+  jobNotFound: 'DBS.280701',
+} as const;
+
+export interface SimInstance {
+  id: string;
+  name: string;
+  projectId: string;
+  region: string;
+  status: string;
+  type: 'Single' | 'Ha' | 'Replica';
+  datastore: { type: 'PostgreSQL' | 'MySQL'; version: string; complete_version: string };
+  cpu: string;
+  mem: string;
+  volume: { type: string; size: number };
+  private_ips: string[];
+  nodes: { id: string; name: string; role: string; status: string; availability_zone: string }[];
+}
+
+interface SimRelation {
+  id: string;
+  master_instance_id: string;
+  master_region: string;
+  slave_instance_id: string;
+  slave_region: string;
+  build_process: 'master' | 'slave';
+  // ListDrInfos' status enum is not documented beyond "failed"; the sandbox says "building" and "success".
+  status: 'building' | 'success' | 'failed';
+  time: number;
+}
+
+interface SimJob {
+  id: string;
+  name: string;
+  instanceId: string;
+  projectId: string;
+  createdAt: number;
+  visibleAt: number;
+  endsAt: number;
+  failure?: string;
+  effect: () => void;
+  settled: boolean;
+}
+
+const NORTH = '0483b6b16e954cb88930a360d2c4e663';
+const EAST = '054b61972980d4552f0bc00ac8d3f5cd';
+const SOUTH = '7d1f4fd4b5e54e39a0d1e6f3c2b8a901';
+
+function pgInstance(
+  id: string,
+  name: string,
+  projectId: string,
+  region: string,
+  type: 'Single' | 'Ha',
+  version: string,
+  ip: string,
+): SimInstance {
+  const nodes = [
+    {
+      id: `${id.slice(0, 28)}no01`,
+      name: `${name}_node0`,
+      role: 'master',
+      status: 'ACTIVE',
+      availability_zone: `${region}a`,
+    },
+  ];
+  if (type === 'Ha')
+    nodes.push({
+      id: `${id.slice(0, 28)}no02`,
+      name: `${name}_node1`,
+      role: 'slave',
+      status: 'ACTIVE',
+      availability_zone: `${region}b`,
+    });
+  return {
+    id,
+    name,
+    projectId,
+    region,
+    status: 'ACTIVE',
+    type,
+    datastore: { type: 'PostgreSQL', version: version.split('.')[0] as string, complete_version: version },
+    cpu: '4',
+    mem: '16',
+    volume: { type: 'CLOUDSSD', size: 100 },
+    private_ips: [ip],
+    nodes,
+  };
+}
+
+/** orders: a primary and a DR instance with no relation yet; ledger: a pair whose DR relation is established. */
+export const DEFAULT_HUAWEI_INSTANCES: readonly SimInstance[] = [
+  pgInstance(
+    '24c6678f474241fe89ee9c42f768022ein03',
+    'orders-pg-primary',
+    NORTH,
+    'cn-north-4',
+    'Ha',
+    '14.8.0',
+    '192.168.0.10',
+  ),
+  pgInstance(
+    'c39bd176fb0540929f6add80b91b212cin03',
+    'orders-pg-dr',
+    EAST,
+    'cn-east-3',
+    'Single',
+    '14.6.0',
+    '192.168.3.238',
+  ),
+  pgInstance(
+    '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03',
+    'ledger-pg-primary',
+    NORTH,
+    'cn-north-4',
+    'Ha',
+    '15.4.0',
+    '192.168.0.20',
+  ),
+  pgInstance(
+    '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03',
+    'ledger-pg-dr',
+    SOUTH,
+    'cn-south-1',
+    'Single',
+    '15.4.0',
+    '10.20.0.20',
+  ),
+];
+
+const DEFAULT_RELATIONS: readonly Omit<SimRelation, 'time'>[] = [
+  {
+    id: 'd7e6f5a4b3c24d1e9f8a7b6c5d4e3f2a',
+    master_instance_id: '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03',
+    master_region: 'cn-north-4',
+    slave_instance_id: '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03',
+    slave_region: 'cn-south-1',
+    build_process: 'slave',
+    status: 'success',
+  },
+];
+
+/** Seconds each action takes on a real RDS, roughly. */
+const DURATIONS = {
+  build_master_dr_relation: 120,
+  build_slave_dr_relation: 300,
+  drreplica_to_master: 90,
+  upgrade: 600,
+} as const;
+/** A job id becomes queryable a few seconds after it is returned (ListJobInfo constraints). */
+const JOB_VISIBLE_AFTER_S = 5;
+
+export interface HuaweiSimulatorOptions {
+  host?: string;
+  port?: number;
+  speed?: number;
+  instances?: readonly SimInstance[];
+  now?: () => number;
+}
+
+export interface HuaweiSimulator extends RunningSimulator {
+  faults: FaultBook;
+  instances: Map<string, SimInstance>;
+  relations: SimRelation[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
+
+export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {}): Promise<HuaweiSimulator> {
+  const clock = new SimClock(options.speed ?? 60, options.now);
+  const faults = new FaultBook();
+  const instances = new Map<string, SimInstance>();
+  const relations: SimRelation[] = [];
+  const jobs = new Map<string, SimJob>();
+
+  const reset = () => {
+    instances.clear();
+    for (const i of options.instances ?? DEFAULT_HUAWEI_INSTANCES) instances.set(i.id, structuredClone(i));
+    relations.length = 0;
+    for (const r of DEFAULT_RELATIONS) relations.push({ ...r, time: clock.now() });
+    jobs.clear();
+  };
+  reset();
+
+  const error = (status: number, code: string, message: string): JsonAnswer => ({
+    status,
+    body: { error_code: code, error_msg: message },
+    headers: { 'X-Request-Id': randomUUID() },
+  });
+  const ok = (body: unknown): JsonAnswer => ({
+    status: 200,
+    body,
+    headers: { 'X-Request-Id': randomUUID() },
+  });
+
+  const settle = () => {
+    const now = clock.now();
+    for (const job of jobs.values()) {
+      if (job.settled || now < job.endsAt) continue;
+      job.settled = true;
+      if (!job.failure) job.effect();
+      const instance = instances.get(job.instanceId);
+      if (instance) instance.status = 'ACTIVE';
+    }
+  };
+
+  const jobStatus = (job: SimJob, now: number) =>
+    now < job.endsAt ? 'Running' : job.failure ? 'Failed' : 'Completed';
+  const runningJobOn = (instanceId: string, now: number) =>
+    [...jobs.values()].find((j) => j.instanceId === instanceId && jobStatus(j, now) === 'Running');
+
+  const startJob = (
+    request: SimRequest,
+    instance: SimInstance,
+    name: string,
+    seconds: number,
+    effect: () => void,
+  ): JsonAnswer => {
+    const now = clock.now();
+    const injected = faults.take('fail-step', request);
+    const job: SimJob = {
+      id: randomUUID(),
+      name,
+      instanceId: instance.id,
+      projectId: instance.projectId,
+      createdAt: now,
+      visibleAt: now + clock.scaled(JOB_VISIBLE_AFTER_S),
+      endsAt: now + clock.scaled(seconds),
+      ...(injected ? { failure: injected.message } : {}),
+      effect,
+      settled: false,
+    };
+    jobs.set(job.id, job);
+    instance.status = 'MODIFYING';
+    return ok({ job_id: job.id });
+  };
+
+  const instanceView = (i: SimInstance) => {
+    const { projectId: _p, ...rest } = i;
+    return {
+      ...rest,
+      flavor_ref: `rds.pg.n1.xlarge.2${i.type === 'Ha' ? '.ha' : ''}`,
+      port: 5432,
+      ha: i.type === 'Ha' ? { replication_mode: 'async' } : undefined,
+      created: iso(clock.now() - 86_400_000),
+    };
+  };
+
+  const handle = (request: SimRequest): JsonAnswer => {
+    settle();
+    const now = clock.now();
+    const parts = request.url.pathname.split('/');
+    const projectId = parts[2] as string;
+    const body = jsonBody(request.rawBody);
+    if (body === undefined)
+      return error(400, HUAWEI_SANDBOX_CODES.badRequest, 'The request body is not valid JSON.');
+    const instanceIn = (id: string | undefined) => {
+      const i = id ? instances.get(id) : undefined;
+      return i && i.projectId === projectId ? i : undefined;
+    };
+
+    switch (request.route) {
+      case 'listInstances': {
+        const id = request.url.searchParams.get('id');
+        const list = [...instances.values()].filter(
+          (i) => i.projectId === projectId && (id === null || i.id === id),
+        );
+        return ok({ instances: list.map(instanceView), total_count: list.length });
+      }
+      case 'getJob': {
+        const job = jobs.get(request.url.searchParams.get('id') ?? '');
+        if (!job || job.projectId !== projectId || now < job.visibleAt)
+          return error(400, HUAWEI_SANDBOX_CODES.jobNotFound, 'The job does not exist.');
+        const status = jobStatus(job, now);
+        const instance = instances.get(job.instanceId);
+        return ok({
+          job: {
+            id: job.id,
+            name: job.name,
+            status,
+            created: iso(job.createdAt),
+            ...(status === 'Running'
+              ? { process: `${Math.floor(((now - job.createdAt) / (job.endsAt - job.createdAt)) * 100)}%` }
+              : { ended: iso(job.endsAt) }),
+            ...(status === 'Failed' ? { fail_reason: job.failure } : {}),
+            instance: { id: job.instanceId, name: instance?.name },
+          },
+        });
+      }
+      case 'listTasks': {
+        const instanceId = request.url.searchParams.get('instance_id');
+        const status = request.url.searchParams.get('status');
+        const tasks = [...jobs.values()]
+          .filter(
+            (j) =>
+              j.projectId === projectId &&
+              (instanceId === null || j.instanceId === instanceId) &&
+              now >= j.visibleAt,
+          )
+          .map((j) => ({
+            id: j.id,
+            name: j.name,
+            instance_id: j.instanceId,
+            instance_name: instances.get(j.instanceId)?.name,
+            instance_status: instances.get(j.instanceId)?.status,
+            status: jobStatus(j, now),
+            process:
+              jobStatus(j, now) === 'Running'
+                ? `${Math.floor(((now - j.createdAt) / (j.endsAt - j.createdAt)) * 100)}%`
+                : '100%',
+            create_time: iso(j.createdAt),
+            ...(now >= j.endsAt ? { end_time: iso(j.endsAt) } : {}),
+          }))
+          .filter((t) => status === null || t.status === status)
+          .sort((a, b) => b.create_time.localeCompare(a.create_time));
+        return ok({ tasks, total_count: tasks.length });
+      }
+      case 'drReplicaStatus': {
+        const instance = instanceIn(parts[4]);
+        if (!instance) return error(404, HUAWEI_SANDBOX_CODES.notFound, 'The DB instance does not exist.');
+        const relation = relations.find((r) => r.slave_instance_id === instance.id && r.status === 'success');
+        if (!relation)
+          return error(400, HUAWEI_SANDBOX_CODES.badState, 'The DB instance is not a DR instance.');
+        return ok({
+          replica_state: instance.status === 'ACTIVE' ? '0' : '-1',
+          wal_write_receive_delay_in_mb: '0.25',
+          wal_write_replay_delay_in_mb: '0.5',
+          wal_receive_replay_delay_in_ms: '120',
+        });
+      }
+      case 'drInfos': {
+        const list = relations.filter(
+          (r) =>
+            (body.master_instance_id === undefined || r.master_instance_id === body.master_instance_id) &&
+            (body.slave_instance_id === undefined || r.slave_instance_id === body.slave_instance_id),
+        );
+        return ok({
+          total_count: list.length,
+          instance_dr_infos: list.map((r) => ({
+            ...r,
+            replica_state: '0',
+            wal_write_receive_delay_in_mb: '0.25',
+          })),
+        });
+      }
+      default:
+        return write(request, body, instanceIn(parts[4]), now);
+    }
+  };
+
+  /** The four writes: each refuses what RDS refuses, then starts a job whose effect lands when it completes. */
+  const write = (
+    request: SimRequest,
+    body: Record<string, unknown>,
+    instance: SimInstance | undefined,
+    now: number,
+  ): JsonAnswer => {
+    if (!instance) return error(404, HUAWEI_SANDBOX_CODES.notFound, 'The DB instance does not exist.');
+    const running = runningJobOn(instance.id, now);
+    if (running)
+      return error(
+        400,
+        HUAWEI_SANDBOX_CODES.busy,
+        `Another operation is being performed on the DB instance (job ${running.id}).`,
+      );
+    const args = (body[request.route] ?? {}) as Record<string, unknown>;
+    switch (request.route) {
+      case 'build_master_dr_relation': {
+        const missing = [
+          'target_instance_id',
+          'target_project_id',
+          'target_region',
+          'target_ip',
+          'target_subnet',
+        ].filter((k) => !args[k]);
+        if (missing.length)
+          return error(400, HUAWEI_SANDBOX_CODES.badRequest, `Missing parameter: ${missing.join(', ')}`);
+        if (
+          relations.some(
+            (r) => r.master_instance_id === instance.id && r.slave_instance_id === args.target_instance_id,
+          )
+        )
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            'A DR relationship already exists for these instances.',
+          );
+        return startJob(
+          request,
+          instance,
+          'build_master_dr_relation',
+          DURATIONS.build_master_dr_relation,
+          () => {
+            relations.push({
+              id: randomUUID().replace(/-/g, ''),
+              master_instance_id: instance.id,
+              master_region: instance.region,
+              slave_instance_id: String(args.target_instance_id),
+              slave_region: String(args.target_region),
+              build_process: 'master',
+              status: 'building',
+              time: clock.now(),
+            });
+          },
+        );
+      }
+      case 'build_slave_dr_relation': {
+        const relation = relations.find(
+          (r) =>
+            r.slave_instance_id === instance.id &&
+            r.master_instance_id === args.target_instance_id &&
+            r.build_process === 'master',
+        );
+        if (!relation)
+          return error(400, HUAWEI_SANDBOX_CODES.badState, 'Configure DR on the primary DB instance first.');
+        return startJob(
+          request,
+          instance,
+          'build_slave_dr_relation',
+          DURATIONS.build_slave_dr_relation,
+          () => {
+            relation.build_process = 'slave';
+            relation.status = 'success';
+          },
+        );
+      }
+      case 'drreplica_to_master': {
+        const relation = relations.find((r) => r.slave_instance_id === instance.id && r.status === 'success');
+        if (!relation)
+          return error(400, HUAWEI_SANDBOX_CODES.badState, 'The DB instance is not a DR instance.');
+        return startJob(request, instance, 'drreplica_to_master', DURATIONS.drreplica_to_master, () => {
+          // The relation goes from the promoted instance; the old primary has to be cleaned up by hand.
+          relations.splice(relations.indexOf(relation), 1);
+        });
+      }
+      case 'db-upgrade': {
+        const [major, minor] = instance.datastore.complete_version.split('.').map(Number) as [number, number];
+        if (instance.datastore.type === 'PostgreSQL' && body.is_delayed === true)
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badRequest,
+            'RDS for PostgreSQL does not support upgrading in the maintenance window.',
+          );
+        if (instance.datastore.type === 'PostgreSQL' && major === 11 && minor < 2)
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            'RDS for PostgreSQL 11 earlier than 11.2 cannot be upgraded.',
+          );
+        if (relations.some((r) => r.slave_instance_id === instance.id))
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            'A DR instance does not support minor version upgrades.',
+          );
+        return startJob(request, instance, 'upgrade_db_version', DURATIONS.upgrade, () => {
+          instance.datastore.complete_version = `${major}.${minor + 1}.0`;
+        });
+      }
+      default:
+        return error(
+          404,
+          'APIGW.0101',
+          'The API does not exist or has not been published in the environment',
+        );
+    }
+  };
+
+  const authenticate = (request: SimRequest): JsonAnswer | undefined => {
+    const denied = (message: string) =>
+      error(401, 'APIGW.0301', `Incorrect IAM authentication information: ${message}`);
+    const auth = parseHuaweiAuthorization(String(request.headers.authorization ?? ''));
+    if (!auth) return denied('Authorization format incorrect');
+    if (auth.accessKeyId !== HUAWEI_SANDBOX_CREDENTIALS.accessKeyId) return denied('ak not exist');
+    const sdkDate = String(request.headers['x-sdk-date'] ?? '');
+    const sent = parseHuaweiSdkDate(sdkDate);
+    if (Number.isNaN(sent) || Math.abs(clock.now() - sent) > MAX_DATE_SKEW_MS)
+      return denied('x-sdk-date is expired or invalid');
+    if (!auth.signedHeaders.includes('host') || !auth.signedHeaders.includes('x-sdk-date'))
+      return denied('host and x-sdk-date must be signed');
+    const headers: Record<string, string> = {};
+    for (const name of auth.signedHeaders) headers[name] = String(request.headers[name] ?? '');
+    const canonical = huaweiCanonicalRequest(
+      { method: request.method, url: request.url, headers, body: request.rawBody },
+      auth.signedHeaders,
+    );
+    const expected = Buffer.from(
+      huaweiSignature(canonical, sdkDate, HUAWEI_SANDBOX_CREDENTIALS.secretAccessKey),
+    );
+    const given = Buffer.from(auth.signature);
+    return expected.length === given.length && timingSafeEqual(expected, given)
+      ? undefined
+      : denied('verify aksk signature fail');
+  };
+
+  const route = (method: string, url: URL, raw: Buffer) => {
+    const p = url.pathname.replace(/\/$/, '');
+    const m = /^\/v3\/([^/]+)\/(.+)$/.exec(p);
+    if (!m) return undefined;
+    const rest = m[2] as string;
+    const instance = /^instances\/([^/]+)/.exec(rest)?.[1];
+    const targets = instance ? [instance] : [];
+    if (method === 'GET' && rest === 'instances')
+      return { route: 'listInstances', targets: [url.searchParams.get('id') ?? ''] };
+    if (method === 'GET' && rest === 'jobs') return { route: 'getJob', targets };
+    if (method === 'GET' && rest === 'tasklist')
+      return { route: 'listTasks', targets: [url.searchParams.get('instance_id') ?? ''] };
+    if (method === 'POST' && rest === 'instances/disaster-recovery-infos')
+      return { route: 'drInfos', targets };
+    if (method === 'GET' && /^instances\/[^/]+\/disaster-recovery$/.test(rest))
+      return { route: 'drReplicaStatus', targets };
+    if (method === 'POST' && /^instances\/[^/]+\/db-upgrade$/.test(rest))
+      return { route: 'db-upgrade', targets };
+    if (method === 'POST' && /^instances\/[^/]+\/action$/.test(rest)) {
+      const action = Object.keys(jsonBody(raw) ?? {})[0];
+      if (
+        action === 'build_master_dr_relation' ||
+        action === 'build_slave_dr_relation' ||
+        action === 'drreplica_to_master'
+      )
+        return { route: action, targets };
+    }
+    return undefined;
+  };
+
+  const running = await startSimulator({
+    name: 'huawei',
+    host: options.host,
+    port: options.port,
+    faults,
+    route,
+    authenticate,
+    handle,
+    errorAnswer: (status, message) =>
+      status === 404
+        ? error(404, 'APIGW.0101', message)
+        : error(status, status >= 500 ? 'DBS.111205' : HUAWEI_SANDBOX_CODES.badRequest, message),
+    throttleAnswer: () =>
+      error(
+        429,
+        'APIGW.0308',
+        'The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second',
+      ),
+    state: () => {
+      settle();
+      const now = clock.now();
+      return {
+        instances: [...instances.values()],
+        relations,
+        jobs: [...jobs.values()].map((j) => ({
+          id: j.id,
+          name: j.name,
+          instanceId: j.instanceId,
+          status: jobStatus(j, now),
+        })),
+      };
+    },
+    control: (method, path, raw) => {
+      const m = /^\/instances\/([^/]+)$/.exec(path);
+      if (method !== 'PATCH' || !m) return undefined;
+      const instance = instances.get(m[1] as string);
+      if (!instance) return { status: 404, body: { error: `no instance ${m[1]}` } };
+      Object.assign(instance, jsonBody(raw) ?? {});
+      return { status: 200, body: instance };
+    },
+    reset,
+  });
+  return { ...running, faults, instances, relations };
+}

@@ -1,0 +1,518 @@
+import { describeError, ProviderError } from '../../domain/errors.js';
+import type { Finding, JobRef, OperationKind, Step } from '../../domain/operation.js';
+import type {
+  CallOptions,
+  JobStatus,
+  OperationDriver,
+  OperationInput,
+  PrecheckResult,
+  Provider,
+  SubmittedJob,
+  Target,
+} from '../provider.js';
+import type { HuaweiInstanceRef, HuaweiRdsClient } from './huawei-client.js';
+import type { HuaweiInstance, HuaweiJob } from './huawei-schemas.js';
+
+/** A Huawei primary and its DR instance, as configured. */
+export interface HuaweiPairIds {
+  primary: HuaweiInstanceRef & { subnetCidr?: string };
+  dr: HuaweiInstanceRef & { subnetCidr?: string };
+}
+
+export function huaweiTarget(ids: HuaweiPairIds): Target {
+  const target: Target = {
+    primaryInstanceId: ids.primary.instanceId,
+    primaryProjectId: ids.primary.projectId,
+    primaryRegion: ids.primary.region,
+    drInstanceId: ids.dr.instanceId,
+    drProjectId: ids.dr.projectId,
+    drRegion: ids.dr.region,
+  };
+  if (ids.primary.subnetCidr) target.primarySubnet = ids.primary.subnetCidr;
+  if (ids.dr.subnetCidr) target.drSubnet = ids.dr.subnetCidr;
+  return target;
+}
+
+type Side = 'primary' | 'dr';
+
+function ref(target: Target, side: Side): HuaweiInstanceRef {
+  return {
+    instanceId: String(target[`${side}InstanceId`]),
+    projectId: String(target[`${side}ProjectId`]),
+    region: String(target[`${side}Region`]),
+  };
+}
+
+/** A Huawei job id is not queryable for a few seconds after it is returned (ListJobInfo constraints). */
+const JOB_VISIBILITY_GRACE_MS = 120_000;
+
+const pass = (rule: string, message: string): Finding => ({ rule, passed: true, message });
+const fail = (rule: string, message: string): Finding => ({ rule, passed: false, message });
+
+const majorOf = (instance: HuaweiInstance) => Number.parseInt(instance.datastore.version, 10);
+const fullVersion = (instance: HuaweiInstance) =>
+  instance.datastore.complete_version ?? instance.datastore.version;
+const isPostgres = (instance: HuaweiInstance) => /^postgresql$/i.test(instance.datastore.type);
+const isMySql = (instance: HuaweiInstance) => /^mysql$/i.test(instance.datastore.type);
+
+function progressOf(process: string | undefined): number | undefined {
+  const n = Number.parseFloat(process ?? '');
+  return Number.isFinite(n) ? Math.max(0, Math.min(100, n)) : undefined;
+}
+
+/** What every Huawei driver shares: which instance each phase acts on, its step, and the common checks. */
+abstract class HuaweiDriver implements OperationDriver {
+  constructor(protected readonly client: HuaweiRdsClient) {}
+
+  abstract precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
+  /** The action sent for a phase, on the instance `sideOf(input)` names. */
+  protected abstract send(input: OperationInput, signal?: AbortSignal): Promise<{ job_id: string }>;
+  /** The instance a phase's job runs on. */
+  abstract sideOf(input: OperationInput): Side;
+  /** The step a phase's job is shown as. */
+  abstract stepOf(input: OperationInput): { id: string; name: string };
+
+  plannedSteps(input: OperationInput): Step[] {
+    const steps: Step[] = [];
+    for (let phase = 0; phase < (this.phases ?? 1); phase++) {
+      const { id, name } = this.stepOf({ ...input, phase });
+      steps.push({
+        id,
+        name,
+        status: 'pending',
+        upstreams: steps.length ? [steps.at(-1)!.id] : [],
+        downstreams: [],
+      });
+    }
+    for (let i = 0; i + 1 < steps.length; i++) steps[i]!.downstreams = [steps[i + 1]!.id];
+    return steps;
+  }
+
+  readonly phases?: number;
+
+  async submit(input: OperationInput, options: CallOptions = {}): Promise<SubmittedJob> {
+    const { job_id } = await this.send(input, options.signal);
+    return { id: job_id, name: this.stepOf(input).name };
+  }
+
+  async findSubmitted(input: OperationInput & { since: string }, options: CallOptions = {}) {
+    // Huawei does not document the job names of these actions, so any job started on the instance since
+    // our submission counts; the pair lock and the precheck's no-running-job rule make a stranger's unlikely.
+    const tasks = await this.client.listTasks(
+      ref(input.target, this.sideOf(input)),
+      undefined,
+      options.signal,
+    );
+    const earliest = Date.parse(input.since) - 60_000;
+    const match = tasks.find((t) => {
+      const created = Date.parse(t.create_time ?? '');
+      return Number.isFinite(created) && created >= earliest;
+    });
+    return match ? { id: match.id, name: match.name } : undefined;
+  }
+
+  /** The job as a step; an id that is not queryable yet is a job still starting, not a failure. */
+  async followJob(job: JobRef, input: OperationInput, now: number, signal?: AbortSignal): Promise<JobStatus> {
+    const { id, name } = this.stepOf(input);
+    const instance = ref(input.target, this.sideOf(input));
+    let found: HuaweiJob;
+    try {
+      found = await this.client.getJob(instance, job.id, signal);
+    } catch (error) {
+      const young = now - Date.parse(job.submittedAt) < JOB_VISIBILITY_GRACE_MS;
+      // Which code ListJobInfo gives for a job not yet visible is not documented: any refusal will do.
+      if (
+        young &&
+        error instanceof ProviderError &&
+        error.outcome === 'not-applied' &&
+        (error.httpStatus ?? 0) < 500
+      )
+        return {
+          status: 'running',
+          steps: [
+            {
+              id,
+              name,
+              status: 'running',
+              upstreams: [],
+              downstreams: [],
+              message: `job ${job.id} not queryable yet`,
+            },
+          ],
+        };
+      throw error;
+    }
+    const step: Step = {
+      id,
+      name,
+      status: found.status === 'Completed' ? 'succeeded' : found.status === 'Failed' ? 'failed' : 'running',
+      upstreams: [],
+      downstreams: [],
+      startedAt: found.created,
+      finishedAt: found.ended,
+      progress: found.status === 'Completed' ? 100 : progressOf(found.process),
+      message: found.fail_reason,
+    };
+    if (found.status === 'Running') return { status: 'running', steps: [step] };
+    if (found.status === 'Completed') return { status: 'succeeded', steps: [step] };
+    return {
+      status: 'failed',
+      steps: [step],
+      failedStep: name,
+      message: found.fail_reason ?? `Huawei job ${found.id} failed`,
+    };
+  }
+
+  /** Both instances (or one), with a finding for each that cannot be found. */
+  protected async load(target: Target, sides: Side[], findings: Finding[], signal?: AbortSignal) {
+    const loaded: Partial<Record<Side, HuaweiInstance>> = {};
+    for (const side of sides) {
+      const r = ref(target, side);
+      const instance = await this.client.getInstance(r, signal);
+      if (instance) loaded[side] = instance;
+      else
+        findings.push(
+          fail(
+            `${side}.exists`,
+            `no ${side} instance ${r.instanceId} in project ${r.projectId} (${r.region})`,
+          ),
+        );
+    }
+    return loaded;
+  }
+
+  protected checkActive(side: Side, instance: HuaweiInstance, findings: Finding[]) {
+    findings.push(
+      instance.status === 'ACTIVE'
+        ? pass(`${side}.active`, `${side} ${instance.id} is ACTIVE`)
+        : fail(`${side}.active`, `${side} ${instance.id} is ${instance.status}, not ACTIVE`),
+    );
+  }
+
+  /** RDS runs one operation at a time per instance: refuse while a job is running there. */
+  protected async checkNoRunningJob(target: Target, side: Side, findings: Finding[], signal?: AbortSignal) {
+    const running = await this.client.listTasks(ref(target, side), 'Running', signal);
+    findings.push(
+      running.length === 0
+        ? pass(`${side}.no-running-job`, `no job running on the ${side} instance`)
+        : fail(
+            `${side}.no-running-job`,
+            `${side} instance is busy with job ${running[0]?.id}${running[0]?.name ? ` (${running[0].name})` : ''}`,
+          ),
+    );
+  }
+
+  protected checkPostgres12(side: Side, instance: HuaweiInstance, findings: Finding[]) {
+    findings.push(
+      isPostgres(instance) && majorOf(instance) >= 12
+        ? pass(`${side}.postgresql-12`, `${side} runs PostgreSQL ${fullVersion(instance)}`)
+        : fail(
+            `${side}.postgresql-12`,
+            `cross-region DR needs RDS for PostgreSQL 12 or later; the ${side} runs ${instance.datastore.type} ${fullVersion(instance)}`,
+          ),
+    );
+  }
+
+  protected result(findings: Finding[], target: Target): PrecheckResult {
+    return { valid: findings.every((f) => f.passed), findings, target };
+  }
+}
+
+/** configure-dr: build_master_dr_relation on the primary, then build_slave_dr_relation on the DR instance. */
+class HuaweiConfigureDrDriver extends HuaweiDriver {
+  override readonly phases = 2;
+
+  sideOf(input: OperationInput): Side {
+    return input.phase === 0 ? 'primary' : 'dr';
+  }
+
+  stepOf(input: OperationInput) {
+    return input.phase === 0
+      ? {
+          id: 'build_master_dr_relation',
+          name: `Configure DR on the primary ${input.target.primaryInstanceId}`,
+        }
+      : {
+          id: 'build_slave_dr_relation',
+          name: `Configure DR on the DR instance ${input.target.drInstanceId}`,
+        };
+  }
+
+  async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const findings: Finding[] = [];
+    const { primary, dr } = await this.load(target, ['primary', 'dr'], findings, options.signal);
+    if (!primary || !dr) return this.result(findings, target);
+    this.checkPostgres12('primary', primary, findings);
+    this.checkPostgres12('dr', dr, findings);
+    findings.push(
+      primary.type === 'Ha'
+        ? pass('primary.ha', 'the primary is primary/standby (Ha)')
+        : fail('primary.ha', `the primary must be primary/standby (Ha); ${primary.id} is ${primary.type}`),
+      dr.type === 'Single'
+        ? pass('dr.single', 'the DR instance is standalone (Single)')
+        : fail('dr.single', `the DR instance must be standalone (Single); ${dr.id} is ${dr.type}`),
+    );
+    for (const [what, p, d, unit] of [
+      ['vCPUs', Number(primary.cpu), Number(dr.cpu), ''],
+      ['memory', Number(primary.mem), Number(dr.mem), ' GB'],
+      ['storage', primary.volume?.size ?? Number.NaN, dr.volume?.size ?? Number.NaN, ' GB'],
+    ] as const) {
+      findings.push(
+        d >= p
+          ? pass(`dr.${what}`, `DR ${what} ${d}${unit} >= primary's ${p}${unit}`)
+          : fail(
+              `dr.${what}`,
+              `the DR instance's ${what} (${d}${unit}) must be at least the primary's (${p}${unit})`,
+            ),
+      );
+    }
+    findings.push(
+      majorOf(primary) === majorOf(dr)
+        ? pass('same-major-version', `both run major version ${majorOf(primary)}`)
+        : fail(
+            'same-major-version',
+            `DR cannot cross major versions: primary ${majorOf(primary)}, DR ${majorOf(dr)}`,
+          ),
+    );
+    this.checkActive('primary', primary, findings);
+    this.checkActive('dr', dr, findings);
+    findings.push(
+      target.primaryRegion !== target.drRegion
+        ? pass('different-regions', `primary in ${target.primaryRegion}, DR in ${target.drRegion}`)
+        : fail(
+            'different-regions',
+            `primary and DR instance are both in ${target.primaryRegion}; DR must cross regions or clouds`,
+          ),
+    );
+    await this.checkNoRunningJob(target, 'primary', findings, options.signal);
+    await this.checkNoRunningJob(target, 'dr', findings, options.signal);
+    const drIp = dr.private_ips[0];
+    const primaryIp = primary.private_ips[0];
+    if (!target.drSubnet)
+      findings.push(
+        fail(
+          'dr.subnet-configured',
+          "build_master_dr_relation needs the DR instance's subnet CIDR: set pairs[].huawei.dr.subnetCidr",
+        ),
+      );
+    if (!drIp || !primaryIp)
+      findings.push(fail('private-ips', 'both instances need a private IP for the DR relation'));
+    return this.result(findings, {
+      ...target,
+      ...(drIp ? { drIp } : {}),
+      ...(primaryIp ? { primaryIp } : {}),
+    });
+  }
+
+  protected send({ target, phase }: OperationInput, signal?: AbortSignal) {
+    if (phase === 0)
+      return this.client.action(
+        ref(target, 'primary'),
+        {
+          build_master_dr_relation: {
+            target_instance_id: target.drInstanceId,
+            target_project_id: target.drProjectId,
+            target_region: target.drRegion,
+            target_ip: target.drIp,
+            target_subnet: target.drSubnet,
+          },
+        },
+        signal,
+      );
+    // The DR side names the primary. Terraform sends no target_subnet here, and the DR-side doc does not list one.
+    return this.client.action(
+      ref(target, 'dr'),
+      {
+        build_slave_dr_relation: {
+          target_instance_id: target.primaryInstanceId,
+          target_project_id: target.primaryProjectId,
+          target_region: target.primaryRegion,
+          target_ip: target.primaryIp,
+        },
+      },
+      signal,
+    );
+  }
+
+  failureAdvice({ target }: OperationInput, failedPhase: number) {
+    if (failedPhase === 0) return `Nothing was configured on the DR instance ${target.drInstanceId}.`;
+    return (
+      `The primary side is configured (build_master_dr_relation on ${target.primaryInstanceId}); before trying again, ` +
+      `remove it: DELETE /v3/${target.primaryProjectId}/instances/${target.primaryInstanceId}/delete-disaster-recovery ` +
+      `with is_master: true and the DR instance's ids.`
+    );
+  }
+}
+
+/** promote-standby: drreplica_to_master on the DR instance, with the replication lag stated first. */
+class HuaweiPromoteDriver extends HuaweiDriver {
+  sideOf(): Side {
+    return 'dr';
+  }
+
+  stepOf(input: OperationInput) {
+    return {
+      id: 'drreplica_to_master',
+      name: `Promote the DR instance ${input.target.drInstanceId} to primary`,
+    };
+  }
+
+  async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const findings: Finding[] = [];
+    const { dr } = await this.load(target, ['dr'], findings, options.signal);
+    if (!dr) return this.result(findings, target);
+    this.checkPostgres12('dr', dr, findings);
+    this.checkActive('dr', dr, findings);
+    await this.checkNoRunningJob(target, 'dr', findings, options.signal);
+    findings.push(await this.lagFinding(target, options.signal));
+    return this.result(findings, target);
+  }
+
+  /** Replication lag read just before promoting: data written on the primary after it is lost. */
+  private async lagFinding(target: Target, signal?: AbortSignal): Promise<Finding> {
+    try {
+      const status = await this.client.drReplicaStatus(ref(target, 'dr'), signal);
+      const state =
+        status.replica_state === '0' ? 'normal' : status.replica_state === '-1' ? 'abnormal' : 'unknown';
+      return {
+        rule: 'dr.replication-lag',
+        passed: true,
+        warning: true,
+        message:
+          `data may be lost: before promotion the DR instance was ${status.wal_write_receive_delay_in_mb ?? '?'} MB behind in receiving WAL ` +
+          `and ${status.wal_write_replay_delay_in_mb ?? '?'} MB (${status.wal_receive_replay_delay_in_ms ?? '?'} ms) behind in replaying it; replication ${state}`,
+      };
+    } catch (error) {
+      return {
+        rule: 'dr.replication-lag',
+        passed: true,
+        warning: true,
+        message: `data may be lost: the replication lag is unknown (${describeError(error)})`,
+      };
+    }
+  }
+
+  protected send({ target }: OperationInput, signal?: AbortSignal) {
+    return this.client.action(ref(target, 'dr'), { drreplica_to_master: {} }, signal);
+  }
+}
+
+/** upgrade-minor-version: db-upgrade on the primary (or, where allowed, the DR instance). */
+class HuaweiUpgradeDriver extends HuaweiDriver {
+  sideOf(input: OperationInput): Side {
+    return input.params.instance === 'dr' ? 'dr' : 'primary';
+  }
+
+  stepOf(input: OperationInput) {
+    const side = this.sideOf(input);
+    return {
+      id: 'db-upgrade',
+      name: `Upgrade the minor version of the ${side} ${input.target[`${side}InstanceId`]}`,
+    };
+  }
+
+  async precheck(input: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const { target, params } = input;
+    const side = this.sideOf(input);
+    const findings: Finding[] = [];
+    const { [side]: instance } = await this.load(target, [side], findings, options.signal);
+    if (!instance) return this.result(findings, target);
+    const version = fullVersion(instance);
+    if (!isPostgres(instance) && !isMySql(instance))
+      findings.push(
+        fail(
+          'engine',
+          `minor upgrades are for RDS for MySQL and PostgreSQL only; this is ${instance.datastore.type}`,
+        ),
+      );
+    this.checkActive(side, instance, findings);
+    if (isPostgres(instance)) {
+      if (params.isDelayed === true)
+        findings.push(
+          fail(
+            'postgresql.immediate-only',
+            'RDS for PostgreSQL upgrades immediately only, not in the maintenance window',
+          ),
+        );
+      const [major, minor] = version.split('.').map((n) => Number.parseInt(n, 10));
+      if (major === 11 && (minor ?? 0) < 2)
+        findings.push(
+          fail(
+            'postgresql.11-below-11.2',
+            `RDS for PostgreSQL 11 below 11.2 cannot be upgraded; this is ${version}`,
+          ),
+        );
+      const abnormal = instance.nodes.filter((n) => n.status !== undefined && n.status !== 'ACTIVE');
+      findings.push(
+        abnormal.length === 0
+          ? pass('postgresql.nodes-normal', 'every node is ACTIVE')
+          : fail(
+              'postgresql.nodes-normal',
+              `an instance with abnormal nodes cannot be upgraded: ${abnormal.map((n) => `${n.role ?? n.id} ${n.status}`).join(', ')}`,
+            ),
+      );
+    }
+    if (params.secondSwitch !== undefined && !(isMySql(instance) && instance.type === 'Ha'))
+      findings.push(
+        fail(
+          'second-switch.mysql-ha-only',
+          `second_switch applies to RDS for MySQL primary/standby only; this is ${instance.datastore.type} ${instance.type}`,
+        ),
+      );
+    if (side === 'dr') {
+      const relations = await this.client.drInfos(
+        ref(target, 'dr'),
+        { slave_instance_id: instance.id },
+        options.signal,
+      );
+      if (relations.instance_dr_infos.length > 0)
+        findings.push(
+          fail('dr.no-minor-upgrade', 'a DR instance cannot take a minor version upgrade once DR is set up'),
+        );
+    }
+    await this.checkNoRunningJob(target, side, findings, options.signal);
+    findings.push(pass('version', `${side} runs ${instance.datastore.type} ${version}`));
+    return this.result(findings, target);
+  }
+
+  protected send(input: OperationInput, signal?: AbortSignal) {
+    const { params } = input;
+    return this.client.upgradeMinorVersion(
+      ref(input.target, this.sideOf(input)),
+      {
+        is_delayed: params.isDelayed === true,
+        ...(params.secondSwitch === undefined ? {} : { second_switch: params.secondSwitch === true }),
+      },
+      signal,
+    );
+  }
+}
+
+/** Huawei Cloud RDS behind the provider port. */
+export class HuaweiProvider implements Provider {
+  readonly name = 'huawei' as const;
+  readonly displayName = 'Huawei Cloud RDS';
+  readonly operations: Partial<Record<OperationKind, HuaweiDriver>>;
+  readonly unsupported = {
+    switchover:
+      'Huawei RDS has no cross-region switchover API; use promote-standby when the primary is lost.',
+    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature.',
+  };
+
+  constructor(
+    client: HuaweiRdsClient,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.operations = {
+      'configure-dr': new HuaweiConfigureDrDriver(client),
+      'promote-standby': new HuaweiPromoteDriver(client),
+      'upgrade-minor-version': new HuaweiUpgradeDriver(client),
+    };
+  }
+
+  getJob(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const driver = this.operations[input.kind];
+    if (!driver) throw new Error(`Huawei has no ${input.kind} driver`);
+    return driver.followJob(job, input, this.now(), options.signal);
+  }
+}
