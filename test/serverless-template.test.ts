@@ -40,10 +40,13 @@ describe('the packaged CloudFormation template', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map((f) => f.Properties.Handler).sort()).toEqual(
       [
+        'functions/configure-dr/handler.handler',
         'functions/get-operation/handler.handler',
         'functions/list-operations/handler.handler',
         'functions/poll-jobs/handler.handler',
+        'functions/promote-standby/handler.handler',
         'functions/switchover/handler.handler',
+        'functions/upgrade-minor-version/handler.handler',
       ].sort(),
     );
     expect(functions.every((f) => f.Properties.Runtime === 'nodejs22.x')).toBe(true);
@@ -54,18 +57,34 @@ describe('the packaged CloudFormation template', () => {
       ofType('AWS::ApiGatewayV2::Route')
         .map((r) => r.Properties.RouteKey)
         .sort(),
-    ).toEqual(['GET /v1/operations', 'GET /v1/operations/{id}', 'POST /v1/switchovers'].sort());
+    ).toEqual(
+      [
+        'GET /v1/operations',
+        'GET /v1/operations/{id}',
+        'POST /v1/dr-relations',
+        'POST /v1/minor-upgrades',
+        'POST /v1/promotions',
+        'POST /v1/switchovers',
+      ].sort(),
+    );
   });
 
-  it('feeds the switchover queue to its function with partial batch failures, and redrives to a DLQ', () => {
-    const [mapping] = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    const queue = resources.SwitchoverQueue as Resource;
-    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
-      'Fn::GetAtt': ['SwitchoverDeadLetterQueue', 'Arn'],
-    });
-    expect(resources.SwitchoverDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
-  });
+  it.each(['Switchover', 'ConfigureDr', 'PromoteStandby', 'UpgradeMinorVersion'])(
+    'feeds the %s queue to its function with partial batch failures, and redrives it to a DLQ',
+    (name) => {
+      const queueArn = JSON.stringify({ 'Fn::GetAtt': [`${name}Queue`, 'Arn'] });
+      const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+        (m) => JSON.stringify(m.Properties.EventSourceArn) === queueArn,
+      );
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      const queue = resources[`${name}Queue`] as Resource;
+      expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+        'Fn::GetAtt': [`${name}DeadLetterQueue`, 'Arn'],
+      });
+      expect(resources[`${name}DeadLetterQueue`]?.Type).toBe('AWS::SQS::Queue');
+    },
+  );
 
   it('declares the table the code expects, with point-in-time recovery and TTL', () => {
     const table = (resources.OperationsTable as Resource).Properties;

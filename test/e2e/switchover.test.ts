@@ -2,12 +2,12 @@ import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
-import { handler as pollJobs } from '../../functions/poll-jobs/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Operation } from '../../shared/domain/operation.js';
 import { startTestEnvironment, type TestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
+import { pollUntilDone as pollStore, postOperation } from '../support/operations.js';
 
 let env: TestEnvironment;
 
@@ -18,13 +18,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function post(body: unknown, headers: Record<string, string> = {}) {
-  const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
-  event.body = JSON.stringify(body);
-  delete event.headers['idempotency-key'];
-  Object.assign(event.headers, headers);
-  return httpAnswer(await switchover(event, lambdaContext()));
-}
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  postOperation(switchover, 'switchover', body, headers);
 
 async function get(id: string) {
   const event = loadEvent<APIGatewayProxyEventV2>('http', 'get-operation');
@@ -33,17 +28,7 @@ async function get(id: string) {
   return httpAnswer(await getOperation(event, lambdaContext()));
 }
 
-/** Runs the scheduled poller until the operation ends, as the schedule would, a tick at a time. */
-async function pollUntilDone(id: string, maxTicks = 200): Promise<Operation> {
-  for (let tick = 0; tick < maxTicks; tick++) {
-    await pollJobs(loadEvent('schedule', 'poll-jobs'), lambdaContext());
-    const operation = await env.store.get(id);
-    if (operation && ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'REJECTED'].includes(operation.state))
-      return operation;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`operation ${id} did not finish`);
-}
+const pollUntilDone = (id: string) => pollStore(env.store, id);
 
 const notificationsFor = (id: string) => env.sink.received.filter((r) => r.notification.operation.id === id);
 

@@ -276,12 +276,15 @@ class HuaweiConfigureDrDriver extends HuaweiDriver {
     );
     this.checkActive('primary', primary, findings);
     this.checkActive('dr', dr, findings);
+    // The regions RDS reports, not the configured ones: the provider is the truth.
+    const primaryRegion = primary.region ?? target.primaryRegion;
+    const drRegion = dr.region ?? target.drRegion;
     findings.push(
-      target.primaryRegion !== target.drRegion
-        ? pass('different-regions', `primary in ${target.primaryRegion}, DR in ${target.drRegion}`)
+      primaryRegion !== drRegion
+        ? pass('different-regions', `primary in ${primaryRegion}, DR in ${drRegion}`)
         : fail(
             'different-regions',
-            `primary and DR instance are both in ${target.primaryRegion}; DR must cross regions or clouds`,
+            `primary and DR instance are both in ${primaryRegion}; DR must cross regions or clouds`,
           ),
     );
     await this.checkNoRunningJob(target, 'primary', findings, options.signal);

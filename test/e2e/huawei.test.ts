@@ -1,0 +1,141 @@
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as configureDr } from '../../functions/configure-dr/handler.js';
+import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
+import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
+import { startTestEnvironment, type TestEnvironment } from '../support/environment.js';
+import { loadEvent } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
+import { pollUntilDone, postOperation } from '../support/operations.js';
+
+let env: TestEnvironment;
+
+beforeAll(async () => {
+  env = await startTestEnvironment();
+});
+afterAll(async () => {
+  await env?.close();
+});
+beforeEach(async () => {
+  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+});
+
+const ORDERS_PRIMARY = '24c6678f474241fe89ee9c42f768022ein03';
+const ORDERS_DR = 'c39bd176fb0540929f6add80b91b212cin03';
+const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
+const fault = (rule: unknown) =>
+  fetch(`${env.huawei.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify(rule) });
+const notificationsFor = (id: string) =>
+  env.sink.received.filter((r) => r.notification.operation.id === id).map((r) => r.notification);
+
+describe('Huawei RDS configure-dr', () => {
+  it('configures the primary side, then the DR side, as two steps of one operation', async () => {
+    const accepted = await postOperation(configureDr, 'configure-dr', { pair: 'orders-pg' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.operation.steps.map((s: { id: string }) => s.id)).toEqual([
+      'build_master_dr_relation',
+      'build_slave_dr_relation',
+    ]);
+
+    const done = await pollUntilDone(env.store, accepted.body.operation.id);
+
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.steps.map((s) => [s.id, s.status])).toEqual([
+      ['build_master_dr_relation', 'succeeded'],
+      ['build_slave_dr_relation', 'succeeded'],
+    ]);
+    expect(done.jobs).toHaveLength(1);
+    expect(done.job?.phase).toBe(1);
+    expect(env.huawei.calls.get('build_master_dr_relation')).toBe(1);
+    expect(env.huawei.calls.get('build_slave_dr_relation')).toBe(1);
+    expect(env.huawei.relations).toContainEqual(
+      expect.objectContaining({
+        master_instance_id: ORDERS_PRIMARY,
+        slave_instance_id: ORDERS_DR,
+        status: 'success',
+      }),
+    );
+    // The primary side named the DR instance's IP (from ListInstances) and subnet (from config).
+    const states = notificationsFor(done.id)
+      .filter((n) => n.type === 'operation.state')
+      .map((n) => n.operation.state);
+    expect(states).toEqual(['SUBMITTING', 'RUNNING', 'SUBMITTING', 'RUNNING', 'SUCCEEDED']);
+  });
+
+  it('ends FAILED when the DR side fails, saying what was configured and what to remove', async () => {
+    await fault({
+      route: 'build_slave_dr_relation',
+      fault: { kind: 'fail-step', step: '*', message: 'the network is disconnected' },
+    });
+
+    const accepted = await postOperation(configureDr, 'configure-dr', { pair: 'orders-pg' });
+    const done = await pollUntilDone(env.store, accepted.body.operation.id);
+
+    expect(done.state).toBe('FAILED');
+    expect(done.failedStep).toBe(`Configure DR on the DR instance ${ORDERS_DR}`);
+    expect(done.outcome).toContain('the network is disconnected');
+    expect(done.outcome).toContain(
+      `The primary side is configured (build_master_dr_relation on ${ORDERS_PRIMARY})`,
+    );
+    expect(done.outcome).toContain(`/instances/${ORDERS_PRIMARY}/delete-disaster-recovery`);
+    expect(done.steps.map((s) => s.status)).toEqual(['succeeded', 'failed']);
+  });
+});
+
+describe('Huawei RDS promote-standby', () => {
+  it('promotes the DR instance, stating the replication lag read just before in the answer and the notification', async () => {
+    const accepted = await postOperation(promoteStandby, 'promote-standby', {
+      pair: 'ledger-pg',
+      reason: 'primary lost',
+    });
+
+    expect(accepted.status).toBe(202);
+    const lag = accepted.body.operation.findings.find(
+      (f: { rule: string }) => f.rule === 'dr.replication-lag',
+    );
+    expect(lag).toMatchObject({ passed: true, warning: true });
+    expect(lag.message).toContain('data may be lost');
+    expect(lag.message).toContain('0.25 MB behind in receiving WAL');
+    const created = notificationsFor(accepted.body.operation.id)[0];
+    expect(created?.text).toContain('WARNING: data may be lost');
+
+    const done = await pollUntilDone(env.store, accepted.body.operation.id);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(env.huawei.relations.some((r) => r.slave_instance_id === LEDGER_DR)).toBe(false);
+  });
+
+  it('takes a promotion from its queue', async () => {
+    const event = loadEvent<SQSEvent>('sqs', 'promote-standby');
+    const result = (await promoteStandby(event as never, lambdaContext())) as {
+      batchItemFailures: unknown[];
+    };
+    expect(result.batchItemFailures).toEqual([]);
+    const [operation] = (await env.store.list({ pair: 'ledger-pg', limit: 1 })).items;
+    expect(operation?.requestedBy).toEqual({ principal: 'incident-bot', channel: 'queue' });
+    expect((await pollUntilDone(env.store, operation!.id)).state).toBe('SUCCEEDED');
+  });
+});
+
+describe('Huawei RDS upgrade-minor-version', () => {
+  it('upgrades the primary immediately and follows the job to the end', async () => {
+    const accepted = await postOperation(upgradeMinorVersion, 'upgrade-minor-version', { pair: 'orders-pg' });
+    expect(accepted.status).toBe(202);
+    const done = await pollUntilDone(env.store, accepted.body.operation.id);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.steps).toEqual([
+      expect.objectContaining({ id: 'db-upgrade', status: 'succeeded', progress: 100 }),
+    ]);
+    expect(env.huawei.instances.get(ORDERS_PRIMARY)?.datastore.complete_version).toBe('14.9.0');
+  });
+
+  it("fails with Huawei's reason when the upgrade job fails", async () => {
+    await fault({
+      route: 'db-upgrade',
+      fault: { kind: 'fail-step', step: '*', message: 'Upgrade failed: standby node is unreachable' },
+    });
+    const accepted = await postOperation(upgradeMinorVersion, 'upgrade-minor-version', { pair: 'orders-pg' });
+    const done = await pollUntilDone(env.store, accepted.body.operation.id);
+    expect(done.state).toBe('FAILED');
+    expect(done.outcome).toBe('Upgrade failed: standby node is unreachable');
+  });
+});
