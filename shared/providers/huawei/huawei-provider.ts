@@ -73,19 +73,15 @@ abstract class HuaweiDriver implements OperationDriver {
   abstract stepOf(input: OperationInput): { id: string; name: string };
 
   plannedSteps(input: OperationInput): Step[] {
-    const steps: Step[] = [];
-    for (let phase = 0; phase < (this.phases ?? 1); phase++) {
-      const { id, name } = this.stepOf({ ...input, phase });
-      steps.push({
-        id,
-        name,
-        status: 'pending',
-        upstreams: steps.length ? [steps.at(-1)!.id] : [],
-        downstreams: [],
-      });
-    }
-    for (let i = 0; i + 1 < steps.length; i++) steps[i]!.downstreams = [steps[i + 1]!.id];
-    return steps;
+    const ids = Array.from({ length: this.phases ?? 1 }, (_, phase) => this.stepOf({ ...input, phase }));
+    // One step per phase, each waiting on the one before.
+    return ids.map(({ id, name }, i) => ({
+      id,
+      name,
+      status: 'pending' as const,
+      upstreams: i > 0 ? [ids[i - 1]?.id as string] : [],
+      downstreams: i + 1 < ids.length ? [ids[i + 1]?.id as string] : [],
+    }));
   }
 
   readonly phases?: number;

@@ -33,7 +33,16 @@ export function huaweiSdkDate(date: Date): string {
 /** Parses an X-Sdk-Date; NaN when malformed. */
 export function parseHuaweiSdkDate(value: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : Number.NaN;
+  if (!m) return Number.NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 /** Each path segment encoded, and always a trailing "/" (the request itself need not have one). */
