@@ -21,6 +21,9 @@ export function summarizeSteps(steps: readonly Step[]): string {
   return parts.join(', ');
 }
 
+/** Progress is worth announcing when it crosses a quarter, not at every percent. */
+const quarter = (progress: number | undefined) => (progress === undefined ? -1 : Math.floor(progress / 25));
+
 /** Describes what changed between two step lists; undefined when nothing a person would notice did. */
 export function describeStepChanges(before: readonly Step[], after: readonly Step[]): string | undefined {
   const previous = new Map(before.map((s) => [s.id, s]));
@@ -33,8 +36,7 @@ export function describeStepChanges(before: readonly Step[], after: readonly Ste
     }
     if (old.status !== step.status)
       changes.push(`${step.name}: ${SYMBOL[old.status]} -> ${SYMBOL[step.status]}`);
-    else if (old.progress !== step.progress && step.progress !== undefined)
-      changes.push(`${step.name}: ${step.progress}%`);
+    else if (quarter(old.progress) !== quarter(step.progress)) changes.push(`${step.name}: ${step.progress}%`);
   }
   if (before.length === 0 && after.length > 0) return `provider reported ${after.length} steps`;
   return changes.length > 0 ? changes.join('; ') : undefined;

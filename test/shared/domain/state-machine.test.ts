@@ -64,3 +64,13 @@ describe('operation state machine', () => {
     expect(done?.events.at(-1)?.message).toBe('Prepare: running -> done');
   });
 });
+
+describe('step progress', () => {
+  it('is announced when it crosses a quarter, not at every percent', () => {
+    const step = { id: '1', name: 'Upgrade', status: 'running' as const, upstreams: [], downstreams: [], progress: 10 };
+    const at = { at: context.at, actor: 'poller' };
+    const started = recordSteps(operation, [step], at) as Operation;
+    expect(recordSteps(started, [{ ...step, progress: 20 }], at)).toBeUndefined();
+    expect(recordSteps(started, [{ ...step, progress: 30 }], at)?.events.at(-1)?.message).toBe('Upgrade: 30%');
+  });
+});
