@@ -6,12 +6,13 @@ import {
   parseHuaweiSdkDate,
 } from '../shared/providers/huawei/huawei-signer.js';
 import {
+  type BaseSimulatorOptions,
   FaultBook,
   type JsonAnswer,
   jsonBody,
-  type RunningSimulator,
   SimClock,
   type SimRequest,
+  type Simulator,
   startSimulator,
 } from './simulator-kit.js';
 
@@ -188,16 +189,11 @@ const DURATIONS = {
 /** A job id becomes queryable a few seconds after it is returned (ListJobInfo constraints). */
 const JOB_VISIBLE_AFTER_S = 5;
 
-export interface HuaweiSimulatorOptions {
-  host?: string;
-  port?: number;
-  speed?: number;
+export interface HuaweiSimulatorOptions extends BaseSimulatorOptions {
   instances?: readonly SimInstance[];
-  now?: () => number;
 }
 
-export interface HuaweiSimulator extends RunningSimulator {
-  faults: FaultBook;
+export interface HuaweiSimulator extends Simulator {
   instances: Map<string, SimInstance>;
   relations: SimRelation[];
 }

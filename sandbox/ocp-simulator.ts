@@ -1,12 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ocpSignature, parseOcpAuthorization } from '../shared/providers/oceanbase/ocp-signer.js';
 import {
+  type BaseSimulatorOptions,
   FaultBook,
   type JsonAnswer,
   jsonBody,
-  type RunningSimulator,
   SimClock,
   type SimRequest,
+  type Simulator,
   startSimulator,
 } from './simulator-kit.js';
 
@@ -99,17 +100,12 @@ export const DEFAULT_OCP_TENANTS: readonly SimTenant[] = [
   },
 ];
 
-export interface OcpSimulatorOptions {
-  host?: string;
-  port?: number;
-  /** 1 = real time; 60 makes the four-minute switchover take four seconds. */
-  speed?: number;
+/** At speed 60 the four-minute switchover takes four seconds. */
+export interface OcpSimulatorOptions extends BaseSimulatorOptions {
   tenants?: readonly SimTenant[];
-  now?: () => number;
 }
 
-export interface OcpSimulator extends RunningSimulator {
-  faults: FaultBook;
+export interface OcpSimulator extends Simulator {
   tenants: Map<number, SimTenant>;
 }
 

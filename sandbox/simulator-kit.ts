@@ -133,6 +133,21 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
+/** Options every provider simulator takes. */
+export interface BaseSimulatorOptions {
+  host?: string;
+  /** 0 (or absent): a free port, as tests want. */
+  port?: number;
+  /** Simulated time runs this many times faster than real time. */
+  speed?: number;
+  now?: () => number;
+}
+
+/** A running simulator and its fault book. */
+export interface Simulator extends RunningSimulator {
+  faults: FaultBook;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

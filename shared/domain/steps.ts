@@ -36,7 +36,8 @@ export function describeStepChanges(before: readonly Step[], after: readonly Ste
     }
     if (old.status !== step.status)
       changes.push(`${step.name}: ${SYMBOL[old.status]} -> ${SYMBOL[step.status]}`);
-    else if (quarter(old.progress) !== quarter(step.progress)) changes.push(`${step.name}: ${step.progress}%`);
+    else if (quarter(old.progress) !== quarter(step.progress))
+      changes.push(`${step.name}: ${step.progress}%`);
   }
   if (before.length === 0 && after.length > 0) return `provider reported ${after.length} steps`;
   return changes.length > 0 ? changes.join('; ') : undefined;

@@ -1,20 +1,17 @@
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as configureDr } from '../../functions/configure-dr/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
-import { startTestEnvironment, type TestEnvironment } from '../support/environment.js';
+import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
 
+const environment = useTestEnvironment();
 let env: TestEnvironment;
-
-beforeAll(async () => {
-  env = await startTestEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
+beforeAll(() => {
+  env = environment();
 });
 beforeEach(async () => {
   await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });

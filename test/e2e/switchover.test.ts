@@ -1,21 +1,18 @@
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Operation } from '../../shared/domain/operation.js';
-import { startTestEnvironment, type TestEnvironment } from '../support/environment.js';
+import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone as pollStore, postOperation } from '../support/operations.js';
 
+const environment = useTestEnvironment();
 let env: TestEnvironment;
-
-beforeAll(async () => {
-  env = await startTestEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
+beforeAll(() => {
+  env = environment();
 });
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>

@@ -1,19 +1,16 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
-import { startTestEnvironment, type TestEnvironment } from '../support/environment.js';
+import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 
+const environment = useTestEnvironment();
 let env: TestEnvironment;
-
-beforeAll(async () => {
-  env = await startTestEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
+beforeAll(() => {
+  env = environment();
 });
 
 function switchoverEvent(change: (event: APIGatewayProxyEventV2) => void) {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { type HuaweiSimulator, startHuaweiSimulator } from '../../sandbox/huawei-simulator.js';
 import {
   ensureTable,
@@ -63,5 +64,25 @@ export async function startTestEnvironment(
       await Promise.all([ocp.close(), huawei.close(), sink.close()]);
       await dynamo.close();
     },
+  };
+}
+
+/**
+ * Starts a test environment before the file's tests and stops it after them; the returned function
+ * gives the running environment inside a test.
+ */
+export function useTestEnvironment(
+  options: Parameters<typeof startTestEnvironment>[0] = {},
+): () => TestEnvironment {
+  let env: TestEnvironment | undefined;
+  beforeAll(async () => {
+    env = await startTestEnvironment(options);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  return () => {
+    if (!env) throw new Error('the test environment has not started');
+    return env;
   };
 }

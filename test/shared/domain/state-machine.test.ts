@@ -67,10 +67,19 @@ describe('operation state machine', () => {
 
 describe('step progress', () => {
   it('is announced when it crosses a quarter, not at every percent', () => {
-    const step = { id: '1', name: 'Upgrade', status: 'running' as const, upstreams: [], downstreams: [], progress: 10 };
+    const step = {
+      id: '1',
+      name: 'Upgrade',
+      status: 'running' as const,
+      upstreams: [],
+      downstreams: [],
+      progress: 10,
+    };
     const at = { at: context.at, actor: 'poller' };
     const started = recordSteps(operation, [step], at) as Operation;
     expect(recordSteps(started, [{ ...step, progress: 20 }], at)).toBeUndefined();
-    expect(recordSteps(started, [{ ...step, progress: 30 }], at)?.events.at(-1)?.message).toBe('Upgrade: 30%');
+    expect(recordSteps(started, [{ ...step, progress: 30 }], at)?.events.at(-1)?.message).toBe(
+      'Upgrade: 30%',
+    );
   });
 });

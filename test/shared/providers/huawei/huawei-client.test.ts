@@ -6,9 +6,9 @@ import {
   type HuaweiSimulator,
   startHuaweiSimulator,
 } from '../../../../sandbox/huawei-simulator.js';
-import { ProviderError } from '../../../../shared/domain/errors.js';
 import { HuaweiRdsClient, huaweiError } from '../../../../shared/providers/huawei/huawei-client.js';
 import { HuaweiProvider, huaweiTarget } from '../../../../shared/providers/huawei/huawei-provider.js';
+import { providerFailure } from '../../../support/provider-failure.js';
 
 const { AKSKSigner } = createRequire(import.meta.url)(
   '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner',
@@ -37,15 +37,6 @@ const primary = {
   region: 'cn-north-4',
 };
 const noWait = { sleep: async () => {} };
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('the Huawei sandbox and client', () => {
   it('accepts a request signed by the official SDK signer', async () => {
@@ -78,7 +69,7 @@ describe('the Huawei sandbox and client', () => {
         waits++;
       },
     });
-    const error = await failure(client.getInstance(primary));
+    const error = await providerFailure(client.getInstance(primary));
     expect(error.httpStatus).toBe(401);
     expect(error.providerCode).toBe('APIGW.0301');
     expect(error.providerMessage).toContain('verify aksk signature fail');
@@ -91,7 +82,7 @@ describe('the Huawei sandbox and client', () => {
       auth: HUAWEI_SANDBOX_CREDENTIALS,
       now: () => new Date(Date.now() - 20 * 60_000),
     });
-    expect((await failure(client.getInstance(primary))).providerMessage).toContain('x-sdk-date');
+    expect((await providerFailure(client.getInstance(primary))).providerMessage).toContain('x-sdk-date');
   });
 
   it('reads the lag of an established DR relation', async () => {

@@ -4,8 +4,8 @@ import {
   type OcpSimulator,
   startOcpSimulator,
 } from '../../../../sandbox/ocp-simulator.js';
-import { ProviderError } from '../../../../shared/domain/errors.js';
 import { OcpClient, type OcpClientOptions } from '../../../../shared/providers/oceanbase/ocp-client.js';
+import { providerFailure } from '../../../support/provider-failure.js';
 
 let ocp: OcpSimulator;
 const pair = { clusterId: 1, tenantId: 1001, standbyTenantId: 1002 };
@@ -37,15 +37,6 @@ function client(overrides: Partial<OcpClientOptions> = {}) {
 const fault = (rule: unknown) =>
   fetch(`${ocp.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify(rule) });
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
-
 describe('OCP client against the sandbox', () => {
   it('signs requests the sandbox accepts, with AK/SK and with Basic auth', async () => {
     expect((await client().client.switchoverPreCheck(pair)).valid).toBe(true);
@@ -67,7 +58,7 @@ describe('OCP client against the sandbox', () => {
         accessKeySecret: 'not-the-secret',
       },
     });
-    const error = await failure(wrong.getTenant(1, 1001));
+    const error = await providerFailure(wrong.getTenant(1, 1001));
     expect(error.httpStatus).toBe(401);
     expect(error.providerCode).toBe('30000');
     expect(error.providerMessage).toBe('Signature does not match');
@@ -76,7 +67,7 @@ describe('OCP client against the sandbox', () => {
 
   it('is refused for a Date 15 minutes or more away from the server clock', async () => {
     const stale = client({ now: () => new Date(Date.now() - 15 * 60 * 1000) });
-    const error = await failure(stale.client.getTenant(1, 1001));
+    const error = await providerFailure(stale.client.getTenant(1, 1001));
     expect(error.httpStatus).toBe(401);
     expect(error.providerMessage).toMatch(/15 minutes/);
     const nearly = client({ now: () => new Date(Date.now() - 14 * 60 * 1000) });
@@ -100,14 +91,14 @@ describe('OCP client against the sandbox', () => {
 
     await fault({ route: 'switchover', times: 1, fault: { kind: 'status', status: 500 } });
     const write = client();
-    const error = await failure(write.client.switchover(pair));
+    const error = await providerFailure(write.client.switchover(pair));
     expect(error.outcome).toBe('unknown');
     expect(write.waits).toEqual([]);
   });
 
   it('reports a dropped answer after the switchover was applied as an unknown outcome', async () => {
     await fault({ route: 'switchover', times: 1, fault: { kind: 'drop', when: 'after' } });
-    const error = await failure(client().client.switchover(pair));
+    const error = await providerFailure(client().client.switchover(pair));
     expect(error.outcome).toBe('unknown');
     const tasks = await client().client.listTasks({ tenantId: 1001 });
     expect(tasks.contents).toHaveLength(1);
