@@ -565,10 +565,13 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
     route,
     authenticate,
     handle,
-    errorAnswer: (status, message) =>
-      status === 404
-        ? error(404, 'APIGW.0101', message)
-        : error(status, status >= 500 ? 'DBS.111205' : HUAWEI_SANDBOX_CODES.badRequest, message),
+    errorAnswer: (status, message, code) =>
+      error(
+        status,
+        code ??
+          (status === 404 ? 'APIGW.0101' : status >= 500 ? 'DBS.111205' : HUAWEI_SANDBOX_CODES.badRequest),
+        message,
+      ),
     throttleAnswer: () =>
       error(
         429,

@@ -503,7 +503,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     route,
     authenticate,
     handle,
-    errorAnswer: (status, message) => errorAnswer(status, message),
+    errorAnswer: (status, message, code) => errorAnswer(status, message, code),
     throttleAnswer: (retryAfterSeconds) => ({
       ...errorAnswer(
         429,

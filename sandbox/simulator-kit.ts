@@ -117,7 +117,7 @@ export interface SimulatorOptions {
   /** Checks credentials; returns an error answer to send, or undefined when the request is authentic. */
   authenticate(request: SimRequest): JsonAnswer | undefined;
   handle(request: SimRequest): JsonAnswer;
-  errorAnswer(status: number, message: string, request?: SimRequest): JsonAnswer;
+  errorAnswer(status: number, message: string, code?: string): JsonAnswer;
   throttleAnswer(retryAfterSeconds: number, request: SimRequest): JsonAnswer;
   /** Extra state for GET /_sandbox/state. */
   state(): unknown;
@@ -225,7 +225,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       if (throttle) return send(res, options.throttleAnswer(throttle.retryAfterSeconds, request));
       const status = options.faults.take('status', request);
       if (status)
-        return send(res, options.errorAnswer(status.status, status.message ?? 'injected fault', request));
+        return send(res, options.errorAnswer(status.status, status.message ?? 'injected fault', status.code));
 
       const answer = options.handle(request);
       if (drop?.when === 'after') return req.socket.destroy();

@@ -83,6 +83,11 @@ export interface ProviderErrorOptions {
   outcome: ProviderOutcome;
   retryable: boolean;
   retryAfterMs?: number;
+  /**
+   * The status Switchyard answers when this refusal ends a request: 409 when the target's state is the
+   * problem, 422 when the request was invalid for the provider, 502 (default) when the provider failed.
+   */
+  answerStatus?: 409 | 422 | 502;
   cause?: unknown;
 }
 
@@ -94,9 +99,10 @@ export class ProviderError extends AppError {
   readonly providerMessage: string | undefined;
   readonly outcome: ProviderOutcome;
   readonly retryAfterMs: number | undefined;
+  readonly answerStatus: 409 | 422 | 502;
 
   constructor(message: string, options: ProviderErrorOptions) {
-    super('provider_error', 502, message, {
+    super('provider_error', options.answerStatus ?? 502, message, {
       // Provider codes and messages help the operator; they carry no secrets.
       expose: true,
       retryable: options.retryable,
@@ -114,6 +120,7 @@ export class ProviderError extends AppError {
     this.providerMessage = options.providerMessage;
     this.outcome = options.outcome;
     this.retryAfterMs = options.retryAfterMs;
+    this.answerStatus = options.answerStatus ?? 502;
   }
 }
 

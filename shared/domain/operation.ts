@@ -78,6 +78,14 @@ export const SubmissionSchema = z.object({
   /** The last attempt failed in a way that may have reached the provider: reconcile before any retry. */
   ambiguous: z.boolean().default(false),
   lastError: z.string().optional(),
+  /** The provider's refusal of the submission, and the status Switchyard answers for it. */
+  refusal: z
+    .object({
+      answerStatus: z.union([z.literal(409), z.literal(422), z.literal(502)]),
+      providerCode: z.string().optional(),
+      providerMessage: z.string().optional(),
+    })
+    .optional(),
 });
 export type Submission = z.infer<typeof SubmissionSchema>;
 

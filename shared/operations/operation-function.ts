@@ -31,7 +31,10 @@ export function operationLocation(operation: Operation): string {
   return `/v1/operations/${operation.id}`;
 }
 
-/** The HTTP answer for a request's outcome: 202 accepted, 200 replayed, 422 refused by precheck, 502 refused by the provider. */
+/**
+ * The HTTP answer for a request's outcome: 202 accepted, 200 replayed, 422 refused by the precheck, and for a
+ * provider's refusal the status its adapter chose (409 state, 422 invalid, 502 provider failure).
+ */
 export function operationResponse(outcome: RequestOutcome): HttpResult {
   const { operation } = outcome;
   const headers = { location: operationLocation(operation) };
@@ -40,11 +43,22 @@ export function operationResponse(outcome: RequestOutcome): HttpResult {
       operation,
       findings: operation.findings,
     });
-  if (operation.state === 'FAILED' && outcome.type === 'accepted')
-    throw new AppError('provider_refused', 502, operation.outcome ?? 'The provider refused the request.', {
-      expose: true,
-      details: { operation },
-    });
+  if (operation.state === 'FAILED' && outcome.type === 'accepted') {
+    const refusal = operation.submission.refusal;
+    throw new AppError(
+      'provider_refused',
+      refusal?.answerStatus ?? 502,
+      operation.outcome ?? 'The provider refused the request.',
+      {
+        expose: true,
+        details: {
+          operation,
+          providerCode: refusal?.providerCode,
+          providerMessage: refusal?.providerMessage,
+        },
+      },
+    );
+  }
   if (outcome.type === 'existing')
     return { status: 200, body: { operation }, headers: { ...headers, 'idempotent-replayed': 'true' } };
   return { status: 202, body: { operation }, headers };

@@ -48,7 +48,19 @@ export async function submitToProvider(
         operation,
         'FAILED',
         { at, actor: 'switchyard', message: `${operation.provider} refused the request: ${outcome}` },
-        { outcome, submission: { ...submission, ambiguous: false, lastError: describeError(error) } },
+        {
+          outcome,
+          submission: {
+            ...submission,
+            ambiguous: false,
+            lastError: describeError(error),
+            refusal: {
+              answerStatus: error.answerStatus,
+              providerCode: error.providerCode,
+              providerMessage: error.providerMessage,
+            },
+          },
+        },
       );
       const saved = await persistAndNotify(deps, next);
       await deps.store.releaseLock(pairLock(operation.pair), operation.id);
