@@ -13,6 +13,8 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     kind: z.literal('status'),
     status: z.number().int().min(400).max(599),
     message: z.string().optional(),
+    /** The provider's error code to answer with (its own envelope); a generic one when absent. */
+    code: z.string().optional(),
   }),
   /** Answer 429 with the provider's own retry headers. */
   z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().min(0).default(1) }),
