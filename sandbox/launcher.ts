@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { startAlibabaSimulator } from './alibaba-simulator.js';
 import { startHuaweiSimulator } from './huawei-simulator.js';
 import { ensureTable, LOCAL_AWS_ENV, startLocalDynamo } from './local-dynamo.js';
 import { startOcpSimulator } from './ocp-simulator.js';
@@ -38,6 +39,7 @@ async function main() {
   await ensureTable(dynamo.endpoint, tableName);
   const ocp = await startOcpSimulator({ port: ports.ocp, speed });
   const huawei = await startHuaweiSimulator({ port: ports.huawei, speed });
+  const alibaba = await startAlibabaSimulator({ port: ports.alibaba, speed });
   const sink = await startWebhookSink({
     port: ports.webhookSink,
     secret: 'sandbox-webhook-secret',
@@ -53,6 +55,7 @@ async function main() {
     SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
     OCP_ENDPOINT: ocp.url,
     HUAWEI_ENDPOINT: huawei.url,
+    ALIBABA_ENDPOINT: alibaba.url,
     WEBHOOK_SINK_URL: sink.url,
     SWITCHYARD_API_PORT: String(ports.api),
     SWITCHYARD_LAMBDA_PORT: String(ports.lambda),
@@ -80,7 +83,7 @@ async function main() {
     stopping = true;
     clearInterval(poller);
     offline.kill('SIGTERM');
-    await Promise.all([ocp.close(), huawei.close(), sink.close(), dynamo.close()]);
+    await Promise.all([ocp.close(), huawei.close(), alibaba.close(), sink.close(), dynamo.close()]);
     process.exit(code);
   };
   offline.on('exit', (code) => {
@@ -114,6 +117,7 @@ Switchyard is running on the embedded default.
   Lambda invoke  http://127.0.0.1:${ports.lambda}           (queue messages: functions/switchyard-${STAGE}-switchover/invocations)
   OCP sandbox    ${ocp.url}           (speed x${speed})
   Huawei sandbox ${huawei.url}           (speed x${speed})
+  Alibaba sandbox ${alibaba.url}          (speed x${speed})
   DynamoDB       ${dynamo.endpoint}           (dynalite, in memory; table ${tableName})
   Webhook sink   ${sink.url}
 

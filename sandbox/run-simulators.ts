@@ -1,3 +1,4 @@
+import { ALIBABA_SANDBOX_CREDENTIALS, startAlibabaSimulator } from './alibaba-simulator.js';
 import { HUAWEI_SANDBOX_CREDENTIALS, startHuaweiSimulator } from './huawei-simulator.js';
 import { OCP_SANDBOX_CREDENTIALS, startOcpSimulator } from './ocp-simulator.js';
 import { localPorts, sandboxSpeed } from './ports.js';
@@ -8,6 +9,7 @@ async function main() {
   const speed = sandboxSpeed();
   const ocp = await startOcpSimulator({ port: ports.ocp, speed });
   const huawei = await startHuaweiSimulator({ port: ports.huawei, speed });
+  const alibaba = await startAlibabaSimulator({ port: ports.alibaba, speed });
   console.log(`Switchyard sandbox simulators (speed x${speed}; SANDBOX_SPEED changes it)
 
   OceanBase OCP  ${ocp.url}
@@ -23,12 +25,19 @@ async function main() {
                                      ledger-pg primary (cn-north-4) and DR (cn-south-1), DR established
     PATCH /_sandbox/instances/{id}   changes an instance (status, cpu, datastore ...) for drills
 
+  Alibaba Cloud RDS  ${alibaba.url}   (POST /?Action=... RPC API 2014-08-15)
+    AK/SK (ACS3-HMAC-SHA256 or RPC HMAC-SHA1)  access key ${ALIBABA_SANDBOX_CREDENTIALS.accessKeyId}
+                                               secret     ${ALIBABA_SANDBOX_CREDENTIALS.accessKeySecret}
+    instances   pgm-bp1crm0migration01 (cloud migration target, stage increment);
+                pgm-bp1billing0primary (cn-hangzhou) -> pgm-2zebilling0standby (cn-beijing, DR)
+    PATCH /_sandbox/instances/{id}, PATCH /_sandbox/migrations/{instance} change them for drills
+
   Control (every simulator): GET /_sandbox/state, GET /_sandbox/calls, POST /_sandbox/faults, DELETE /_sandbox/faults, POST /_sandbox/reset
   Example fault: curl -X POST ${ocp.url}/_sandbox/faults -d '{"route":"switchover","fault":{"kind":"fail-step","step":"Switch primary tenant to standby"}}'
 
 Ctrl-C stops them.`);
   const stop = async () => {
-    await Promise.all([ocp.close(), huawei.close()]);
+    await Promise.all([ocp.close(), huawei.close(), alibaba.close()]);
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -52,6 +52,8 @@ export interface SimRequest {
   route: string;
   /** Ids mentioned by the request, for fault targeting. */
   targets: string[];
+  /** Parameters the router parsed (RPC-style APIs carry everything here). */
+  params: Record<string, string>;
 }
 
 export class FaultBook {
@@ -115,7 +117,12 @@ export interface SimulatorOptions {
   port?: number;
   faults: FaultBook;
   /** Routes a request to a name and the ids it mentions (or undefined: not found). */
-  route(method: string, url: URL, body: Buffer): { route: string; targets: string[] } | undefined;
+  route(
+    method: string,
+    url: URL,
+    body: Buffer,
+    headers: IncomingMessage['headers'],
+  ): { route: string; targets: string[]; params?: Record<string, string> } | undefined;
   /** Checks credentials; returns an error answer to send, or undefined when the request is authentic. */
   authenticate(request: SimRequest): JsonAnswer | undefined;
   handle(request: SimRequest): JsonAnswer;
@@ -211,9 +218,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       if (url.pathname.startsWith('/_sandbox/')) return send(res, control(method, url, rawBody));
 
-      const routed = options.route(method, url, rawBody);
+      const routed = options.route(method, url, rawBody, req.headers);
       if (!routed) return send(res, options.errorAnswer(404, `No API at ${method} ${url.pathname}`));
-      const request: SimRequest = { method, url, headers: req.headers, rawBody, ...routed };
+      const request: SimRequest = { method, url, headers: req.headers, rawBody, params: {}, ...routed };
 
       const denied = options.authenticate(request);
       if (denied) return send(res, denied);

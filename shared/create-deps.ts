@@ -17,6 +17,8 @@ import {
   SlackWebhookChannel,
 } from './notify/channel-notifiers.js';
 import type { Deps } from './operations/deps.js';
+import { AlibabaRdsClient } from './providers/alibaba/alibaba-client.js';
+import { AlibabaProvider } from './providers/alibaba/alibaba-provider.js';
 import { HuaweiRdsClient } from './providers/huawei/huawei-client.js';
 import { HuaweiProvider } from './providers/huawei/huawei-provider.js';
 import { OcpClient } from './providers/oceanbase/ocp-client.js';
@@ -68,6 +70,22 @@ async function createProviders(config: Config, secrets: SecretResolver, dispatch
         new HuaweiRdsClient({ endpoint: huawei.endpoint, auth, timeoutMs: huawei.timeoutMs, dispatcher }),
       ),
     );
+  }
+  const alibaba = config.providers.alibaba;
+  if (alibaba) {
+    const where = 'providers.alibaba.auth';
+    const auth = {
+      accessKeyId: await secrets.resolve(alibaba.auth.accessKeyId, `${where}.accessKeyId`),
+      accessKeySecret: await secrets.resolve(alibaba.auth.accessKeySecret, `${where}.accessKeySecret`),
+    };
+    const client = new AlibabaRdsClient({
+      endpoint: alibaba.endpoint,
+      auth,
+      signature: alibaba.signature,
+      timeoutMs: alibaba.timeoutMs,
+      dispatcher,
+    });
+    providers.set('alibaba', new AlibabaProvider(client));
   }
   return providers;
 }

@@ -40,6 +40,7 @@ describe('the packaged CloudFormation template', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map((f) => f.Properties.Handler).sort()).toEqual(
       [
+        'functions/activate-migration-target/handler.handler',
         'functions/configure-dr/handler.handler',
         'functions/get-operation/handler.handler',
         'functions/list-operations/handler.handler',
@@ -62,6 +63,7 @@ describe('the packaged CloudFormation template', () => {
         'GET /v1/operations',
         'GET /v1/operations/{id}',
         'POST /v1/dr-relations',
+        'POST /v1/migration-activations',
         'POST /v1/minor-upgrades',
         'POST /v1/promotions',
         'POST /v1/switchovers',
@@ -69,7 +71,7 @@ describe('the packaged CloudFormation template', () => {
     );
   });
 
-  it.each(['Switchover', 'ConfigureDr', 'PromoteStandby', 'UpgradeMinorVersion'])(
+  it.each(['Switchover', 'ConfigureDr', 'PromoteStandby', 'UpgradeMinorVersion', 'ActivateMigrationTarget'])(
     'feeds the %s queue to its function with partial batch failures, and redrives it to a DLQ',
     (name) => {
       const queueArn = JSON.stringify({ 'Fn::GetAtt': [`${name}Queue`, 'Arn'] });

@@ -6,10 +6,11 @@ export const handler = operationFunction(
   {
     kind: 'upgrade-minor-version',
     schema: UpgradeMinorVersionRequestSchema,
-    params: ({ instance, isDelayed, secondSwitch }) => ({
+    params: ({ instance, isDelayed, secondSwitch, targetMinorVersion }) => ({
       instance,
       ...(isDelayed === undefined ? {} : { isDelayed }),
       ...(secondSwitch === undefined ? {} : { secondSwitch }),
+      ...(targetMinorVersion === undefined ? {} : { targetMinorVersion }),
     }),
   },
   sharedDeps,

@@ -39,7 +39,30 @@ export const HuaweiPairSchema = z.strictObject({
   huawei: z.strictObject({ primary: HuaweiInstanceRefSchema, dr: HuaweiInstanceRefSchema }),
 });
 
-export const PairSchema = z.discriminatedUnion('provider', [OceanBasePairSchema, HuaweiPairSchema]);
+const AlibabaInstanceRefSchema = z.strictObject({
+  instanceId: z.string().min(1),
+  /** The instance's region when it differs from the pair's (a cross-region DR instance). */
+  regionId: z.string().min(1).optional(),
+});
+
+export const AlibabaPairSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+  provider: z.literal('alibaba'),
+  description: z.string().optional(),
+  alibaba: z.strictObject({
+    regionId: z.string().min(1),
+    /** The primary; for a cloud migration, the destination RDS instance that activation makes primary. */
+    primary: AlibabaInstanceRefSchema,
+    /** The DR/secondary instance that promote-standby makes primary. */
+    standby: AlibabaInstanceRefSchema.optional(),
+  }),
+});
+
+export const PairSchema = z.discriminatedUnion('provider', [
+  OceanBasePairSchema,
+  HuaweiPairSchema,
+  AlibabaPairSchema,
+]);
 export type PairConfig = z.infer<typeof PairSchema>;
 
 export const OceanBaseEndpointSchema = z.strictObject({
@@ -60,6 +83,15 @@ export const HuaweiEndpointSchema = z.strictObject({
   endpoint: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL, optionally with {region}'),
   timeoutMs: z.number().int().positive().default(10_000),
   auth: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }),
+});
+
+export const AlibabaEndpointSchema = z.strictObject({
+  /** The RDS endpoint: https://rds.aliyuncs.com, or a regional one. */
+  endpoint: z.url().default('https://rds.aliyuncs.com'),
+  /** V3 ACS3-HMAC-SHA256 (what the current SDKs send) or the older RPC HMAC-SHA1 query signature. */
+  signature: z.enum(['v3', 'rpc']).default('v3'),
+  timeoutMs: z.number().int().positive().default(10_000),
+  auth: z.strictObject({ accessKeyId: SecretRefSchema, accessKeySecret: SecretRefSchema }),
 });
 
 export const ScopeSchema = z.enum(['read', 'operate', 'approve', 'admin']);
@@ -85,7 +117,11 @@ const deadlineDefaults = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 3600]
 
 export const ConfigSchema = z.strictObject({
   providers: z
-    .strictObject({ oceanbase: OceanBaseEndpointSchema.optional(), huawei: HuaweiEndpointSchema.optional() })
+    .strictObject({
+      oceanbase: OceanBaseEndpointSchema.optional(),
+      huawei: HuaweiEndpointSchema.optional(),
+      alibaba: AlibabaEndpointSchema.optional(),
+    })
     .default({}),
   pairs: z.array(PairSchema).default([]),
   apiKeys: z.array(ApiKeySchema).default([]),

@@ -1,4 +1,5 @@
 import type { PairConfig } from '../config/config-schema.js';
+import { alibabaTarget } from '../providers/alibaba/alibaba-provider.js';
 import { huaweiTarget } from '../providers/huawei/huawei-provider.js';
 import { oceanBaseTarget } from '../providers/oceanbase/ocp-provider.js';
 import type { Target } from '../providers/provider.js';
@@ -10,5 +11,7 @@ export function targetOf(pair: PairConfig): Target {
       return oceanBaseTarget(pair.oceanbase);
     case 'huawei':
       return huaweiTarget(pair.huawei);
+    case 'alibaba':
+      return alibabaTarget(pair.alibaba);
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { type AlibabaSimulator, startAlibabaSimulator } from '../../sandbox/alibaba-simulator.js';
 import { type HuaweiSimulator, startHuaweiSimulator } from '../../sandbox/huawei-simulator.js';
 import {
   ensureTable,
@@ -17,6 +18,7 @@ export interface TestEnvironment {
   dynamo: LocalDynamo;
   ocp: OcpSimulator;
   huawei: HuaweiSimulator;
+  alibaba: AlibabaSimulator;
   sink: WebhookSink;
   store: DynamoOperationStore;
   tableName: string;
@@ -25,11 +27,11 @@ export interface TestEnvironment {
 }
 
 /**
- * Real servers for one test file: dynalite, the OCP and Huawei simulators and a webhook sink, all on free loopback
+ * Real servers for one test file: dynalite, the three provider simulators and a webhook sink, all on free loopback
  * ports, and the environment the functions read (the shipped config/sandbox.yaml pointed at them).
  */
 export async function startTestEnvironment(
-  options: { ocpSpeed?: number; huaweiSpeed?: number } = {},
+  options: { ocpSpeed?: number; huaweiSpeed?: number; alibabaSpeed?: number } = {},
 ): Promise<TestEnvironment> {
   const dynamo = await startLocalDynamo();
   const tableName = 'switchyard-test';
@@ -37,6 +39,7 @@ export async function startTestEnvironment(
   // Fast enough that the four-minute switchover takes a fraction of a second.
   const ocp = await startOcpSimulator({ speed: options.ocpSpeed ?? 1000 });
   const huawei = await startHuaweiSimulator({ speed: options.huaweiSpeed ?? 1000 });
+  const alibaba = await startAlibabaSimulator({ speed: options.alibabaSpeed ?? 1000 });
   const sink = await startWebhookSink({ secret: SANDBOX_WEBHOOK_SECRET });
   const env = {
     ...LOCAL_AWS_ENV,
@@ -45,6 +48,7 @@ export async function startTestEnvironment(
     SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
     OCP_ENDPOINT: ocp.url,
     HUAWEI_ENDPOINT: huawei.url,
+    ALIBABA_ENDPOINT: alibaba.url,
     WEBHOOK_SINK_URL: sink.url,
   };
   Object.assign(process.env, env);
@@ -56,12 +60,13 @@ export async function startTestEnvironment(
     dynamo,
     ocp,
     huawei,
+    alibaba,
     sink,
     store,
     tableName,
     env,
     close: async () => {
-      await Promise.all([ocp.close(), huawei.close(), sink.close()]);
+      await Promise.all([ocp.close(), huawei.close(), alibaba.close(), sink.close()]);
       await dynamo.close();
     },
   };

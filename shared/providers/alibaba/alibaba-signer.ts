@@ -47,7 +47,10 @@ export function acs3CanonicalRequest(request: Acs3SignableRequest, signedHeaders
     .sort(byCodeUnit)
     .map((k) => `${rfc3986Encode(k)}=${rfc3986Encode(request.query[k] ?? '')}`)
     .join('&');
-  const pathname = request.pathname.split('/').map((s) => rfc3986Encode(decodeURIComponent(s))).join('/');
+  const pathname = request.pathname
+    .split('/')
+    .map((s) => rfc3986Encode(decodeURIComponent(s)))
+    .join('/');
   return [
     request.method.toUpperCase(),
     pathname,
@@ -73,12 +76,20 @@ export function acs3Authorization(request: Acs3SignableRequest, key: AlibabaAcce
 export function parseAcs3Authorization(
   header: string,
 ): { accessKeyId: string; signedHeaders: string[]; signature: string } | undefined {
-  const m = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([^,\s]+),Signature=([0-9a-f]{64})$/.exec(header);
-  return m ? { accessKeyId: m[1] as string, signedHeaders: (m[2] as string).split(';'), signature: m[3] as string } : undefined;
+  const m = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([^,\s]+),Signature=([0-9a-f]{64})$/.exec(
+    header,
+  );
+  return m
+    ? { accessKeyId: m[1] as string, signedHeaders: (m[2] as string).split(';'), signature: m[3] as string }
+    : undefined;
 }
 
 /** RPC signature: Base64(HMAC-SHA1(secret + "&", METHOD&%2F&encode(sorted encoded params))). */
-export function rpcSignature(params: Record<string, string>, method: string, accessKeySecret: string): string {
+export function rpcSignature(
+  params: Record<string, string>,
+  method: string,
+  accessKeySecret: string,
+): string {
   const canonical = Object.keys(params)
     .filter((k) => k !== 'Signature')
     .sort(byCodeUnit)

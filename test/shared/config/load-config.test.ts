@@ -23,7 +23,14 @@ describe('configuration', () => {
       OCP_ENDPOINT: 'http://127.0.0.1:9999',
     });
     expect(config.providers.oceanbase?.endpoint).toBe('http://127.0.0.1:9999');
-    expect(config.pairs.map((p) => p.name)).toEqual(['orders-ob', 'payments-ob', 'orders-pg', 'ledger-pg']);
+    expect(config.pairs.map((p) => p.name)).toEqual([
+      'orders-ob',
+      'payments-ob',
+      'orders-pg',
+      'ledger-pg',
+      'crm-migration',
+      'billing-rds',
+    ]);
     expect(config.operations.deadlineSeconds.switchover).toBe(1800);
     expect(config.operations.deadlineSeconds['promote-standby']).toBe(3600);
   });

@@ -58,7 +58,7 @@ describe('Alibaba V3 ACS3-HMAC-SHA256', () => {
     );
   });
 
-  it.each([
+  it.each<{ action: string; query: Record<string, string> }>([
     {
       action: 'ActivateMigrationTargetInstance',
       query: { DBInstanceName: 'pgm-bp102g323jd4****', SwitchTimeMode: '0', ForceSwitch: '1' },

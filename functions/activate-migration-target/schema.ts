@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { CommonRequestFields } from '../../shared/operations/operation-function.js';
+
+/** POST /v1/migration-activations and its queue: cut a cloud migration over to its RDS destination. */
+export const ActivateMigrationTargetRequestSchema = z.strictObject({
+  ...CommonRequestFields,
+  /** ForceSwitch=1: switch even if Alibaba says the destination is not in sync. Only when a person says so. */
+  force: z.boolean().default(false),
+});
+export type ActivateMigrationTargetRequest = z.infer<typeof ActivateMigrationTargetRequestSchema>;

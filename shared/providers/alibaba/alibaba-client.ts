@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { ProviderError } from '../../domain/errors.js';
+import {
+  type PreparedRequest,
+  ProviderHttp,
+  type ProviderResponse,
+  parseJson,
+  type RetryPolicy,
+} from '../provider-http.js';
+import {
+  AlibabaCloudMigrationResultSchema,
+  AlibabaErrorBodySchema,
+  AlibabaHistoryTasksSchema,
+  AlibabaInstanceAttributeResponseSchema,
+  AlibabaTaskIdSchema,
+} from './alibaba-schemas.js';
+import {
+  type AlibabaAccessKey,
+  acs3Authorization,
+  alibabaTimestamp,
+  EMPTY_PAYLOAD_SHA256,
+  rpcSignature,
+} from './alibaba-signer.js';
+
+export const RDS_API_VERSION = '2014-08-15';
+
+/** Refusals that never succeed on a retry: our credentials or signature are wrong. */
+const AUTH_CODES = new Set([
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'InvalidAccessKeyId.NotFound',
+  'InvalidAccessKeyId.Inactive',
+  'SignatureNonceUsed',
+  'InvalidTimeStamp.Expired',
+  'InvalidTimeStamp.Format',
+  'Forbidden.RAM',
+]);
+
+/** Refusals because of the instance's state: Switchyard answers them with 409. */
+const STATE_CODES =
+  /^(IncorrectDBInstanceState|IncorrectDBInstanceLockMode|IncorrectDBInstance|InvalideStatus\.Format|OperationDenied\.)/;
+
+/** Maps the RPC error body to the error taxonomy, with the status Switchyard should answer. */
+export function alibabaError(response: ProviderResponse): ProviderError {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const parsed = AlibabaErrorBodySchema.safeParse(JSON.parse(response.text));
+    if (parsed.success) {
+      code = parsed.data.Code;
+      message = parsed.data.Message;
+    }
+  } catch {
+    // Not JSON: the status has to do.
+  }
+  const throttled = code !== undefined && (code.includes('Throttling') || code === 'ServiceUnavailable');
+  const auth = code !== undefined && AUTH_CODES.has(code);
+  const serverSide = response.status >= 500 && !throttled;
+  // The SDK hands x-acs-retry-after to its retry policy, which counts milliseconds.
+  const retryAfter = Number.parseInt(String(response.headers['x-acs-retry-after'] ?? ''), 10);
+  return new ProviderError(
+    `Alibaba RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
+    {
+      provider: 'alibaba',
+      httpStatus: response.status,
+      providerCode: code,
+      providerMessage: message,
+      outcome: serverSide ? 'unknown' : 'not-applied',
+      retryable: throttled || serverSide,
+      retryAfterMs: throttled && Number.isFinite(retryAfter) ? retryAfter : undefined,
+      answerStatus: auth || serverSide || throttled ? 502 : code && STATE_CODES.test(code) ? 409 : 422,
+    },
+  );
+}
+
+export interface AlibabaClientOptions {
+  endpoint: string;
+  auth: AlibabaAccessKey;
+  signature?: 'v3' | 'rpc';
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  now?: () => Date;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** ApsaraDB RDS RPC API 2014-08-15: POST / with the parameters in the query, signed V3 (default) or RPC. */
+export class AlibabaRdsClient {
+  private readonly http: ProviderHttp;
+  private readonly now: () => Date;
+  private readonly base: URL;
+
+  constructor(private readonly options: AlibabaClientOptions) {
+    this.base = new URL(options.endpoint);
+    this.now = options.now ?? (() => new Date());
+    this.http = new ProviderHttp({
+      provider: 'alibaba',
+      dispatcher: options.dispatcher,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry,
+      sleep: options.sleep,
+      toError: alibabaError,
+    });
+  }
+
+  /** The instance, or undefined when Alibaba says it does not exist. */
+  async describeInstance(instanceId: string, signal?: AbortSignal) {
+    try {
+      const out = await this.call(
+        'DescribeDBInstanceAttribute',
+        { DBInstanceId: instanceId },
+        AlibabaInstanceAttributeResponseSchema,
+        {
+          idempotent: true,
+          signal,
+        },
+      );
+      return out.Items.DBInstanceAttribute[0];
+    } catch (error) {
+      if (error instanceof ProviderError && /NotFound/.test(error.providerCode ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  describeCloudMigrationResult(instanceName: string, signal?: AbortSignal) {
+    return this.call(
+      'DescribeCloudMigrationResult',
+      { DBInstanceName: instanceName },
+      AlibabaCloudMigrationResultSchema,
+      {
+        idempotent: true,
+        signal,
+      },
+    );
+  }
+
+  /** SwitchTimeMode 0 (immediately, the only documented value); ForceSwitch only when asked. */
+  activateMigrationTargetInstance(instanceName: string, force: boolean, signal?: AbortSignal) {
+    return this.call(
+      'ActivateMigrationTargetInstance',
+      { DBInstanceName: instanceName, SwitchTimeMode: '0', ...(force ? { ForceSwitch: '1' } : {}) },
+      AlibabaTaskIdSchema,
+      { idempotent: false, signal },
+    );
+  }
+
+  /** Deletes a DR instance's replication link and promotes it to primary. */
+  deleteReplicationLink(instanceId: string, signal?: AbortSignal) {
+    return this.call(
+      'DeleteReplicationLink',
+      { DBInstanceId: instanceId, PromoteToMaster: 'true' },
+      AlibabaTaskIdSchema,
+      {
+        idempotent: false,
+        signal,
+      },
+    );
+  }
+
+  upgradeKernelVersion(
+    instanceId: string,
+    options: { upgradeTime: 'Immediate' | 'MaintainTime'; targetMinorVersion?: string },
+    signal?: AbortSignal,
+  ) {
+    return this.call(
+      'UpgradeDBInstanceKernelVersion',
+      {
+        DBInstanceId: instanceId,
+        UpgradeTime: options.upgradeTime,
+        ...(options.targetMinorVersion ? { TargetMinorVersion: options.targetMinorVersion } : {}),
+      },
+      AlibabaTaskIdSchema,
+      { idempotent: false, signal },
+    );
+  }
+
+  /** Tasks of the last 30 days, by id or by instance, started within the window. */
+  async describeHistoryTasks(
+    filter: { taskId?: string; instanceId?: string; regionId?: string; from: Date; to: Date },
+    signal?: AbortSignal,
+  ) {
+    const params: Record<string, string> = {
+      FromStartTime: alibabaTimestamp(filter.from),
+      ToStartTime: alibabaTimestamp(filter.to),
+      PageSize: '100',
+    };
+    if (filter.taskId) params.TaskId = filter.taskId;
+    if (filter.instanceId) params.InstanceId = filter.instanceId;
+    if (filter.regionId) params.RegionId = filter.regionId;
+    return (
+      await this.call('DescribeHistoryTasks', params, AlibabaHistoryTasksSchema, { idempotent: true, signal })
+    ).Items;
+  }
+
+  private async call<T extends z.ZodType>(
+    action: string,
+    params: Record<string, string>,
+    schema: T,
+    options: { idempotent: boolean; signal?: AbortSignal },
+  ): Promise<z.infer<T>> {
+    const response = await this.http.send(() => this.prepare(action, params), options);
+    const parsed = schema.safeParse(parseJson('alibaba', response));
+    if (!parsed.success)
+      throw new ProviderError(`Alibaba RDS ${action} answered a shape we do not recognise`, {
+        provider: 'alibaba',
+        httpStatus: response.status,
+        outcome: options.idempotent ? 'not-applied' : 'unknown',
+        retryable: false,
+        cause: parsed.error,
+      });
+    return parsed.data;
+  }
+
+  private prepare(action: string, params: Record<string, string>): PreparedRequest {
+    const nonce = randomBytes(16).toString('hex');
+    const timestamp = alibabaTimestamp(this.now());
+    const { accessKeyId, accessKeySecret } = this.options.auth;
+    const url = new URL('/', this.base);
+    if (this.options.signature === 'rpc') {
+      const query: Record<string, string> = {
+        ...params,
+        Action: action,
+        Version: RDS_API_VERSION,
+        Format: 'JSON',
+        AccessKeyId: accessKeyId,
+        SignatureMethod: 'HMAC-SHA1',
+        SignatureVersion: '1.0',
+        SignatureNonce: nonce,
+        Timestamp: timestamp,
+      };
+      query.Signature = rpcSignature(query, 'POST', accessKeySecret);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      return { method: 'POST', url, headers: { accept: 'application/json' } };
+    }
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const headers: Record<string, string> = {
+      host: url.host,
+      'x-acs-action': action,
+      'x-acs-version': RDS_API_VERSION,
+      'x-acs-date': timestamp,
+      'x-acs-signature-nonce': nonce,
+      'x-acs-content-sha256': EMPTY_PAYLOAD_SHA256,
+      accept: 'application/json',
+    };
+    headers.authorization = acs3Authorization(
+      { method: 'POST', pathname: '/', query: params, headers, payloadHash: EMPTY_PAYLOAD_SHA256 },
+      this.options.auth,
+    );
+    return { method: 'POST', url, headers };
+  }
+}

@@ -1,0 +1,451 @@
+import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
+import type {
+  CallOptions,
+  JobStatus,
+  OperationDriver,
+  OperationInput,
+  PrecheckResult,
+  Provider,
+  SubmittedJob,
+  Target,
+} from '../provider.js';
+import type { AlibabaRdsClient } from './alibaba-client.js';
+import { type AlibabaHistoryTask, type AlibabaInstanceAttribute, MIGRATE_STAGES } from './alibaba-schemas.js';
+
+/** An Alibaba pair as configured: a primary and, for DR, its standby. */
+export interface AlibabaPairIds {
+  regionId: string;
+  primary: { instanceId: string; regionId?: string };
+  standby?: { instanceId: string; regionId?: string };
+}
+
+export function alibabaTarget(ids: AlibabaPairIds): Target {
+  const target: Target = {
+    primaryInstanceId: ids.primary.instanceId,
+    primaryRegionId: ids.primary.regionId ?? ids.regionId,
+  };
+  if (ids.standby) {
+    target.standbyInstanceId = ids.standby.instanceId;
+    target.standbyRegionId = ids.standby.regionId ?? ids.regionId;
+  }
+  return target;
+}
+
+type Side = 'primary' | 'standby';
+
+const pass = (rule: string, message: string): Finding => ({ rule, passed: true, message });
+const fail = (rule: string, message: string): Finding => ({ rule, passed: false, message });
+const warn = (rule: string, message: string): Finding => ({ rule, passed: true, warning: true, message });
+
+/** History tasks are searched in a window around the submission (FromStartTime/ToStartTime are required). */
+const WINDOW_MS = 60 * 60 * 1000;
+
+const TASK_STATUS: Record<string, JobStatus['status']> = {
+  Scheduled: 'running',
+  Waiting: 'running',
+  Running: 'running',
+  Succeed: 'succeeded',
+  Failed: 'failed',
+  Cancelling: 'failed',
+  Canceled: 'failed',
+};
+
+function stepStatus(status: JobStatus['status']): StepStatus {
+  return status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'running';
+}
+
+function taskReason(task: AlibabaHistoryTask): string {
+  const detail = task.TaskDetail && task.TaskDetail !== '{}' ? `: ${task.TaskDetail.slice(0, 400)}` : '';
+  return `task ${task.TaskId} ${task.Status}${task.ReasonCode ? ` (${task.ReasonCode})` : ''}${detail}`;
+}
+
+/** What every Alibaba driver shares: the instance checks, the submission and following a history task. */
+abstract class AlibabaDriver implements OperationDriver {
+  constructor(
+    protected readonly client: AlibabaRdsClient,
+    protected readonly now: () => number,
+  ) {}
+
+  abstract precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
+  protected abstract send(
+    input: OperationInput,
+    signal?: AbortSignal,
+  ): Promise<{ TaskId: number | string; TaskName?: string }>;
+  abstract sideOf(input: OperationInput): Side;
+  abstract stepOf(input: OperationInput): { id: string; name: string };
+
+  plannedSteps(input: OperationInput): Step[] {
+    const { id, name } = this.stepOf(input);
+    return [{ id, name, status: 'pending', upstreams: [], downstreams: [] }];
+  }
+
+  instanceOf(input: OperationInput): string {
+    return String(input.target[`${this.sideOf(input)}InstanceId`]);
+  }
+
+  async submit(input: OperationInput, options: CallOptions = {}): Promise<SubmittedJob> {
+    const out = await this.send(input, options.signal);
+    return { id: String(out.TaskId), name: out.TaskName ?? this.stepOf(input).name };
+  }
+
+  async findSubmitted(input: OperationInput & { since: string }, options: CallOptions = {}) {
+    // Alibaba does not document the TaskType of these actions: any task on the instance since our
+    // submission counts; the pair lock and the running-state precheck make a stranger's unlikely.
+    const since = Date.parse(input.since) - 60_000;
+    const tasks = await this.client.describeHistoryTasks(
+      {
+        instanceId: this.instanceOf(input),
+        regionId: String(input.target[`${this.sideOf(input)}RegionId`]),
+        from: new Date(since),
+        to: new Date(this.now() + 60_000),
+      },
+      options.signal,
+    );
+    const task = tasks.find((t) => Date.parse(t.StartTime ?? '') >= since);
+    return task ? { id: String(task.TaskId), name: task.TaskType } : undefined;
+  }
+
+  /** The history task as the step; not listed yet means still starting. */
+  async followTask(
+    job: JobRef,
+    input: OperationInput,
+    signal?: AbortSignal,
+  ): Promise<{ status: JobStatus['status']; step: Step; task?: AlibabaHistoryTask }> {
+    const { id, name } = this.stepOf(input);
+    const submitted = Date.parse(job.submittedAt);
+    const [task] = await this.client.describeHistoryTasks(
+      { taskId: job.id, from: new Date(submitted - WINDOW_MS), to: new Date(this.now() + WINDOW_MS) },
+      signal,
+    );
+    if (!task)
+      return {
+        status: 'running',
+        step: {
+          id,
+          name,
+          status: 'running',
+          upstreams: [],
+          downstreams: [],
+          message: `task ${job.id} not listed yet`,
+        },
+      };
+    const status = TASK_STATUS[task.Status] ?? 'running';
+    return {
+      status,
+      task,
+      step: {
+        id,
+        name,
+        status: stepStatus(status),
+        upstreams: [],
+        downstreams: [],
+        startedAt: task.StartTime,
+        finishedAt: task.EndTime,
+        progress: task.Progress,
+        message: status === 'failed' ? taskReason(task) : task.CurrentStepName,
+      },
+    };
+  }
+
+  async followJob(job: JobRef, input: OperationInput, signal?: AbortSignal): Promise<JobStatus> {
+    const { status, step, task } = await this.followTask(job, input, signal);
+    if (status === 'failed')
+      return { status, steps: [step], failedStep: step.name, message: task ? taskReason(task) : undefined };
+    return { status, steps: [step] };
+  }
+
+  /** The instance on `side`, with findings for existing, running and unlocked. */
+  protected async checkInstance(
+    input: OperationInput,
+    side: Side,
+    findings: Finding[],
+    signal?: AbortSignal,
+  ) {
+    const id = input.target[`${side}InstanceId`];
+    if (id === undefined) {
+      findings.push(
+        fail(`${side}.configured`, `the pair names no ${side} instance (pairs[].alibaba.${side})`),
+      );
+      return undefined;
+    }
+    const instance = await this.client.describeInstance(String(id), signal);
+    if (!instance) {
+      findings.push(fail(`${side}.exists`, `Alibaba Cloud knows no instance ${id}`));
+      return undefined;
+    }
+    findings.push(
+      instance.DBInstanceStatus === 'Running'
+        ? pass(`${side}.running`, `${side} ${id} is Running`)
+        : fail(`${side}.running`, `${side} ${id} is ${instance.DBInstanceStatus}, not Running`),
+      (instance.LockMode ?? 'Unlock') === 'Unlock'
+        ? pass(`${side}.unlocked`, `${side} ${id} is not locked`)
+        : fail(
+            `${side}.unlocked`,
+            `${side} ${id} is locked (${instance.LockMode}${instance.LockReason ? `: ${instance.LockReason}` : ''})`,
+          ),
+    );
+    return instance;
+  }
+
+  protected checkEngine(instance: AlibabaInstanceAttribute, engines: readonly string[], findings: Finding[]) {
+    findings.push(
+      engines.includes(instance.Engine)
+        ? pass(
+            'engine',
+            `${instance.DBInstanceId} runs ${instance.Engine} ${instance.EngineVersion ?? ''}`.trim(),
+          )
+        : fail(
+            'engine',
+            `this operation is for ${engines.join(' or ')}; ${instance.DBInstanceId} runs ${instance.Engine}`,
+          ),
+    );
+  }
+
+  protected result(findings: Finding[], target: Target): PrecheckResult {
+    return { valid: findings.every((f) => f.passed), findings, target };
+  }
+}
+
+/** activate-migration-target: cut a self-managed PostgreSQL over to its RDS destination. */
+class AlibabaActivateMigrationDriver extends AlibabaDriver {
+  sideOf(): Side {
+    return 'primary';
+  }
+
+  stepOf(input: OperationInput) {
+    return {
+      id: 'ActivateMigrationTargetInstance',
+      name: `Switch workloads over to ${input.target.primaryInstanceId}`,
+    };
+  }
+
+  /** The migration's stages as steps, then the switch task. */
+  override plannedSteps(input: OperationInput): Step[] {
+    return [...stageSteps('increment'), ...super.plannedSteps(input)];
+  }
+
+  async precheck(input: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const findings: Finding[] = [];
+    const instance = await this.checkInstance(input, 'primary', findings, options.signal);
+    if (!instance) return this.result(findings, input.target);
+    this.checkEngine(instance, ['PostgreSQL'], findings);
+    const { Items } = await this.client.describeCloudMigrationResult(instance.DBInstanceId, options.signal);
+    const latest = [...Items].sort((a, b) => (b.GmtModified ?? '').localeCompare(a.GmtModified ?? ''))[0];
+    if (!latest) {
+      findings.push(fail('migration.task', `no cloud migration task targets ${instance.DBInstanceId}`));
+      return this.result(findings, input.target);
+    }
+    findings.push(
+      latest.MigrateStage === 'increment'
+        ? pass('migration.stage', 'the migration is at stage increment: incremental sync is running')
+        : fail(
+            'migration.stage',
+            `the migration is at stage "${latest.MigrateStage}"; activation needs stage "increment"`,
+          ),
+    );
+    if (latest.ReplicationState && latest.ReplicationState !== 'streaming')
+      findings.push(
+        warn(
+          'migration.replication',
+          `replication from the source is "${latest.ReplicationState}", not streaming`,
+        ),
+      );
+    findings.push(
+      warn(
+        'migration.switch',
+        `workloads move from the self-managed source ${latest.SourceIpAddress ?? '?'}:${latest.SourcePort ?? '?'} to ${instance.DBInstanceId}${input.params.force === true ? '; ForceSwitch is set' : ''}`,
+      ),
+    );
+    return this.result(findings, {
+      ...input.target,
+      migrationTask: String(latest.TaskId ?? latest.TaskName ?? ''),
+    });
+  }
+
+  protected send(input: OperationInput, signal?: AbortSignal) {
+    return this.client.activateMigrationTargetInstance(
+      String(input.target.primaryInstanceId),
+      input.params.force === true,
+      signal,
+    );
+  }
+
+  override async followJob(job: JobRef, input: OperationInput, signal?: AbortSignal): Promise<JobStatus> {
+    const switched = await this.followTask(job, input, signal);
+    const { Items } = await this.client.describeCloudMigrationResult(
+      String(input.target.primaryInstanceId),
+      signal,
+    );
+    const migration = Items.find((i) => String(i.TaskId) === String(input.target.migrationTask)) ?? Items[0];
+    const stage = migration?.MigrateStage ?? 'switch';
+    const steps = [...stageSteps(stage), switched.step];
+    // The cut-over is done when the migration says success; failure signalling there is undocumented, so the task's word decides.
+    if (stage === 'success')
+      return {
+        status: 'succeeded',
+        steps: stageSteps('success').concat({ ...switched.step, status: 'succeeded', progress: 100 }),
+      };
+    if (switched.status === 'failed')
+      return {
+        status: 'failed',
+        steps,
+        failedStep: switched.step.name,
+        message: `${switched.step.message ?? 'the switch failed'}${migration?.Detail ? `; migration detail: ${migration.Detail.slice(0, 300)}` : ''}`,
+      };
+    return { status: 'running', steps };
+  }
+}
+
+/** The migration's documented stages as steps: those before `current` done, `current` running. */
+function stageSteps(current: string): Step[] {
+  const at = MIGRATE_STAGES.indexOf(current as (typeof MIGRATE_STAGES)[number]);
+  return MIGRATE_STAGES.map((stage, i) => ({
+    id: `migration.${stage}`,
+    name: `Migration stage ${stage}`,
+    status:
+      stage === 'success' && at === i ? 'succeeded' : i < at ? 'succeeded' : i === at ? 'running' : 'pending',
+    upstreams: i > 0 ? [`migration.${MIGRATE_STAGES[i - 1]}`] : [],
+    downstreams: i + 1 < MIGRATE_STAGES.length ? [`migration.${MIGRATE_STAGES[i + 1]}`] : [],
+  }));
+}
+
+/** promote-standby: DeleteReplicationLink with PromoteToMaster on the DR/secondary instance. */
+class AlibabaPromoteDriver extends AlibabaDriver {
+  sideOf(): Side {
+    return 'standby';
+  }
+
+  stepOf(input: OperationInput) {
+    return {
+      id: 'DeleteReplicationLink',
+      name: `Promote the standby ${input.target.standbyInstanceId} to primary`,
+    };
+  }
+
+  async precheck(input: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const findings: Finding[] = [];
+    const instance = await this.checkInstance(input, 'standby', findings, options.signal);
+    if (!instance) return this.result(findings, input.target);
+    this.checkEngine(instance, ['PostgreSQL', 'SQLServer'], findings);
+    // The usage notes of Alibaba's promotion, said before anything is done.
+    findings.push(
+      warn(
+        'data-loss',
+        'data may be lost: writes the standby had not received are gone, and Alibaba Cloud reports no lag figure for this link',
+      ),
+      warn(
+        'connections',
+        'connections are briefly interrupted during the promotion; applications must reconnect',
+      ),
+      warn(
+        'old-primary',
+        `the original primary ${input.target.primaryInstanceId} leaves the pair; it is not released and keeps its data`,
+      ),
+    );
+    return this.result(findings, input.target);
+  }
+
+  protected send(input: OperationInput, signal?: AbortSignal) {
+    return this.client.deleteReplicationLink(this.instanceOf(input), signal);
+  }
+
+  /** Done when the task succeeded and the instance is Running again (DescribeDBInstanceAttribute). */
+  override async followJob(job: JobRef, input: OperationInput, signal?: AbortSignal): Promise<JobStatus> {
+    const result = await super.followJob(job, input, signal);
+    if (result.status !== 'succeeded') return result;
+    const instance = await this.client.describeInstance(this.instanceOf(input), signal);
+    if (instance?.DBInstanceStatus === 'Running') return result;
+    const step = {
+      ...(result.steps[0] as Step),
+      status: 'running' as const,
+      message: `waiting for ${this.instanceOf(input)} to be Running`,
+    };
+    return { status: 'running', steps: [step] };
+  }
+}
+
+/** upgrade-minor-version: UpgradeDBInstanceKernelVersion, now or in the maintenance window. */
+class AlibabaUpgradeDriver extends AlibabaDriver {
+  sideOf(input: OperationInput): Side {
+    return input.params.instance === 'dr' ? 'standby' : 'primary';
+  }
+
+  stepOf(input: OperationInput) {
+    return {
+      id: 'UpgradeDBInstanceKernelVersion',
+      name: `Upgrade the minor version of ${this.instanceOf(input)}`,
+    };
+  }
+
+  async precheck(input: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const findings: Finding[] = [];
+    const side = this.sideOf(input);
+    if (input.params.secondSwitch !== undefined)
+      findings.push(
+        fail(
+          'second-switch.huawei-only',
+          'secondSwitch is a Huawei RDS option; Alibaba Cloud has no such parameter',
+        ),
+      );
+    const instance = await this.checkInstance(input, side, findings, options.signal);
+    if (!instance) return this.result(findings, input.target);
+    const target = input.params.targetMinorVersion;
+    if (
+      target === undefined &&
+      instance.CurrentKernelVersion &&
+      instance.CurrentKernelVersion === instance.LatestKernelVersion
+    )
+      findings.push(
+        fail(
+          'already-latest',
+          `${instance.DBInstanceId} already runs the latest minor version ${instance.CurrentKernelVersion}`,
+        ),
+      );
+    else
+      findings.push(
+        pass(
+          'version',
+          `${instance.DBInstanceId}: ${instance.CurrentKernelVersion ?? '?'} -> ${String(target ?? instance.LatestKernelVersion ?? 'latest')}`,
+        ),
+      );
+    return this.result(findings, input.target);
+  }
+
+  protected send(input: OperationInput, signal?: AbortSignal) {
+    const targetMinorVersion = input.params.targetMinorVersion;
+    return this.client.upgradeKernelVersion(
+      this.instanceOf(input),
+      {
+        upgradeTime: input.params.isDelayed === true ? 'MaintainTime' : 'Immediate',
+        ...(typeof targetMinorVersion === 'string' ? { targetMinorVersion } : {}),
+      },
+      signal,
+    );
+  }
+}
+
+/** ApsaraDB RDS behind the provider port. */
+export class AlibabaProvider implements Provider {
+  readonly name = 'alibaba' as const;
+  readonly displayName = 'Alibaba Cloud RDS';
+  readonly operations: Partial<Record<OperationKind, AlibabaDriver>>;
+  readonly unsupported = {
+    switchover:
+      'Alibaba Cloud RDS has no cross-region switchover API; use promote-standby for a DR instance.',
+    'configure-dr': 'Switchyard does not create Alibaba DR instances or replication links.',
+  };
+
+  constructor(client: AlibabaRdsClient, now: () => number = Date.now) {
+    this.operations = {
+      'activate-migration-target': new AlibabaActivateMigrationDriver(client, now),
+      'promote-standby': new AlibabaPromoteDriver(client, now),
+      'upgrade-minor-version': new AlibabaUpgradeDriver(client, now),
+    };
+  }
+
+  getJob(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const driver = this.operations[input.kind];
+    if (!driver) throw new Error(`Alibaba has no ${input.kind} driver`);
+    return driver.followJob(job, input, options.signal);
+  }
+}
