@@ -139,6 +139,8 @@ export interface RunningSimulator {
   url: string;
   port: number;
   calls: Map<string, number>;
+  /** The parameters of each route's last authenticated request, to check what a client sent. */
+  lastParams: Map<string, Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -181,6 +183,7 @@ function send(res: ServerResponse, answer: JsonAnswer) {
 /** Starts a simulator on loopback; port 0 picks a free one (tests). */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const calls = new Map<string, number>();
+  const lastParams = new Map<string, Record<string, string>>();
 
   const control = (method: string, url: URL, body: Buffer): JsonAnswer => {
     const path = url.pathname.replace(/^\/_sandbox/, '');
@@ -200,6 +203,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (method === 'POST' && path === '/reset') {
       options.faults.clear();
       calls.clear();
+      lastParams.clear();
       options.reset();
       return { status: 204, body: {} };
     }
@@ -226,6 +230,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       if (denied) return send(res, denied);
 
       calls.set(request.route, (calls.get(request.route) ?? 0) + 1);
+      lastParams.set(request.route, request.params);
       const latency = options.faults.take('latency', request);
       if (latency) await sleep(latency.ms);
       const drop = options.faults.take('drop', request);
@@ -253,6 +258,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     calls,
+    lastParams,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
