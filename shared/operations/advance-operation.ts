@@ -77,7 +77,7 @@ export async function advanceOperation(
 
     if (operation.state !== 'RUNNING' || !operation.job) return 'skipped';
     await deps.store.renewLock(lock, operation.id, deps.config.operations.lockTtlSeconds, now);
-    const job = await provider.getJob(operation.job, input, options);
+    const job = await driver.followJob(operation.job, input, options);
     const at = deps.now().toISOString();
     const steps = mergeSteps(operation.steps, job.steps);
     if (job.status === 'running') {

@@ -22,6 +22,16 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** What every provider client takes besides its endpoint and credentials. */
+export interface ProviderClientOptions {
+  /** undici dispatcher: production uses the global agent; tests and benchmarks may pass their own. */
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  now?: () => Date;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 export interface ProviderHttpOptions {
   provider: ProviderName;
   /** undici dispatcher: production uses the global agent; tests and benchmarks may pass their own. */

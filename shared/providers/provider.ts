@@ -52,6 +52,8 @@ export interface OperationDriver {
     input: OperationInput & { since: string },
     options?: CallOptions,
   ): Promise<SubmittedJob | undefined>;
+  /** Where the current phase's job stands, as steps. */
+  followJob(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
 }
 
 /** The port every provider adapter implements. */
@@ -62,5 +64,4 @@ export interface Provider {
   readonly operations: Partial<Record<OperationKind, OperationDriver>>;
   /** Why a kind is not offered, in a sentence for the 422. */
   readonly unsupported: Partial<Record<OperationKind, string>>;
-  getJob(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
 }

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import {
   type PreparedRequest,
+  type ProviderClientOptions,
   ProviderHttp,
   type ProviderResponse,
   parseJson,
-  type RetryPolicy,
 } from '../provider-http.js';
 import {
   AlibabaCloudMigrationResultSchema,
@@ -75,15 +74,10 @@ export function alibabaError(response: ProviderResponse): ProviderError {
   );
 }
 
-export interface AlibabaClientOptions {
+export interface AlibabaClientOptions extends ProviderClientOptions {
   endpoint: string;
   auth: AlibabaAccessKey;
   signature?: 'v3' | 'rpc';
-  dispatcher?: Dispatcher;
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  now?: () => Date;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** ApsaraDB RDS RPC API 2014-08-15: POST / with the parameters in the query, signed V3 (default) or RPC. */

@@ -147,8 +147,8 @@ abstract class AlibabaDriver implements OperationDriver {
     };
   }
 
-  async followJob(job: JobRef, input: OperationInput, signal?: AbortSignal): Promise<JobStatus> {
-    const { status, step, task } = await this.followTask(job, input, signal);
+  async followJob(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const { status, step, task } = await this.followTask(job, input, options.signal);
     if (status === 'failed')
       return { status, steps: [step], failedStep: step.name, message: task ? taskReason(task) : undefined };
     return { status, steps: [step] };
@@ -270,7 +270,12 @@ class AlibabaActivateMigrationDriver extends AlibabaDriver {
     );
   }
 
-  override async followJob(job: JobRef, input: OperationInput, signal?: AbortSignal): Promise<JobStatus> {
+  override async followJob(
+    job: JobRef,
+    input: OperationInput,
+    options: CallOptions = {},
+  ): Promise<JobStatus> {
+    const { signal } = options;
     const switched = await this.followTask(job, input, signal);
     const { Items } = await this.client.describeCloudMigrationResult(
       String(input.target.primaryInstanceId),
@@ -350,8 +355,13 @@ class AlibabaPromoteDriver extends AlibabaDriver {
   }
 
   /** Done when the task succeeded and the instance is Running again (DescribeDBInstanceAttribute). */
-  override async followJob(job: JobRef, input: OperationInput, signal?: AbortSignal): Promise<JobStatus> {
-    const result = await super.followJob(job, input, signal);
+  override async followJob(
+    job: JobRef,
+    input: OperationInput,
+    options: CallOptions = {},
+  ): Promise<JobStatus> {
+    const { signal } = options;
+    const result = await super.followJob(job, input, options);
     if (result.status !== 'succeeded') return result;
     const instance = await this.client.describeInstance(this.instanceOf(input), signal);
     if (instance?.DBInstanceStatus === 'Running') return result;
@@ -441,11 +451,5 @@ export class AlibabaProvider implements Provider {
       'promote-standby': new AlibabaPromoteDriver(client, now),
       'upgrade-minor-version': new AlibabaUpgradeDriver(client, now),
     };
-  }
-
-  getJob(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
-    const driver = this.operations[input.kind];
-    if (!driver) throw new Error(`Alibaba has no ${input.kind} driver`);
-    return driver.followJob(job, input, options.signal);
   }
 }

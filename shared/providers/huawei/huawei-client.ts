@@ -1,12 +1,11 @@
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import {
   type PreparedRequest,
+  type ProviderClientOptions,
   ProviderHttp,
   type ProviderResponse,
   parseJson,
-  type RetryPolicy,
 } from '../provider-http.js';
 import {
   HuaweiDrInfosSchema,
@@ -82,15 +81,10 @@ export interface HuaweiInstanceRef {
   region: string;
 }
 
-export interface HuaweiClientOptions {
+export interface HuaweiClientOptions extends ProviderClientOptions {
   /** `{region}` in it is replaced by the instance's region. */
   endpoint: string;
   auth: HuaweiAccessKey;
-  dispatcher?: Dispatcher;
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  now?: () => Date;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Huawei Cloud RDS v3: the calls Switchyard makes, signed with AK/SK. */

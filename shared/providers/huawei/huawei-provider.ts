@@ -62,7 +62,10 @@ function progressOf(process: string | undefined): number | undefined {
 
 /** What every Huawei driver shares: which instance each phase acts on, its step, and the common checks. */
 abstract class HuaweiDriver implements OperationDriver {
-  constructor(protected readonly client: HuaweiRdsClient) {}
+  constructor(
+    protected readonly client: HuaweiRdsClient,
+    private readonly now: () => number,
+  ) {}
 
   abstract precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
   /** The action sent for a phase, on the instance `sideOf(input)` names. */
@@ -108,14 +111,15 @@ abstract class HuaweiDriver implements OperationDriver {
   }
 
   /** The job as a step; an id that is not queryable yet is a job still starting, not a failure. */
-  async followJob(job: JobRef, input: OperationInput, now: number, signal?: AbortSignal): Promise<JobStatus> {
+  async followJob(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const { signal } = options;
     const { id, name } = this.stepOf(input);
     const instance = ref(input.target, this.sideOf(input));
     let found: HuaweiJob;
     try {
       found = await this.client.getJob(instance, job.id, signal);
     } catch (error) {
-      const young = now - Date.parse(job.submittedAt) < JOB_VISIBILITY_GRACE_MS;
+      const young = this.now() - Date.parse(job.submittedAt) < JOB_VISIBILITY_GRACE_MS;
       // Which code ListJobInfo gives for a job not yet visible is not documented: any refusal will do.
       if (
         young &&
@@ -498,20 +502,11 @@ export class HuaweiProvider implements Provider {
     'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature.',
   };
 
-  constructor(
-    client: HuaweiRdsClient,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(client: HuaweiRdsClient, now: () => number = Date.now) {
     this.operations = {
-      'configure-dr': new HuaweiConfigureDrDriver(client),
-      'promote-standby': new HuaweiPromoteDriver(client),
-      'upgrade-minor-version': new HuaweiUpgradeDriver(client),
+      'configure-dr': new HuaweiConfigureDrDriver(client, now),
+      'promote-standby': new HuaweiPromoteDriver(client, now),
+      'upgrade-minor-version': new HuaweiUpgradeDriver(client, now),
     };
-  }
-
-  getJob(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
-    const driver = this.operations[input.kind];
-    if (!driver) throw new Error(`Huawei has no ${input.kind} driver`);
-    return driver.followJob(job, input, this.now(), options.signal);
   }
 }

@@ -1,12 +1,11 @@
-import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import {
   type PreparedRequest,
+  type ProviderClientOptions,
   ProviderHttp,
   type ProviderResponse,
   parseJson,
-  type RetryPolicy,
   retryAfterMs,
 } from '../provider-http.js';
 import {
@@ -25,14 +24,9 @@ export type OcpAuth =
   // Documented, but OCP itself warns that Basic auth may leak the password: prefer AK/SK.
   | { type: 'basic'; username: string; password: string };
 
-export interface OcpClientOptions {
+export interface OcpClientOptions extends ProviderClientOptions {
   endpoint: string;
   auth: OcpAuth;
-  dispatcher?: Dispatcher;
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  now?: () => Date;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const CONTENT_TYPE = 'application/json';

@@ -159,27 +159,8 @@ class OcpSwitchoverDriver implements OperationDriver {
     });
     return match ? { id: String(match.id), name: match.name } : undefined;
   }
-}
 
-/** OceanBase Cloud Platform behind the provider port. */
-export class OceanBaseProvider implements Provider {
-  readonly name = 'oceanbase' as const;
-  readonly displayName = 'OceanBase OCP';
-  readonly operations;
-  readonly unsupported = {
-    'configure-dr':
-      'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',
-    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
-    'upgrade-minor-version':
-      'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
-    'promote-standby': 'Promoting an OceanBase standby tenant (failover) is not offered yet.',
-  };
-
-  constructor(private readonly client: OcpClient) {
-    this.operations = { switchover: new OcpSwitchoverDriver(client) };
-  }
-
-  async getJob(job: JobRef, _input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+  async followJob(job: JobRef, _input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
     const task = await this.client.getTask(job.id, options.signal);
     return this.toJobStatus(task, options);
   }
@@ -196,5 +177,24 @@ export class OceanBaseProvider implements Provider {
     const failedStep = steps.find((s) => s.id === String(failed.id));
     if (failedStep && reason) failedStep.message = reason;
     return { status: 'failed', steps, failedStep: name, message: reason ?? `subtask "${name}" failed` };
+  }
+}
+
+/** OceanBase Cloud Platform behind the provider port. */
+export class OceanBaseProvider implements Provider {
+  readonly name = 'oceanbase' as const;
+  readonly displayName = 'OceanBase OCP';
+  readonly operations;
+  readonly unsupported = {
+    'configure-dr':
+      'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',
+    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
+    'upgrade-minor-version':
+      'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
+    'promote-standby': 'Promoting an OceanBase standby tenant (failover) is not offered yet.',
+  };
+
+  constructor(client: OcpClient) {
+    this.operations = { switchover: new OcpSwitchoverDriver(client) };
   }
 }

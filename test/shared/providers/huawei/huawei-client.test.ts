@@ -102,12 +102,12 @@ describe('the Huawei sandbox and client', () => {
 
   it('treats a job that is not queryable yet as still starting, not failed', async () => {
     const client = new HuaweiRdsClient({ endpoint: sim.url, auth: HUAWEI_SANDBOX_CREDENTIALS, ...noWait });
-    const provider = new HuaweiProvider(client);
+    const driver = new HuaweiProvider(client).operations['upgrade-minor-version'];
     const { job_id } = await client.upgradeMinorVersion(primary, { is_delayed: false });
     const job = { id: job_id, submittedAt: new Date().toISOString(), phase: 0 };
     const target = huaweiTarget({ primary, dr: { instanceId: 'x', projectId: 'y', region: 'z' } });
 
-    const status = await provider.getJob(job, {
+    const status = await driver!.followJob(job, {
       kind: 'upgrade-minor-version',
       target,
       params: {},
@@ -117,7 +117,12 @@ describe('the Huawei sandbox and client', () => {
     expect(status.status).toBe('running');
     expect(status.steps[0]?.message).toBe(`job ${job_id} not queryable yet`);
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const later = await provider.getJob(job, { kind: 'upgrade-minor-version', target, params: {}, phase: 0 });
+    const later = await driver!.followJob(job, {
+      kind: 'upgrade-minor-version',
+      target,
+      params: {},
+      phase: 0,
+    });
     expect(later.status).toBe('running');
     expect(later.steps[0]?.progress).toBeGreaterThan(0);
   });
