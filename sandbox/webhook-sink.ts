@@ -6,16 +6,20 @@ import {
   WEBHOOK_TIMESTAMP_HEADER,
   webhookSignature,
 } from '../shared/notify/channel-notifiers.js';
-import type { OperationNotification } from '../shared/notify/notifier.js';
+import type { DecisionNotification, Notification, OperationNotification } from '../shared/notify/notifier.js';
 
 export interface ReceivedNotification {
-  notification: OperationNotification;
+  notification: Notification;
   signatureValid: boolean;
 }
 
 export interface WebhookSink {
   url: string;
   received: ReceivedNotification[];
+  /** What arrived about one operation, in order. */
+  forOperation(id: string): (ReceivedNotification & { notification: OperationNotification })[];
+  /** What arrived about alert decisions, in order. */
+  decisions(): DecisionNotification[];
   close(): Promise<void>;
 }
 
@@ -39,7 +43,7 @@ export async function startWebhookSink(options: {
       const expected = Buffer.from(webhookSignature(options.secret, timestamp, body));
       const signatureValid = given.length === expected.length && timingSafeEqual(given, expected);
       try {
-        const entry = { notification: JSON.parse(body) as OperationNotification, signatureValid };
+        const entry = { notification: JSON.parse(body) as Notification, signatureValid };
         received.push(entry);
         options.onNotification?.(entry);
         res.writeHead(signatureValid ? 204 : 401).end();
@@ -56,6 +60,13 @@ export async function startWebhookSink(options: {
   return {
     url: `http://127.0.0.1:${port}/notifications`,
     received,
+    forOperation: (id) =>
+      received.filter(
+        (r): r is ReceivedNotification & { notification: OperationNotification } =>
+          r.notification.type !== 'decision' && r.notification.operation.id === id,
+      ),
+    decisions: () =>
+      received.map((r) => r.notification).filter((n): n is DecisionNotification => n.type === 'decision'),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -9,6 +9,7 @@ import {
 import { ConfigError } from './domain/errors.js';
 import { newUlid } from './domain/ids.js';
 import type { ProviderName } from './domain/operation.js';
+import { DynamoFailoverStore } from './failover/dynamo-failover-store.js';
 import {
   ConsoleChannel,
   FanOutNotifier,
@@ -24,6 +25,7 @@ import { HuaweiProvider } from './providers/huawei/huawei-provider.js';
 import { OcpClient } from './providers/oceanbase/ocp-client.js';
 import { OceanBaseProvider } from './providers/oceanbase/ocp-provider.js';
 import type { Provider } from './providers/provider.js';
+import { type CommandQueue, LambdaEndpointCommandQueue, SqsCommandQueue } from './queue/command-queue.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
 
 export interface CreateDepsOptions {
@@ -117,6 +119,26 @@ async function createNotifier(config: Config, secrets: SecretResolver, dispatche
   return new FanOutNotifier(channels);
 }
 
+/** SQS in AWS; locally (SWITCHYARD_LOCAL_LAMBDA_ENDPOINT set) the offline Lambda endpoint. */
+function createQueue(env: Record<string, string | undefined>, dispatcher?: Dispatcher): CommandQueue {
+  const local = env.SWITCHYARD_LOCAL_LAMBDA_ENDPOINT;
+  if (local)
+    return new LambdaEndpointCommandQueue(
+      local,
+      env.SWITCHYARD_FUNCTION_PREFIX ?? 'switchyard-dev-',
+      dispatcher,
+    );
+  let urls: Record<string, string> = {};
+  try {
+    urls = JSON.parse(env.SWITCHYARD_QUEUE_URLS ?? '{}');
+  } catch (cause) {
+    throw new ConfigError('SWITCHYARD_QUEUE_URLS is not a JSON object of queue URLs by operation kind', {
+      cause,
+    });
+  }
+  return new SqsCommandQueue(urls);
+}
+
 /** The composition root: the only place real clients are built. */
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
   const env = options.env ?? process.env;
@@ -125,13 +147,13 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   const tableName = env.SWITCHYARD_TABLE;
   if (!tableName) throw new ConfigError('SWITCHYARD_TABLE is not set: name the DynamoDB table');
   const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
+  // A local DynamoDB-compatible endpoint (dynalite) when set; the regional service otherwise.
+  const clientConfig = endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {};
   return {
     config,
-    store: new DynamoOperationStore({
-      tableName,
-      // A local DynamoDB-compatible endpoint (dynalite) when set; the regional service otherwise.
-      clientConfig: endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {},
-    }),
+    store: new DynamoOperationStore({ tableName, clientConfig }),
+    failover: new DynamoFailoverStore({ tableName, clientConfig }),
+    queue: createQueue(env, options.dispatcher),
     providers: await createProviders(config, secrets, options.dispatcher),
     notifier: await createNotifier(config, secrets, options.dispatcher),
     now: () => new Date(),

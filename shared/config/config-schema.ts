@@ -9,6 +9,28 @@ export const SecretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
+/** How a pair reacts to a primary-down alert (issue: automatic failover with the safety that keeps it from harm). */
+export const FailoverPolicySchema = z.strictObject({
+  /** off: ignore; notify: tell people; dry-run: say what would happen; approve: wait for a person; auto: fail over. */
+  mode: z.enum(['off', 'notify', 'dry-run', 'approve', 'auto']).default('notify'),
+  /** The alert must still be firing this long after it started before anything is done. */
+  holdOffSeconds: z.number().int().min(0).max(3600).default(60),
+  /** RPO budget: above either, or unknown when requireKnownLag, no automatic promotion. */
+  maxLagSeconds: z.number().min(0).optional(),
+  maxLagMb: z.number().min(0).optional(),
+  requireKnownLag: z.boolean().default(false),
+  /** After a failover, no automatic one on this pair until acknowledged or this long has passed. */
+  cooldownSeconds: z.number().int().min(0).default(3600),
+});
+export type FailoverPolicy = z.infer<typeof FailoverPolicySchema>;
+
+const DEFAULT_FAILOVER: FailoverPolicy = {
+  mode: 'notify',
+  holdOffSeconds: 60,
+  requireKnownLag: false,
+  cooldownSeconds: 3600,
+};
+
 const TenantRefSchema = z.strictObject({
   clusterId: z.number().int().positive(),
   tenantId: z.number().int().positive(),
@@ -18,6 +40,7 @@ export const OceanBasePairSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
   provider: z.literal('oceanbase'),
   description: z.string().optional(),
+  failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
   oceanbase: z.strictObject({ primary: TenantRefSchema, standby: TenantRefSchema }),
 });
 
@@ -36,6 +59,7 @@ export const HuaweiPairSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
   provider: z.literal('huawei'),
   description: z.string().optional(),
+  failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
   huawei: z.strictObject({ primary: HuaweiInstanceRefSchema, dr: HuaweiInstanceRefSchema }),
 });
 
@@ -49,6 +73,7 @@ export const AlibabaPairSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
   provider: z.literal('alibaba'),
   description: z.string().optional(),
+  failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
   alibaba: z.strictObject({
     regionId: z.string().min(1),
     /** The primary; for a cloud migration, the destination RDS instance that activation makes primary. */
@@ -94,6 +119,37 @@ export const AlibabaEndpointSchema = z.strictObject({
   auth: z.strictObject({ accessKeyId: SecretRefSchema, accessKeySecret: SecretRefSchema }),
 });
 
+/** A webhook source's credential: a bearer token, HTTP basic auth, or both accepted. */
+const WebhookAuthSchema = z
+  .strictObject({
+    bearerToken: SecretRefSchema.optional(),
+    basic: z.strictObject({ username: SecretRefSchema, password: SecretRefSchema }).optional(),
+  })
+  .refine((a) => a.bearerToken !== undefined || a.basic !== undefined, 'give bearerToken, basic, or both');
+
+export const AlertingSchema = z.strictObject({
+  /** Prometheus Alertmanager's webhook_config http_config credentials. */
+  alertmanager: WebhookAuthSchema.optional(),
+  /** Grafana contact point (webhook) credentials. */
+  grafana: WebhookAuthSchema.optional(),
+  /** SNS topics whose CloudWatch alarm notifications are taken; others are refused. */
+  cloudwatch: z.strictObject({ topicArns: z.array(z.string().startsWith('arn:')).min(1) }).optional(),
+  /** Across all pairs; past it every pair falls back to approve until the brake is released. */
+  maxAutomaticFailoversPerHour: z.number().int().min(0).default(2),
+  /** An alert goes to the first route whose labels (or CloudWatch dimensions and AlarmName) all match. */
+  routes: z
+    .array(
+      z.strictObject({
+        pair: z.string(),
+        match: z
+          .record(z.string(), z.string())
+          .refine((m) => Object.keys(m).length > 0, 'at least one label'),
+      }),
+    )
+    .default([]),
+});
+export type Alerting = z.infer<typeof AlertingSchema>;
+
 export const ScopeSchema = z.enum(['read', 'operate', 'approve', 'admin']);
 export type Scope = z.infer<typeof ScopeSchema>;
 
@@ -125,6 +181,7 @@ export const ConfigSchema = z.strictObject({
     .default({}),
   pairs: z.array(PairSchema).default([]),
   apiKeys: z.array(ApiKeySchema).default([]),
+  alerting: AlertingSchema.default({ maxAutomaticFailoversPerHour: 2, routes: [] }),
   notifications: NotificationsSchema.default({ console: true, slack: [], webhooks: [] }),
   operations: z
     .strictObject({

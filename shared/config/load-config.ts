@@ -40,6 +40,11 @@ export function parseConfig(document: unknown, source: string): Config {
         `Invalid configuration in ${source}: pairs.${index}.provider: no providers.${pair.provider} endpoint is configured`,
       );
   }
+  for (const [index, route] of parsed.data.alerting.routes.entries())
+    if (!names.has(route.pair))
+      throw new ConfigError(
+        `Invalid configuration in ${source}: alerting.routes.${index}.pair: no pair named "${route.pair}"`,
+      );
   return parsed.data;
 }
 

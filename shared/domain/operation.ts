@@ -98,6 +98,16 @@ export const FindingSchema = z.object({
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
+/** The alert that made Switchyard ask for an operation on its own. */
+export const TriggerSchema = z.strictObject({
+  type: z.literal('alert'),
+  source: z.string().max(40),
+  name: z.string().max(200),
+  fingerprint: z.string().max(300),
+  decisionId: z.string().max(40),
+});
+export type Trigger = z.infer<typeof TriggerSchema>;
+
 export const OperationSchema = z.object({
   id: z.string(),
   kind: OperationKindSchema,
@@ -111,6 +121,7 @@ export const OperationSchema = z.object({
   requestedBy: PrincipalSchema,
   source: SourceSchema,
   idempotencyKey: z.string().optional(),
+  trigger: TriggerSchema.optional(),
   findings: z.array(FindingSchema).default([]),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { type Dispatcher, request } from 'undici';
-import type { Notifier, OperationNotification } from './notifier.js';
+import type { Notification, Notifier } from './notifier.js';
 
 /** One delivery target. `deliver` throws on failure; FanOutNotifier retries it. */
 export interface NotificationChannel {
   readonly name: string;
-  deliver(notification: OperationNotification): Promise<void>;
+  deliver(notification: Notification): Promise<void>;
 }
 
 export interface HttpChannelOptions {
@@ -34,7 +34,7 @@ async function postJson(
 export class ConsoleChannel implements NotificationChannel {
   readonly name = 'console';
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
-  async deliver(notification: OperationNotification) {
+  async deliver(notification: Notification) {
     this.write(`[notify] ${notification.text}`);
   }
 }
@@ -47,7 +47,11 @@ export class SlackWebhookChannel implements NotificationChannel {
     private readonly options: HttpChannelOptions = {},
   ) {}
 
-  async deliver(notification: OperationNotification) {
+  async deliver(notification: Notification) {
+    if (notification.type === 'decision') {
+      await postJson(this.webhookUrl, JSON.stringify({ text: notification.text }), {}, this.options);
+      return;
+    }
     const { operation } = notification;
     const body = JSON.stringify({
       text: notification.text,
@@ -92,7 +96,7 @@ export class SignedWebhookChannel implements NotificationChannel {
     private readonly options: HttpChannelOptions & { now?: () => Date } = {},
   ) {}
 
-  async deliver(notification: OperationNotification) {
+  async deliver(notification: Notification) {
     const body = JSON.stringify(notification);
     const timestamp = String(Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000));
     await postJson(
@@ -115,11 +119,11 @@ export class FanOutNotifier implements Notifier {
     private readonly options: { attempts?: number; baseDelayMs?: number; log?: (line: string) => void } = {},
   ) {}
 
-  async notify(notification: OperationNotification) {
+  async notify(notification: Notification) {
     await Promise.all(this.channels.map((channel) => this.deliverWithRetry(channel, notification)));
   }
 
-  private async deliverWithRetry(channel: NotificationChannel, notification: OperationNotification) {
+  private async deliverWithRetry(channel: NotificationChannel, notification: Notification) {
     const attempts = this.options.attempts ?? 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {

@@ -16,6 +16,7 @@ export interface OperationNotification {
     state: Operation['state'];
     requestedBy: Operation['requestedBy'];
     source: Operation['source'];
+    trigger?: Operation['trigger'];
     reason?: string;
     progress: string;
     steps: { name: string; status: string }[];
@@ -26,16 +27,33 @@ export interface OperationNotification {
   event: AuditEvent;
 }
 
+/** What people are told about a decision on an alert. Also a generic webhook body. */
+export interface DecisionNotification {
+  id: string;
+  type: 'decision';
+  at: string;
+  text: string;
+  decision: {
+    id: string;
+    pair?: string;
+    outcome: string;
+    reason: string;
+    alert: { source: string; name: string; status: string; fingerprint: string; startsAt: string };
+  };
+}
+
+export type Notification = OperationNotification | DecisionNotification;
+
 /** The port: tells people about a change. Implementations must not throw for delivery problems. */
 export interface Notifier {
-  notify(notification: OperationNotification): Promise<void>;
+  notify(notification: Notification): Promise<void>;
 }
 
 /** Builds the notification for the newest audit event of an operation. */
 export function notificationFor(operation: Operation): OperationNotification {
   const event = operation.events.at(-1) as AuditEvent;
   const progress = summarizeSteps(operation.steps);
-  const head = `${operation.kind} on ${operation.pair} (${operation.id})`;
+  const head = `${operation.kind} on ${operation.pair} (${operation.id})${operation.trigger ? ` [alert "${operation.trigger.name}"]` : ''}`;
   const text =
     event.type === 'state' || event.type === 'created'
       ? `${head}: ${event.from ? `${event.from} -> ` : ''}${operation.state}. ${event.message}${operation.steps.length > 0 ? ` [${progress}]` : ''}`
@@ -53,6 +71,7 @@ export function notificationFor(operation: Operation): OperationNotification {
       state: operation.state,
       requestedBy: operation.requestedBy,
       source: operation.source,
+      trigger: operation.trigger,
       reason: operation.reason,
       progress,
       steps: operation.steps.map((s) => ({ name: s.name, status: s.status })),

@@ -1,13 +1,17 @@
 import type { Config, PairConfig } from '../config/config-schema.js';
 import type { Operation, ProviderName } from '../domain/operation.js';
+import type { FailoverStore } from '../failover/failover-store.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { OperationInput, Provider } from '../providers/provider.js';
+import type { CommandQueue } from '../queue/command-queue.js';
 import type { OperationStore } from '../store/operation-store.js';
 
 /** Everything the pipeline and the poller need, built once per cold start by `createDeps`. */
 export interface Deps {
   config: Config;
   store: OperationStore;
+  failover: FailoverStore;
+  queue: CommandQueue;
   providers: ReadonlyMap<ProviderName, Provider>;
   notifier: Notifier;
   now: () => Date;

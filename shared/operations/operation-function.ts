@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError, UnprocessableError } from '../domain/errors.js';
-import type { Operation, OperationKind } from '../domain/operation.js';
+import { type Operation, type OperationKind, TriggerSchema } from '../domain/operation.js';
 import { routeEvents } from '../http/event-router.js';
 import { type HttpResult, httpHandler } from '../http/http-handler.js';
 import { sqsHandler } from '../http/sqs-handler.js';
@@ -18,6 +18,8 @@ export const CommonRequestFields = {
 export const QueueOnlyFields = {
   requestedBy: z.string().min(1).max(200).optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** Set by Switchyard's own alert handling: the operation is then `source: alert` and names the alert. */
+  trigger: TriggerSchema.optional(),
 };
 
 const IdempotencyKeySchema = z
@@ -129,6 +131,7 @@ export function operationFunction<S extends z.ZodObject>(
         const input = message as z.infer<S> & { pair: string; dryRun: boolean; reason?: string } & {
           requestedBy?: string;
           idempotencyKey?: string;
+          trigger?: z.infer<typeof TriggerSchema>;
         };
         if (input.dryRun) {
           const result = await dryRunOperation(
@@ -151,9 +154,10 @@ export function operationFunction<S extends z.ZodObject>(
             reason: input.reason,
             requestedBy: {
               principal: input.requestedBy ?? `queue:${record.eventSourceARN?.split(':').at(-1) ?? 'sqs'}`,
-              channel: 'queue',
+              channel: input.trigger ? 'alert' : 'queue',
             },
-            source: 'queue',
+            source: input.trigger ? 'alert' : 'queue',
+            trigger: input.trigger,
             // SQS may deliver a message twice: its id makes the second delivery the same operation.
             idempotencyKey: input.idempotencyKey ?? record.messageId,
           },

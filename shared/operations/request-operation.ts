@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PairConfig } from '../config/config-schema.js';
 import { ConflictError, UnprocessableError } from '../domain/errors.js';
-import type { Finding, Operation, OperationKind, Principal, Source } from '../domain/operation.js';
+import type { Finding, Operation, OperationKind, Principal, Source, Trigger } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
 import { type Deps, pairLock } from './deps.js';
 import { persistAndNotify } from './persist.js';
@@ -18,6 +18,8 @@ export interface OperationRequest {
   source: Source;
   /** Idempotency-Key header, SQS message id, alert fingerprint: the same key is the same operation. */
   idempotencyKey?: string;
+  /** The alert behind an automatic request. */
+  trigger?: Trigger;
 }
 
 export type RequestOutcome =
@@ -169,6 +171,7 @@ export async function requestOperation(
       requestedBy: request.requestedBy,
       source: request.source,
       idempotencyKey: request.idempotencyKey,
+      trigger: request.trigger,
       findings: precheck.findings,
       submission: { attempts: 0, ambiguous: false },
       phase: 0,

@@ -133,9 +133,7 @@ describe('Alibaba promote-standby', () => {
       .filter((f: { warning?: boolean }) => f.warning)
       .map((f: { rule: string }) => f.rule);
     expect(warnings).toEqual(['data-loss', 'connections', 'old-primary']);
-    const [created] = env.sink.received.filter(
-      (r) => r.notification.operation.id === accepted.body.operation.id,
-    );
+    const [created] = env.sink.forOperation(accepted.body.operation.id);
     expect(created?.notification.text).toContain('WARNING: data may be lost');
     expect(created?.notification.text).toContain('connections are briefly interrupted');
     expect(created?.notification.text).toContain(

@@ -22,8 +22,7 @@ const ORDERS_DR = 'c39bd176fb0540929f6add80b91b212cin03';
 const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
 const fault = (rule: unknown) =>
   fetch(`${env.huawei.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify(rule) });
-const notificationsFor = (id: string) =>
-  env.sink.received.filter((r) => r.notification.operation.id === id).map((r) => r.notification);
+const notificationsFor = (id: string) => env.sink.forOperation(id).map((r) => r.notification);
 
 describe('Huawei RDS configure-dr', () => {
   it('configures the primary side, then the DR side, as two steps of one operation', async () => {

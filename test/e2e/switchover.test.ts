@@ -27,7 +27,7 @@ async function get(id: string) {
 
 const pollUntilDone = (id: string) => pollStore(env.store, id);
 
-const notificationsFor = (id: string) => env.sink.received.filter((r) => r.notification.operation.id === id);
+const notificationsFor = (id: string) => env.sink.forOperation(id);
 
 describe('tenant switchover over HTTP', () => {
   beforeEach(async () => {

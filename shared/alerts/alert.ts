@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** One alert from any source, as Switchyard reasons about it. */
+export const NormalizedAlertSchema = z.object({
+  source: z.enum(['cloudwatch', 'alertmanager', 'grafana']),
+  name: z.string(),
+  status: z.enum(['firing', 'resolved']),
+  labels: z.record(z.string(), z.string()),
+  /** Stable per alert (not per notification): repeats, retries and replicas share it. */
+  fingerprint: z.string(),
+  startsAt: z.string(),
+  summary: z.string().optional(),
+});
+export type NormalizedAlert = z.infer<typeof NormalizedAlertSchema>;
+
+/** Prometheus Alertmanager webhook, payload version 4; Grafana's webhook contact point sends the same alert shape. */
+const WebhookAlertSchema = z.looseObject({
+  status: z.enum(['firing', 'resolved']),
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()).default({}),
+  startsAt: z.string().min(1),
+  fingerprint: z.string().min(1).optional(),
+});
+
+export const AlertmanagerPayloadSchema = z.looseObject({
+  version: z.string(),
+  groupKey: z.string().optional(),
+  truncatedAlerts: z.number().int().min(0).default(0),
+  status: z.enum(['firing', 'resolved']),
+  alerts: z.array(WebhookAlertSchema).max(1000),
+});
+export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
+
+export const GrafanaPayloadSchema = z.looseObject({
+  status: z.enum(['firing', 'resolved']),
+  alerts: z.array(WebhookAlertSchema).max(1000),
+});
+export type GrafanaPayload = z.infer<typeof GrafanaPayloadSchema>;
+
+/** The alarm JSON CloudWatch puts in an SNS notification's Message. */
+export const CloudWatchAlarmSchema = z.looseObject({
+  AlarmName: z.string().min(1),
+  AlarmDescription: z.string().nullish(),
+  AlarmArn: z.string().optional(),
+  NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+  NewStateReason: z.string().optional(),
+  StateChangeTime: z.string(),
+  Trigger: z
+    .looseObject({
+      MetricName: z.string().optional(),
+      Namespace: z.string().optional(),
+      Dimensions: z.array(z.object({ name: z.string(), value: z.string() })).default([]),
+    })
+    .optional(),
+});
+export type CloudWatchAlarm = z.infer<typeof CloudWatchAlarmSchema>;
+
+/** A label set's fingerprint when the source gives none: a hash of the sorted labels. */
+function labelFingerprint(labels: Record<string, string>): string {
+  const sorted = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(sorted))
+    hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return hash.toString(16).padStart(16, '0');
+}
+
+export function fromWebhook(
+  source: 'alertmanager' | 'grafana',
+  payload: AlertmanagerPayload | GrafanaPayload,
+): NormalizedAlert[] {
+  return payload.alerts.map((a) => ({
+    source,
+    name: a.labels.alertname ?? 'unnamed alert',
+    status: a.status,
+    labels: a.labels,
+    fingerprint: `${source}:${a.fingerprint ?? labelFingerprint(a.labels)}`,
+    startsAt: new Date(a.startsAt).toISOString(),
+    summary: a.annotations.summary ?? a.annotations.description,
+  }));
+}
+
+/** ALARM is firing and OK resolved; INSUFFICIENT_DATA says nothing about the primary, so it is no alert. */
+export function fromCloudWatch(alarm: CloudWatchAlarm): NormalizedAlert | undefined {
+  if (alarm.NewStateValue === 'INSUFFICIENT_DATA') return undefined;
+  const labels: Record<string, string> = { alertname: alarm.AlarmName };
+  if (alarm.Trigger?.Namespace) labels.namespace = alarm.Trigger.Namespace;
+  if (alarm.Trigger?.MetricName) labels.metric = alarm.Trigger.MetricName;
+  for (const d of alarm.Trigger?.Dimensions ?? []) labels[d.name] = d.value;
+  // CloudWatch stamps "+0000" offsets; Date parses them.
+  const changed = new Date(alarm.StateChangeTime.replace(/\+0000$/, 'Z'));
+  return {
+    source: 'cloudwatch',
+    name: alarm.AlarmName,
+    status: alarm.NewStateValue === 'ALARM' ? 'firing' : 'resolved',
+    labels,
+    fingerprint: `cloudwatch:${alarm.AlarmArn ?? alarm.AlarmName}`,
+    startsAt: Number.isNaN(changed.getTime()) ? new Date().toISOString() : changed.toISOString(),
+    summary: alarm.AlarmDescription ?? alarm.NewStateReason,
+  };
+}
+
+/** The first route whose every matcher equals the alert's label, or undefined. */
+export function routeAlert(
+  alert: NormalizedAlert,
+  routes: readonly { pair: string; match: Record<string, string> }[],
+) {
+  return routes.find((r) => Object.entries(r.match).every(([k, v]) => alert.labels[k] === v))?.pair;
+}

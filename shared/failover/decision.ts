@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { NormalizedAlertSchema } from '../alerts/alert.js';
+
+/** What Switchyard decided about one alert, and why: every outcome is recorded and announced. */
+export const DECISION_OUTCOMES = [
+  'holding',
+  'unrouted',
+  'ignored',
+  'cancelled',
+  'notified',
+  'dry-run',
+  'suppressed',
+  'declined',
+  'blocked',
+  'needs-approval',
+  'failover-requested',
+] as const;
+export const DecisionOutcomeSchema = z.enum(DECISION_OUTCOMES);
+export type DecisionOutcome = z.infer<typeof DecisionOutcomeSchema>;
+
+export const DecisionSchema = z.object({
+  id: z.string(),
+  pair: z.string().optional(),
+  alert: NormalizedAlertSchema,
+  outcome: DecisionOutcomeSchema,
+  reason: z.string(),
+  /** While holding: when to look again. */
+  evaluateAt: z.string().optional(),
+  /** How many copies of the alert arrived while this decision was open. */
+  duplicates: z.number().int().min(0).default(0),
+  /** The Idempotency-Key of the promotion asked for, when one was. */
+  operationKey: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int().min(1),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const isFinal = (outcome: DecisionOutcome) => outcome !== 'holding';
+
+/** Per pair: when Switchyard last failed it over on its own, and when a person last acknowledged that. */
+export interface PairFailoverState {
+  pair: string;
+  lastAutomaticFailoverAt?: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  version: number;
+}
+
+/** The global brake: engaged by a person or by too many automatic failovers in an hour. */
+export interface Brake {
+  engaged: boolean;
+  reason?: string;
+  changedAt?: string;
+  changedBy?: string;
+  /** Times of automatic failovers counted towards the hourly limit since the brake was last re-armed. */
+  recent: string[];
+  version: number;
+}

@@ -1,0 +1,211 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { StaleWriteError } from '../domain/errors.js';
+import { TABLE } from '../store/table-definition.js';
+import { type Brake, type Decision, DecisionSchema, isFinal, type PairFailoverState } from './decision.js';
+import type { FailoverStore } from './failover-store.js';
+
+const DAY = 86_400;
+const decisionKey = (id: string) => ({ pk: `DECISION#${id}`, sk: 'DECISION' });
+const episodeKey = (fingerprint: string) => ({ pk: `EPISODE#${fingerprint}`, sk: 'EPISODE' });
+const pairStateKey = (pair: string) => ({ pk: `PAIRSTATE#${pair}`, sk: 'PAIRSTATE' });
+const BRAKE_KEY = { pk: 'BRAKE', sk: 'BRAKE' };
+
+const conditionFailed = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/** Decisions and failover state in Switchyard's one table. */
+export class DynamoFailoverStore implements FailoverStore {
+  private readonly client: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly options: {
+      tableName: string;
+      documentClient?: DynamoDBDocumentClient;
+      clientConfig?: DynamoDBClientConfig;
+    },
+  ) {
+    this.client =
+      options.documentClient ??
+      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+  }
+
+  private get table() {
+    return this.options.tableName;
+  }
+
+  private async put(
+    item: Record<string, unknown>,
+    condition: string,
+    values: Record<string, unknown> | undefined,
+    stale: string,
+  ) {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (conditionFailed(error)) throw new StaleWriteError(stale);
+      throw error;
+    }
+  }
+
+  private async get(key: Record<string, string>) {
+    return (await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })))
+      .Item;
+  }
+
+  async openEpisode(fingerprint: string, decisionId: string, now: Date) {
+    try {
+      await this.put(
+        {
+          ...episodeKey(fingerprint),
+          decisionId,
+          [TABLE.ttlAttribute]: Math.floor(now.getTime() / 1000) + 7 * DAY,
+        },
+        'attribute_not_exists(pk)',
+        undefined,
+        'episode open',
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof StaleWriteError)) throw error;
+      return this.episode(fingerprint);
+    }
+  }
+
+  async episode(fingerprint: string) {
+    return (await this.get(episodeKey(fingerprint)))?.decisionId as string | undefined;
+  }
+
+  async closeEpisode(fingerprint: string) {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: episodeKey(fingerprint) }));
+  }
+
+  private decisionItem(d: Decision) {
+    return {
+      ...decisionKey(d.id),
+      ...d,
+      // Holding decisions are in the sparse index the poller reads; all are listed by pair.
+      ...(isFinal(d.outcome) ? {} : { gsi1pk: 'HOLDING', gsi1sk: d.id }),
+      gsi2pk: `DECISIONS#${d.pair ?? '-'}`,
+      gsi2sk: d.id,
+      [TABLE.ttlAttribute]: Math.floor(Date.parse(d.createdAt) / 1000) + 90 * DAY,
+    };
+  }
+
+  private static parse(item: Record<string, unknown>): Decision {
+    const { pk: _a, sk: _b, gsi1pk: _c, gsi1sk: _d, gsi2pk: _e, gsi2sk: _f, ttl: _g, ...rest } = item;
+    return DecisionSchema.parse(rest);
+  }
+
+  createDecision(decision: Decision) {
+    return this.put(
+      this.decisionItem(decision),
+      'attribute_not_exists(pk)',
+      undefined,
+      `decision ${decision.id} exists`,
+    );
+  }
+
+  updateDecision(next: Decision) {
+    return this.put(
+      this.decisionItem(next),
+      'version = :v',
+      { ':v': next.version - 1 },
+      `decision ${next.id} changed`,
+    );
+  }
+
+  async getDecision(id: string) {
+    const item = await this.get(decisionKey(id));
+    return item ? DynamoFailoverStore.parse(item) : undefined;
+  }
+
+  async listDecisions(pair: string | undefined, limit: number) {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: TABLE.pairIndex,
+        KeyConditionExpression: 'gsi2pk = :p',
+        ExpressionAttributeValues: { ':p': `DECISIONS#${pair ?? '-'}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(DynamoFailoverStore.parse);
+  }
+
+  async listHolding() {
+    const items: Decision[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TABLE.activeIndex,
+          KeyConditionExpression: 'gsi1pk = :h',
+          ExpressionAttributeValues: { ':h': 'HOLDING' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).map(DynamoFailoverStore.parse));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async getPairState(pair: string): Promise<PairFailoverState> {
+    const item = await this.get(pairStateKey(pair));
+    if (!item) return { pair, version: 0 };
+    const { pk: _a, sk: _b, ...state } = item;
+    return state as PairFailoverState;
+  }
+
+  putPairState(next: PairFailoverState) {
+    return next.version === 1
+      ? this.put(
+          { ...pairStateKey(next.pair), ...next },
+          'attribute_not_exists(pk)',
+          undefined,
+          `pair state ${next.pair} changed`,
+        )
+      : this.put(
+          { ...pairStateKey(next.pair), ...next },
+          'version = :v',
+          { ':v': next.version - 1 },
+          `pair state ${next.pair} changed`,
+        );
+  }
+
+  async getBrake(): Promise<Brake> {
+    const item = await this.get(BRAKE_KEY);
+    if (!item) return { engaged: false, recent: [], version: 0 };
+    const { pk: _a, sk: _b, ...brake } = item;
+    return brake as Brake;
+  }
+
+  putBrake(next: Brake) {
+    return next.version === 1
+      ? this.put({ ...BRAKE_KEY, ...next }, 'attribute_not_exists(pk)', undefined, 'brake changed')
+      : this.put({ ...BRAKE_KEY, ...next }, 'version = :v', { ':v': next.version - 1 }, 'brake changed');
+  }
+}
