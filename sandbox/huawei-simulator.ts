@@ -54,6 +54,8 @@ export interface SimInstance {
   volume: { type: string; size: number };
   private_ips: string[];
   nodes: { id: string; name: string; role: string; status: string; availability_zone: string }[];
+  /** What ShowDrReplicaStatus reports for a DR instance (drills change it). */
+  lag?: { receiveMb: string; replayMb: string; replayMs: string };
 }
 
 interface SimRelation {
@@ -357,9 +359,9 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
           return error(400, HUAWEI_SANDBOX_CODES.badState, 'The DB instance is not a DR instance.');
         return ok({
           replica_state: instance.status === 'ACTIVE' ? '0' : '-1',
-          wal_write_receive_delay_in_mb: '0.25',
-          wal_write_replay_delay_in_mb: '0.5',
-          wal_receive_replay_delay_in_ms: '120',
+          wal_write_receive_delay_in_mb: instance.lag?.receiveMb ?? '0.25',
+          wal_write_replay_delay_in_mb: instance.lag?.replayMb ?? '0.5',
+          wal_receive_replay_delay_in_ms: instance.lag?.replayMs ?? '120',
         });
       }
       case 'drInfos': {

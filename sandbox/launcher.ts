@@ -57,6 +57,9 @@ async function main() {
     HUAWEI_ENDPOINT: huawei.url,
     ALIBABA_ENDPOINT: alibaba.url,
     WEBHOOK_SINK_URL: sink.url,
+    // Queue messages (an alert's promotion) go to the consumer through the offline Lambda endpoint.
+    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: `http://127.0.0.1:${ports.lambda}`,
+    SWITCHYARD_FUNCTION_PREFIX: `switchyard-${STAGE}-`,
     SWITCHYARD_API_PORT: String(ports.api),
     SWITCHYARD_LAMBDA_PORT: String(ports.lambda),
   };

@@ -40,12 +40,18 @@ describe('the packaged CloudFormation template', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map((f) => f.Properties.Handler).sort()).toEqual(
       [
+        'functions/acknowledge-pair/handler.handler',
         'functions/activate-migration-target/handler.handler',
+        'functions/alerts-alertmanager/handler.handler',
+        'functions/alerts-cloudwatch/handler.handler',
+        'functions/alerts-grafana/handler.handler',
         'functions/configure-dr/handler.handler',
         'functions/get-operation/handler.handler',
+        'functions/list-decisions/handler.handler',
         'functions/list-operations/handler.handler',
         'functions/poll-jobs/handler.handler',
         'functions/promote-standby/handler.handler',
+        'functions/set-brake/handler.handler',
         'functions/switchover/handler.handler',
         'functions/upgrade-minor-version/handler.handler',
       ].sort(),
@@ -60,11 +66,16 @@ describe('the packaged CloudFormation template', () => {
         .sort(),
     ).toEqual(
       [
+        'GET /v1/decisions',
         'GET /v1/operations',
         'GET /v1/operations/{id}',
+        'POST /v1/alerts/alertmanager',
+        'POST /v1/alerts/grafana',
+        'POST /v1/brake',
         'POST /v1/dr-relations',
         'POST /v1/migration-activations',
         'POST /v1/minor-upgrades',
+        'POST /v1/pairs/{pair}/ack',
         'POST /v1/promotions',
         'POST /v1/switchovers',
       ].sort(),
@@ -97,6 +108,12 @@ describe('the packaged CloudFormation template', () => {
     expect(table.KeySchema).toEqual(expected.KeySchema);
     expect(table.AttributeDefinitions).toEqual(expected.AttributeDefinitions);
     expect(table.GlobalSecondaryIndexes).toEqual(expected.GlobalSecondaryIndexes);
+  });
+
+  it('subscribes the CloudWatch intake to the alarm topic', () => {
+    const [subscription] = ofType('AWS::SNS::Subscription');
+    expect(subscription?.Properties.TopicArn).toEqual({ Ref: 'AlarmTopic' });
+    expect(resources.AlarmTopic?.Type).toBe('AWS::SNS::Topic');
   });
 
   it('runs the poller on a schedule', () => {

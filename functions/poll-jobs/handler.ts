@@ -1,16 +1,22 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { sharedDeps } from '../../shared/create-deps.js';
+import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
 import { TIMEOUT_EARLY_MS } from '../../shared/http/http-handler.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { type PollJobsEvent, PollJobsEventSchema } from './schema.js';
 
-/** The scheduled poller: advances every active operation once per tick. */
-export const handler = middy<PollJobsEvent, PollSummary, Error, Context>({
+type TickSummary = PollSummary & { decisions: Awaited<ReturnType<typeof evaluateDueDecisions>> };
+
+/** The scheduled poller: decides alerts whose hold-off is over, then advances every active operation. */
+export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
   timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
 }).handler(async (event, _context, { signal }) => {
   PollJobsEventSchema.parse(event ?? {});
-  const summary = await pollActiveOperations(await sharedDeps(), { signal });
-  if (summary.active > 0 || summary.errors.length > 0) console.log(`[poll-jobs] ${JSON.stringify(summary)}`);
+  const deps = await sharedDeps();
+  const decisions = await evaluateDueDecisions(deps, { signal });
+  const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
+  if (summary.active > 0 || summary.errors.length > 0 || decisions.due > 0)
+    console.log(`[poll-jobs] ${JSON.stringify(summary)}`);
   return summary;
 });

@@ -26,8 +26,6 @@ export const DecisionSchema = z.object({
   reason: z.string(),
   /** While holding: when to look again. */
   evaluateAt: z.string().optional(),
-  /** How many copies of the alert arrived while this decision was open. */
-  duplicates: z.number().int().min(0).default(0),
   /** The Idempotency-Key of the promotion asked for, when one was. */
   operationKey: z.string().optional(),
   createdAt: z.string(),

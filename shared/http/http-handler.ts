@@ -32,6 +32,8 @@ export interface HttpRequestContext<B, Q, P> {
 
 export interface HttpRoute<BS extends z.ZodType, QS extends z.ZodType, PS extends z.ZodType> {
   scope: Scope;
+  /** Replaces the API-key check for callers with their own credentials (monitoring webhooks). */
+  authenticate?: (deps: Deps, headers: Record<string, string>) => Promise<Principal>;
   body?: BS;
   query?: QS;
   path?: PS;
@@ -97,7 +99,9 @@ export function httpHandler<BS extends z.ZodType, QS extends z.ZodType, PS exten
       const deps = await getDeps();
       const headers = lowerCaseHeaders(event.headers);
       // Authenticate before looking at the input, so an anonymous caller learns nothing from validation.
-      const principal = authorizeApiKey(deps.config.apiKeys, headers.authorization, route.scope);
+      const principal = route.authenticate
+        ? await route.authenticate(deps, headers)
+        : authorizeApiKey(deps.config.apiKeys, headers.authorization, route.scope);
       const path = parse(route.path, event.pathParameters ?? {}, 'path');
       const query = parse(route.query, event.queryStringParameters ?? {}, 'query');
       const body = parse(route.body, readJsonBody(event, headers) ?? (route.body ? {} : undefined), 'body');

@@ -37,6 +37,16 @@ export interface JobStatus {
   failedStep?: string;
 }
 
+/** The provider's own view, asked before an automatic failover (the "second observer"). */
+export interface Observation {
+  /** undefined when the provider could not say (its API for that region did not answer, say). */
+  primaryHealthy: boolean | undefined;
+  primaryDetail: string;
+  /** The standby's replication lag, where the provider reports one. */
+  lag?: { seconds?: number; mb?: number };
+  lagDetail: string;
+}
+
 /** What one provider does for one operation kind. */
 export interface OperationDriver {
   /** How many provider jobs the operation runs, one after another; 1 when absent. */
@@ -54,6 +64,8 @@ export interface OperationDriver {
   ): Promise<SubmittedJob | undefined>;
   /** Where the current phase's job stands, as steps. */
   followJob(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
+  /** promote-standby drivers: how the primary and the standby look to the provider right now. */
+  observe?(input: OperationInput, options?: CallOptions): Promise<Observation>;
 }
 
 /** The port every provider adapter implements. */

@@ -11,6 +11,7 @@ import { type OcpSimulator, startOcpSimulator } from '../../sandbox/ocp-simulato
 import { startWebhookSink, type WebhookSink } from '../../sandbox/webhook-sink.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
 import { repoPath } from './fixtures.js';
+import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from './lambda-endpoint.js';
 
 export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
 
@@ -41,6 +42,7 @@ export async function startTestEnvironment(
   const huawei = await startHuaweiSimulator({ speed: options.huaweiSpeed ?? 1000 });
   const alibaba = await startAlibabaSimulator({ speed: options.alibabaSpeed ?? 1000 });
   const sink = await startWebhookSink({ secret: SANDBOX_WEBHOOK_SECRET });
+  const lambdaEndpoint = await startLambdaEndpoint();
   const env = {
     ...LOCAL_AWS_ENV,
     SWITCHYARD_CONFIG: `file:${repoPath('config/sandbox.yaml')}`,
@@ -50,6 +52,8 @@ export async function startTestEnvironment(
     HUAWEI_ENDPOINT: huawei.url,
     ALIBABA_ENDPOINT: alibaba.url,
     WEBHOOK_SINK_URL: sink.url,
+    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: lambdaEndpoint.url,
+    SWITCHYARD_FUNCTION_PREFIX: TEST_FUNCTION_PREFIX,
   };
   Object.assign(process.env, env);
   const store = new DynamoOperationStore({
@@ -66,7 +70,7 @@ export async function startTestEnvironment(
     tableName,
     env,
     close: async () => {
-      await Promise.all([ocp.close(), huawei.close(), alibaba.close(), sink.close()]);
+      await Promise.all([ocp.close(), huawei.close(), alibaba.close(), sink.close(), lambdaEndpoint.close()]);
       await dynamo.close();
     },
   };

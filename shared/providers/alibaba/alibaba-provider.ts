@@ -1,7 +1,9 @@
+import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
 import type {
   CallOptions,
   JobStatus,
+  Observation,
   OperationDriver,
   OperationInput,
   PrecheckResult,
@@ -352,6 +354,33 @@ class AlibabaPromoteDriver extends AlibabaDriver {
 
   protected send(input: OperationInput, signal?: AbortSignal) {
     return this.client.deleteReplicationLink(this.instanceOf(input), signal);
+  }
+
+  async observe(input: OperationInput, options: CallOptions = {}): Promise<Observation> {
+    const lagDetail = 'Alibaba Cloud reports no lag figure for a DR link';
+    try {
+      const primary = await this.client.describeInstance(
+        String(input.target.primaryInstanceId),
+        options.signal,
+      );
+      if (!primary)
+        return {
+          primaryHealthy: false,
+          primaryDetail: `Alibaba lists no primary ${input.target.primaryInstanceId}`,
+          lagDetail,
+        };
+      return {
+        primaryHealthy: primary.DBInstanceStatus === 'Running',
+        primaryDetail: `Alibaba reports the primary ${primary.DBInstanceStatus}`,
+        lagDetail,
+      };
+    } catch (error) {
+      return {
+        primaryHealthy: undefined,
+        primaryDetail: `Alibaba did not answer for the primary (${describeError(error)})`,
+        lagDetail,
+      };
+    }
   }
 
   /** Done when the task succeeded and the instance is Running again (DescribeDBInstanceAttribute). */

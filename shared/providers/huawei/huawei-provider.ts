@@ -3,6 +3,7 @@ import type { Finding, JobRef, OperationKind, Step } from '../../domain/operatio
 import type {
   CallOptions,
   JobStatus,
+  Observation,
   OperationDriver,
   OperationInput,
   PrecheckResult,
@@ -397,6 +398,41 @@ class HuaweiPromoteDriver extends HuaweiDriver {
 
   protected send({ target }: OperationInput, signal?: AbortSignal) {
     return this.client.action(ref(target, 'dr'), { drreplica_to_master: {} }, signal);
+  }
+
+  async observe({ target }: OperationInput, options: CallOptions = {}): Promise<Observation> {
+    let primaryHealthy: boolean | undefined;
+    let primaryDetail: string;
+    try {
+      const primary = await this.client.getInstance(ref(target, 'primary'), options.signal);
+      const abnormal = primary?.nodes.filter((n) => n.status !== undefined && n.status !== 'ACTIVE') ?? [];
+      primaryHealthy = primary !== undefined && primary.status === 'ACTIVE' && abnormal.length === 0;
+      primaryDetail = !primary
+        ? `Huawei lists no primary ${target.primaryInstanceId}`
+        : `Huawei reports the primary ${primary.status}${abnormal.length ? ` with ${abnormal.length} abnormal node(s)` : ''}`;
+    } catch (error) {
+      // An unreachable primary region is what an outage looks like: it does not vouch for the primary.
+      primaryDetail = `Huawei did not answer for the primary's region (${describeError(error)})`;
+    }
+    try {
+      const status = await this.client.drReplicaStatus(ref(target, 'dr'), options.signal);
+      const mb = Math.max(
+        Number(status.wal_write_receive_delay_in_mb ?? Number.NaN),
+        Number(status.wal_write_replay_delay_in_mb ?? Number.NaN),
+      );
+      const ms = Number(status.wal_receive_replay_delay_in_ms ?? Number.NaN);
+      return {
+        primaryHealthy,
+        primaryDetail,
+        lag: {
+          ...(Number.isFinite(mb) ? { mb } : {}),
+          ...(Number.isFinite(ms) ? { seconds: ms / 1000 } : {}),
+        },
+        lagDetail: `the DR instance is ${Number.isFinite(mb) ? `${mb} MB` : 'an unknown amount'} and ${Number.isFinite(ms) ? `${ms / 1000} s` : 'an unknown time'} behind`,
+      };
+    } catch (error) {
+      return { primaryHealthy, primaryDetail, lagDetail: `the lag is unknown (${describeError(error)})` };
+    }
   }
 }
 

@@ -1,0 +1,1 @@
+export { type AlertmanagerPayload, AlertmanagerPayloadSchema } from '../../shared/alerts/alert.js';

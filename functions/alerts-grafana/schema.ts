@@ -1,0 +1,1 @@
+export { type GrafanaPayload, GrafanaPayloadSchema } from '../../shared/alerts/alert.js';

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/** GET /v1/decisions?pair=&limit= (without a pair: alerts that matched no route). */
+export const ListDecisionsQuerySchema = z.strictObject({
+  pair: z.string().min(1).max(63).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+export type ListDecisionsQuery = z.infer<typeof ListDecisionsQuerySchema>;

@@ -1,0 +1,44 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Alerting } from '../config/config-schema.js';
+import { SecretResolver, ssmParameterReader } from '../config/load-config.js';
+import { UnauthorizedError } from '../domain/errors.js';
+import type { Principal } from '../domain/operation.js';
+
+const secrets = new SecretResolver(ssmParameterReader());
+
+function same(a: string, b: string) {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Checks a monitoring webhook's credential as its sender configures it: Alertmanager's http_config and
+ * Grafana's contact point send `Authorization: Bearer <token>` or HTTP basic auth.
+ */
+export async function authorizeWebhook(
+  source: 'alertmanager' | 'grafana',
+  auth: Alerting['alertmanager'],
+  authorization: string | undefined,
+  resolver: SecretResolver = secrets,
+): Promise<Principal> {
+  if (!auth)
+    throw new UnauthorizedError(
+      `No ${source} credential is configured (alerting.${source}), so every ${source} request is refused.`,
+    );
+  const header = authorization ?? '';
+  if (auth.bearerToken && /^Bearer /i.test(header)) {
+    if (
+      same(header.slice(7).trim(), await resolver.resolve(auth.bearerToken, `alerting.${source}.bearerToken`))
+    )
+      return { principal: `webhook:${source}`, channel: 'alert' };
+  }
+  if (auth.basic && /^Basic /i.test(header)) {
+    const [user, ...rest] = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':');
+    const username = await resolver.resolve(auth.basic.username, `alerting.${source}.basic.username`);
+    const password = await resolver.resolve(auth.basic.password, `alerting.${source}.basic.password`);
+    if (same(user ?? '', username) && same(rest.join(':'), password))
+      return { principal: `webhook:${source}`, channel: 'alert' };
+  }
+  throw new UnauthorizedError(`The ${source} credential is missing or wrong.`);
+}

@@ -1,0 +1,298 @@
+import { type NormalizedAlert, routeAlert } from '../alerts/alert.js';
+import type { FailoverPolicy, PairConfig } from '../config/config-schema.js';
+import { describeError, StaleWriteError } from '../domain/errors.js';
+import { type Deps, pairLock } from '../operations/deps.js';
+import { targetOf } from '../operations/targets.js';
+import type { CallOptions, Observation } from '../providers/provider.js';
+import type { Decision, DecisionOutcome } from './decision.js';
+
+const HOUR_MS = 3_600_000;
+
+function decisionText(d: Decision): string {
+  return `alert "${d.alert.name}" (${d.alert.source}, ${d.alert.status})${d.pair ? ` on ${d.pair}` : ''}: ${d.outcome}. ${d.reason}`;
+}
+
+async function announce(deps: Deps, d: Decision) {
+  await deps.notifier.notify({
+    id: `${d.id}:${d.version}`,
+    type: 'decision',
+    at: d.updatedAt,
+    text: decisionText(d),
+    decision: {
+      id: d.id,
+      pair: d.pair,
+      outcome: d.outcome,
+      reason: d.reason,
+      alert: {
+        source: d.alert.source,
+        name: d.alert.name,
+        status: d.alert.status,
+        fingerprint: d.alert.fingerprint,
+        startsAt: d.alert.startsAt,
+      },
+    },
+  });
+}
+
+/** Moves a holding decision to its outcome; only the writer that wins announces it. */
+async function conclude(
+  deps: Deps,
+  d: Decision,
+  outcome: DecisionOutcome,
+  reason: string,
+  extra: Partial<Decision> = {},
+) {
+  const next: Decision = {
+    ...d,
+    ...extra,
+    outcome,
+    reason,
+    evaluateAt: undefined,
+    updatedAt: deps.now().toISOString(),
+    version: d.version + 1,
+  };
+  await deps.failover.updateDecision(next);
+  await announce(deps, next);
+  return next;
+}
+
+/**
+ * Takes one alert: the same alert however often it arrives (repeats, retries, several Alertmanager
+ * replicas) makes one decision, because the first opens the alert's episode and the rest find it open.
+ */
+export async function receiveAlert(
+  deps: Deps,
+  alert: NormalizedAlert,
+  options: CallOptions = {},
+): Promise<Decision | undefined> {
+  const now = deps.now();
+  if (alert.status === 'resolved') return resolveAlert(deps, alert);
+
+  const id = deps.newId();
+  const open = await deps.failover.openEpisode(alert.fingerprint, id, now);
+  if (open) return deps.failover.getDecision(open);
+
+  const pairName = routeAlert(alert, deps.config.alerting.routes);
+  const pair = deps.config.pairs.find((p) => p.name === pairName);
+  const at = now.toISOString();
+  const base = { id, alert, createdAt: at, updatedAt: at, version: 1, ...(pair ? { pair: pair.name } : {}) };
+  let decision: Decision;
+  if (!pair) {
+    const labels = Object.entries(alert.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    decision = {
+      ...base,
+      outcome: 'unrouted',
+      reason: `no alerting route matches its labels (${labels}); recorded and ignored`,
+    };
+  } else if (pair.failover.mode === 'off') {
+    decision = { ...base, outcome: 'ignored', reason: `failover is off for ${pair.name}` };
+  } else if (pair.failover.mode === 'notify') {
+    decision = {
+      ...base,
+      outcome: 'notified',
+      reason: `failover mode is notify for ${pair.name}: people are told, nothing is done`,
+    };
+  } else {
+    const due = Math.max(now.getTime(), Date.parse(alert.startsAt) + pair.failover.holdOffSeconds * 1000);
+    decision = {
+      ...base,
+      outcome: 'holding',
+      evaluateAt: new Date(due).toISOString(),
+      reason: `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after the alert started); a resolve before then cancels`,
+    };
+  }
+  await deps.failover.createDecision(decision);
+  await announce(deps, decision);
+  if (decision.outcome === 'holding' && Date.parse(decision.evaluateAt ?? '') <= now.getTime())
+    return evaluateDecision(deps, decision, options);
+  return decision;
+}
+
+/** A resolve closes the alert's episode, and cancels its decision if it is still holding off. */
+async function resolveAlert(deps: Deps, alert: NormalizedAlert) {
+  const id = await deps.failover.episode(alert.fingerprint);
+  if (!id) return undefined;
+  await deps.failover.closeEpisode(alert.fingerprint);
+  const decision = await deps.failover.getDecision(id);
+  if (decision?.outcome !== 'holding') return decision;
+  try {
+    return await conclude(
+      deps,
+      decision,
+      'cancelled',
+      `the alert was resolved at ${alert.startsAt === decision.alert.startsAt ? deps.now().toISOString() : alert.startsAt}, during the hold-off`,
+    );
+  } catch (error) {
+    if (error instanceof StaleWriteError) return deps.failover.getDecision(id);
+    throw error;
+  }
+}
+
+function overBudget(policy: FailoverPolicy, observation: Observation): string | undefined {
+  const { lag } = observation;
+  if (policy.maxLagSeconds !== undefined && lag?.seconds !== undefined && lag.seconds > policy.maxLagSeconds)
+    return `${observation.lagDetail}, over the budget of ${policy.maxLagSeconds} s`;
+  if (policy.maxLagMb !== undefined && lag?.mb !== undefined && lag.mb > policy.maxLagMb)
+    return `${observation.lagDetail}, over the budget of ${policy.maxLagMb} MB`;
+  const known = lag?.seconds !== undefined || lag?.mb !== undefined;
+  if (policy.requireKnownLag && !known)
+    return `${observation.lagDetail}, and the policy requires a known lag`;
+  return undefined;
+}
+
+/**
+ * Decides a holding alert after its hold-off: still firing, not during another operation, the provider
+ * agrees the primary is down, no cooldown, within the RPO budget, under the brake; then it asks for the
+ * promotion through the promote-standby queue.
+ */
+export async function evaluateDecision(
+  deps: Deps,
+  decision: Decision,
+  options: CallOptions = {},
+): Promise<Decision> {
+  if (decision.outcome !== 'holding' || !decision.pair) return decision;
+  const pair = deps.config.pairs.find((p) => p.name === decision.pair) as PairConfig;
+  const policy = pair.failover;
+  const now = deps.now();
+  const end = (outcome: DecisionOutcome, reason: string, extra: Partial<Decision> = {}) =>
+    conclude(deps, decision, outcome, reason, extra);
+  try {
+    if ((await deps.failover.episode(decision.alert.fingerprint)) !== decision.id)
+      return await end('cancelled', 'the alert was resolved during the hold-off');
+
+    const lock = await deps.store.getLock(pairLock(pair), now);
+    if (lock) {
+      const running = await deps.store.get(lock.operationId);
+      return await end(
+        'suppressed',
+        `Switchyard is running ${running?.kind ?? 'an operation'} ${lock.operationId} on ${pair.name}; its alerts do not trigger a failover meanwhile`,
+      );
+    }
+
+    const provider = deps.providers.get(pair.provider);
+    const driver = provider?.operations['promote-standby'];
+    if (!provider || !driver)
+      return await end(
+        'declined',
+        `${provider?.displayName ?? pair.provider} pairs cannot be promoted by Switchyard: ${provider?.unsupported['promote-standby'] ?? 'no driver'}`,
+      );
+
+    const input = { kind: 'promote-standby' as const, target: targetOf(pair), params: {}, phase: 0 };
+    const observation: Observation = driver.observe
+      ? await driver.observe(input, options)
+      : {
+          primaryHealthy: undefined,
+          primaryDetail: 'the provider offers no health view',
+          lagDetail: 'the lag is unknown',
+        };
+    if (observation.primaryHealthy === true)
+      return await end(
+        'declined',
+        `${observation.primaryDetail}: the provider says the primary is healthy, so no failover`,
+      );
+
+    const state = await deps.failover.getPairState(pair.name);
+    const last = state.lastAutomaticFailoverAt ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
+    const acknowledged =
+      state.acknowledgedAt !== undefined && last !== undefined && Date.parse(state.acknowledgedAt) >= last;
+    if (last !== undefined && !acknowledged && now.getTime() - last < policy.cooldownSeconds * 1000)
+      return await end(
+        'blocked',
+        `cooldown: Switchyard failed ${pair.name} over on its own at ${state.lastAutomaticFailoverAt}; no automatic failover there until a person acknowledges it (POST /v1/pairs/${pair.name}/ack) or until ${new Date(last + policy.cooldownSeconds * 1000).toISOString()}`,
+      );
+
+    const over = overBudget(policy, observation);
+    if (over)
+      return await end(
+        'needs-approval',
+        `RPO budget: ${over}; no automatic promotion. Promote by hand after review, knowing data may be lost`,
+      );
+
+    if (policy.mode === 'dry-run')
+      return await end(
+        'dry-run',
+        `would promote the standby now (${observation.primaryDetail}; ${observation.lagDetail}); dry-run mode does nothing`,
+      );
+
+    const brake = await deps.failover.getBrake();
+    const recent = brake.recent.filter((t) => now.getTime() - Date.parse(t) < HOUR_MS);
+    if (brake.engaged)
+      return await end(
+        'needs-approval',
+        `the global brake is engaged (${brake.reason ?? 'by a person'}): every pair waits for a person; release it with POST /v1/brake`,
+      );
+    if (policy.mode === 'approve')
+      return await end(
+        'needs-approval',
+        `failover mode is approve for ${pair.name}: a person decides (${observation.primaryDetail}; ${observation.lagDetail})`,
+      );
+    const limit = deps.config.alerting.maxAutomaticFailoversPerHour;
+    if (recent.length >= limit) {
+      await deps.failover.putBrake({
+        ...brake,
+        engaged: true,
+        reason: `${recent.length} automatic failovers within an hour (limit ${limit})`,
+        changedAt: now.toISOString(),
+        changedBy: 'switchyard',
+        recent,
+        version: brake.version + 1,
+      });
+      return await end(
+        'needs-approval',
+        `brake engaged: ${recent.length} automatic failovers within an hour reached the limit of ${limit}; every pair now waits for a person`,
+      );
+    }
+
+    // Count this failover before asking for it, so two pairs at once cannot both slip under the limit.
+    await deps.failover.putBrake({
+      ...brake,
+      recent: [...recent, now.toISOString()],
+      version: brake.version + 1,
+    });
+    const operationKey = `alert:${decision.id}`;
+    await deps.queue.enqueue('promote-standby', {
+      pair: pair.name,
+      reason: `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
+      requestedBy: `alert:${decision.alert.source}`,
+      idempotencyKey: operationKey,
+      trigger: {
+        type: 'alert',
+        source: decision.alert.source,
+        name: decision.alert.name,
+        fingerprint: decision.alert.fingerprint,
+        decisionId: decision.id,
+      },
+    });
+    await deps.failover.putPairState({
+      ...state,
+      lastAutomaticFailoverAt: now.toISOString(),
+      version: state.version + 1,
+    });
+    return await end(
+      'failover-requested',
+      `promote-standby requested for ${pair.name} (${observation.primaryDetail}; ${observation.lagDetail})`,
+      { operationKey },
+    );
+  } catch (error) {
+    // Another tick decided it first, or the brake or pair state moved under us: look again next tick.
+    if (error instanceof StaleWriteError) return (await deps.failover.getDecision(decision.id)) ?? decision;
+    throw error;
+  }
+}
+
+/** The poller's part: decisions whose hold-off is over. One failing does not stop the rest. */
+export async function evaluateDueDecisions(deps: Deps, options: CallOptions = {}) {
+  const now = deps.now().getTime();
+  const due = (await deps.failover.listHolding()).filter((d) => Date.parse(d.evaluateAt ?? '') <= now);
+  const errors: string[] = [];
+  for (const decision of due) {
+    try {
+      await evaluateDecision(deps, decision, options);
+    } catch (error) {
+      errors.push(`${decision.id}: ${describeError(error)}`);
+    }
+  }
+  return { due: due.length, errors };
+}

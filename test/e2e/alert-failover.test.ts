@@ -1,0 +1,348 @@
+import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
+import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
+import { handler as alertsCloudwatch } from '../../functions/alerts-cloudwatch/handler.js';
+import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler.js';
+import { handler as listDecisions } from '../../functions/list-decisions/handler.js';
+import { handler as setBrake } from '../../functions/set-brake/handler.js';
+import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { createDeps } from '../../shared/create-deps.js';
+import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
+import type { Decision } from '../../shared/failover/decision.js';
+import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import type { Deps } from '../../shared/operations/deps.js';
+import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { loadEvent } from '../support/fixtures.js';
+import { httpAnswer, lambdaContext } from '../support/lambda.js';
+import { pollUntilDone, postOperation } from '../support/operations.js';
+
+const environment = useTestEnvironment();
+let env: TestEnvironment;
+/** Deps on a clock the test moves, for what the scheduled poller does after a hold-off. */
+let later: Deps;
+let offsetMs = 0;
+
+const LEDGER_PRIMARY = '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03';
+const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
+
+beforeAll(async () => {
+  env = environment();
+  const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
+  later = { ...(await createDeps(config, { env: env.env })), now: () => new Date(Date.now() + offsetMs) };
+});
+
+beforeEach(async () => {
+  // Each scenario starts with idle pairs, a released brake and no cooldown in force.
+  offsetMs = 0;
+  for (let i = 0; i < 200 && (await env.store.listActive()).length > 0; i++) {
+    await pollActiveOperations(later);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await Promise.all([
+    fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' }),
+    fetch(`${env.alibaba.url}/_sandbox/reset`, { method: 'POST' }),
+  ]);
+  const brake = await later.failover.getBrake();
+  await later.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });
+  for (const pair of ['ledger-pg', 'billing-rds']) {
+    const state = await later.failover.getPairState(pair);
+    await later.failover.putPairState({ pair, version: state.version + 1 });
+  }
+});
+
+let alertSeq = 0;
+/** The published Alertmanager example, firing now, with a fingerprint of its own unless told. */
+function alertmanagerEvent(
+  variant: 'firing' | 'resolved',
+  fingerprint = `fp-${Date.now()}-${alertSeq++}`,
+  startsAt = new Date().toISOString(),
+) {
+  const event = loadEvent<APIGatewayProxyEventV2>('alerts', `alertmanager-${variant}`);
+  const body = JSON.parse(event.body as string);
+  body.alerts[0].fingerprint = fingerprint;
+  body.alerts[0].startsAt = startsAt;
+  event.body = JSON.stringify(body);
+  return event;
+}
+const send = async (event: APIGatewayProxyEventV2) =>
+  httpAnswer(await alertsAlertmanager(event, lambdaContext()));
+const decision = async (id: string) => (await later.failover.getDecision(id)) as Decision;
+/** What the poller does once the hold-off (30 s for ledger-pg) has passed. */
+async function afterHoldOff(seconds = 31) {
+  offsetMs = seconds * 1000;
+  const result = await evaluateDueDecisions(later);
+  expect(result.errors).toEqual([]);
+  return result;
+}
+const ledgerPrimaryDown = () =>
+  fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ status: 'FAILED' }),
+  });
+const promotions = async () =>
+  (await env.store.list({ pair: 'ledger-pg', limit: 100 })).items.filter((o) => o.kind === 'promote-standby');
+
+describe('a primary-down alert on an auto pair', () => {
+  it('leads to one promotion after the hold-off, naming the alert', async () => {
+    await ledgerPrimaryDown();
+    const before = (await promotions()).length;
+
+    const answer = await send(alertmanagerEvent('firing'));
+    expect(answer.status).toBe(200);
+    const [held] = answer.body.decisions;
+    expect(held).toMatchObject({ pair: 'ledger-pg', outcome: 'holding' });
+
+    // Not yet: the hold-off is 30 s.
+    await afterHoldOff(10);
+    expect((await decision(held.id)).outcome).toBe('holding');
+
+    await afterHoldOff(31);
+    const decided = await decision(held.id);
+    expect(decided.outcome).toBe('failover-requested');
+    expect(decided.reason).toContain('Huawei reports the primary FAILED');
+    const [promotion] = (await promotions()).slice(0, (await promotions()).length - before);
+    expect(promotion).toMatchObject({
+      source: 'alert',
+      trigger: { name: 'PostgresPrimaryDown', decisionId: held.id },
+    });
+    expect((await pollUntilDone(env.store, promotion!.id)).state).toBe('SUCCEEDED');
+    expect(env.sink.forOperation(promotion!.id)[0]?.notification.text).toContain(
+      '[alert "PostgresPrimaryDown"]',
+    );
+  });
+
+  it('makes one decision of the same alert sent 1,000 times and by two Alertmanager replicas', async () => {
+    await ledgerPrimaryDown();
+    const fingerprint = `storm-${Date.now()}`;
+    const startsAt = new Date().toISOString();
+    const ids = new Set<string>();
+    for (let batch = 0; batch < 40; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => send(alertmanagerEvent('firing', fingerprint, startsAt))),
+      );
+      for (const a of answers) ids.add(a.body.decisions[0].id);
+    }
+    // A second replica sends the same group with its own user agent: same alert, same fingerprint.
+    const replica = alertmanagerEvent('firing', fingerprint, startsAt);
+    replica.headers['user-agent'] = 'Alertmanager/0.28.1 (replica b)';
+    ids.add((await send(replica)).body.decisions[0].id);
+
+    expect(ids.size).toBe(1);
+    const before = (await promotions()).length;
+    await afterHoldOff();
+    await afterHoldOff(40);
+    expect((await promotions()).length - before).toBe(1);
+  });
+
+  it('does nothing when the alert resolves during the hold-off', async () => {
+    await ledgerPrimaryDown();
+    const fingerprint = `flap-${Date.now()}`;
+    const { decisions } = (await send(alertmanagerEvent('firing', fingerprint))).body;
+    await send(
+      alertmanagerEvent(
+        'resolved',
+        fingerprint,
+        JSON.parse(alertmanagerEvent('firing', fingerprint).body as string).alerts[0].startsAt,
+      ),
+    );
+    const before = (await promotions()).length;
+
+    await afterHoldOff();
+
+    const cancelled = await decision(decisions[0].id);
+    expect(cancelled.outcome).toBe('cancelled');
+    expect(cancelled.reason).toContain('during the hold-off');
+    expect((await promotions()).length).toBe(before);
+  });
+
+  it('does not fail over when the provider says the primary is healthy', async () => {
+    const { decisions } = (await send(alertmanagerEvent('firing'))).body;
+    await afterHoldOff();
+    const declined = await decision(decisions[0].id);
+    expect(declined.outcome).toBe('declined');
+    expect(declined.reason).toBe(
+      'Huawei reports the primary ACTIVE: the provider says the primary is healthy, so no failover',
+    );
+  });
+
+  it('waits for a person when the lag is over the RPO budget', async () => {
+    await ledgerPrimaryDown();
+    await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_DR}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ lag: { receiveMb: '64', replayMb: '80', replayMs: '9000' } }),
+    });
+    const before = (await promotions()).length;
+    const { decisions } = (await send(alertmanagerEvent('firing'))).body;
+    await afterHoldOff();
+    const held = await decision(decisions[0].id);
+    expect(held.outcome).toBe('needs-approval');
+    expect(held.reason).toContain(
+      'RPO budget: the DR instance is 80 MB and 9 s behind, over the budget of 16 MB',
+    );
+    expect((await promotions()).length).toBe(before);
+  });
+
+  /** An alert whose hold-off has already passed: it is decided on arrival, on the real clock. */
+  const overdue = () => alertmanagerEvent('firing', undefined, new Date(Date.now() - 60_000).toISOString());
+
+  it('blocks a second automatic failover by the cooldown until a person acknowledges it', async () => {
+    await ledgerPrimaryDown();
+    const first = (await send(overdue())).body.decisions[0];
+    expect(first.outcome).toBe('failover-requested');
+    // Once the promotion has ended, the pair is free: only the cooldown stands in the way.
+    const [promotion] = await promotions();
+    await pollUntilDone(env.store, promotion!.id);
+    await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+    await ledgerPrimaryDown();
+
+    const second = (await send(overdue())).body.decisions[0];
+    expect(second.outcome).toBe('blocked');
+    expect(second.reason).toContain('POST /v1/pairs/ledger-pg/ack');
+
+    const ack = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+    ack.rawPath = '/v1/pairs/ledger-pg/ack';
+    ack.pathParameters = { pair: 'ledger-pg' };
+    ack.body = JSON.stringify({ note: 'checked: the old primary is fenced' });
+    const acked = httpAnswer(await acknowledgePair(ack, lambdaContext()));
+    expect(acked.status).toBe(200);
+    expect(acked.body.acknowledgedBy).toBe('api-key:sandbox-operator');
+
+    const third = (await send(overdue())).body.decisions[0];
+    expect(third.outcome).toBe('failover-requested');
+  });
+
+  it('engages the brake after the hourly limit, after which every pair waits for a person until re-armed', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+      await ledgerPrimaryDown();
+      outcomes.push((await send(overdue())).body.decisions[0].outcome);
+      // Each promotion ends and a person acknowledges it, so only the brake can stop the third.
+      for (const p of await promotions())
+        if (p.state === 'RUNNING' || p.state === 'SUBMITTING') await pollUntilDone(env.store, p.id);
+      const state = await later.failover.getPairState('ledger-pg');
+      await later.failover.putPairState({
+        ...state,
+        acknowledgedAt: new Date().toISOString(),
+        version: state.version + 1,
+      });
+    }
+    expect(outcomes).toEqual(['failover-requested', 'failover-requested', 'needs-approval']);
+    expect(await later.failover.getBrake()).toMatchObject({
+      engaged: true,
+      reason: '2 automatic failovers within an hour (limit 2)',
+    });
+
+    const release = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+    release.rawPath = '/v1/brake';
+    release.headers.authorization = 'Bearer sandbox-operator-key';
+    release.body = JSON.stringify({ engaged: false });
+    expect(httpAnswer(await setBrake(release, lambdaContext())).status).toBe(403);
+    release.headers.authorization = 'Bearer sandbox-admin-key';
+    expect(httpAnswer(await setBrake(release, lambdaContext())).body).toMatchObject({
+      engaged: false,
+      changedBy: 'api-key:sandbox-admin',
+    });
+    expect(await later.failover.getBrake()).toMatchObject({ engaged: false, recent: [] });
+  });
+
+  it('is suppressed while Switchyard runs a minor upgrade on the pair', async () => {
+    await ledgerPrimaryDown();
+    await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'ACTIVE' }),
+    });
+    const upgrade = await postOperation(upgradeMinorVersion, 'upgrade-minor-version', { pair: 'ledger-pg' });
+    expect(upgrade.status).toBe(202);
+    await ledgerPrimaryDown();
+
+    const { decisions } = (await send(alertmanagerEvent('firing'))).body;
+    await afterHoldOff();
+
+    const suppressed = await decision(decisions[0].id);
+    expect(suppressed.outcome).toBe('suppressed');
+    expect(suppressed.reason).toContain(`upgrade-minor-version ${upgrade.body.operation.id}`);
+  });
+});
+
+describe('alert intake', () => {
+  it('records an alert that matches no pair, and lists every decision with its reason', async () => {
+    const event = alertmanagerEvent('firing');
+    const body = JSON.parse(event.body as string);
+    body.alerts[0].labels.cluster = 'unknown-cluster';
+    event.body = JSON.stringify(body);
+    const [unrouted] = (await send(event)).body.decisions;
+    expect(unrouted.outcome).toBe('unrouted');
+
+    const list = loadEvent<APIGatewayProxyEventV2>('http', 'list-operations');
+    list.rawPath = '/v1/decisions';
+    list.queryStringParameters = {};
+    const listed = httpAnswer(await listDecisions(list, lambdaContext()));
+    expect(listed.body.items.map((d: Decision) => d.id)).toContain(unrouted.id);
+    expect(listed.body.items.every((d: Decision) => d.reason.length > 0)).toBe(true);
+  });
+
+  it('takes a CloudWatch alarm from SNS, and skips an unconfigured topic without failing', async () => {
+    const alarm = loadEvent<SNSEvent>('alerts', 'cloudwatch-alarm');
+    const result = await alertsCloudwatch(alarm, lambdaContext());
+    expect(result).toEqual({ decisions: 1, skipped: 0 });
+    const [latest] = await later.failover.listDecisions('orders-ob', 1);
+    expect(latest).toMatchObject({
+      outcome: 'notified',
+      alert: { source: 'cloudwatch', name: 'orders-ob-primary-tenant-down', status: 'firing' },
+    });
+    await alertsCloudwatch(loadEvent<SNSEvent>('alerts', 'cloudwatch-ok'), lambdaContext());
+
+    const stranger = loadEvent<SNSEvent>('alerts', 'cloudwatch-alarm');
+    stranger.Records[0]!.Sns.TopicArn = 'arn:aws:sns:us-east-1:999999999999:someone-else';
+    expect(await alertsCloudwatch(stranger, lambdaContext())).toEqual({ decisions: 0, skipped: 1 });
+  });
+
+  it("takes Grafana's webhook with basic auth; an approve pair waits for a person", async () => {
+    await fetch(`${env.alibaba.url}/_sandbox/instances/pgm-bp1billing0primary`, {
+      method: 'PATCH',
+      body: JSON.stringify({ DBInstanceStatus: 'Stopped' }),
+    });
+    const event = loadEvent<APIGatewayProxyEventV2>('alerts', 'grafana-firing');
+    const body = JSON.parse(event.body as string);
+    body.alerts[0].startsAt = new Date().toISOString();
+    body.alerts[0].fingerprint = `grafana-${Date.now()}`;
+    event.body = JSON.stringify(body);
+    const answer = httpAnswer(await alertsGrafana(event, lambdaContext()));
+    expect(answer.status).toBe(200);
+    await afterHoldOff();
+    const decided = await decision(answer.body.decisions[0].id);
+    expect(decided.outcome).toBe('needs-approval');
+    expect(decided.reason).toContain('failover mode is approve for billing-rds');
+  });
+
+  it.each([
+    ['no credential', (e: APIGatewayProxyEventV2) => delete e.headers.authorization, 401],
+    ['a wrong token', (e: APIGatewayProxyEventV2) => (e.headers.authorization = 'Bearer wrong'), 401],
+    ['a malformed body', (e: APIGatewayProxyEventV2) => (e.body = '{"version":"4","alerts":"nope"}'), 400],
+    [
+      'an unknown alert status',
+      (e: APIGatewayProxyEventV2) => (e.body = (e.body as string).replaceAll('"firing"', '"burning"')),
+      400,
+    ],
+  ])('refuses %s and records nothing', async (_case, change, status) => {
+    const before = (await later.failover.listDecisions('ledger-pg', 100)).length;
+    const event = alertmanagerEvent('firing');
+    change(event);
+    const answer = await send(event);
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect((await later.failover.listDecisions('ledger-pg', 100)).length).toBe(before);
+  });
+
+  it('tolerates fields it does not know', async () => {
+    const event = alertmanagerEvent('firing');
+    const body = JSON.parse(event.body as string);
+    body.someFutureField = { nested: true };
+    body.alerts[0].someOtherField = 'x';
+    event.body = JSON.stringify(body);
+    expect((await send(event)).status).toBe(200);
+  });
+});
