@@ -45,6 +45,18 @@ export const SWITCHOVER_SUBTASKS: readonly {
   { name: 'Reset switchover tenant info', seconds: 5, timeout: 120 },
 ];
 
+/** A tenant failover's subtasks (OCP does not publish them; these follow its switchover's naming). */
+export const FAILOVER_SUBTASKS: readonly {
+  name: string;
+  seconds: number;
+  timeout: number;
+  prohibitRollback?: true;
+}[] = [
+  { name: 'Prepare failover tenant', seconds: 5, timeout: 60 },
+  { name: 'Failover standby tenant to primary', seconds: 60, timeout: 1800, prohibitRollback: true },
+  { name: 'Update tenant role in meta', seconds: 5, timeout: 120 },
+];
+
 export interface SimTenant {
   id: number;
   name: string;
@@ -75,6 +87,8 @@ interface SimTask {
   tenantIds: number[];
   createdAt: number;
   subtasks: SimSubtask[];
+  kind: 'switchover' | 'failover';
+  /** Switchover: the two tenants swap; failover: the standby becomes primary (primary 0: none named). */
   roles: { primary: number; standby: number };
   settled: boolean;
 }
@@ -166,10 +180,9 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     } else if (now >= last.endsAt) {
       const primary = tenants.get(task.roles.primary);
       const standby = tenants.get(task.roles.standby);
-      if (primary && standby) {
-        primary.role = 'STANDBY';
-        standby.role = 'PRIMARY';
-      }
+      // A failover leaves the lost primary as it was: OceanBase does not demote a tenant it cannot reach.
+      if (standby) standby.role = 'PRIMARY';
+      if (primary && task.kind === 'switchover') primary.role = 'STANDBY';
       task.settled = true;
     }
     if (task.settled) for (const id of task.tenantIds) (tenants.get(id) as SimTenant).status = 'NORMAL';
@@ -336,8 +349,51 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
         }
         if (problems.length > 0) return errorAnswer(400, problems.map((p) => p.message).join('; '), 10001);
         return envelope(
-          taskView(createSwitchover(primary as SimTenant, standby as SimTenant, request, now), now),
+          taskView(createTask('switchover', primary as SimTenant, standby as SimTenant, request, now), now),
         );
+      }
+      case 'failoverPreCheck':
+      case 'failover': {
+        const clusterId = Number(url.pathname.split('/')[5]);
+        const items = Array.isArray(body.failoverTenantItemList)
+          ? (body.failoverTenantItemList as { tenantId?: unknown }[])
+          : [];
+        const standbyId = Number(items[0]?.tenantId);
+        const standby = tenants.get(standbyId);
+        if (items.length !== 1 || !standby || standby.clusterId !== clusterId)
+          return errorAnswer(400, 'failoverTenantItemList must name one tenant of this cluster', 10001);
+        const problems: { checkItem: string; message: string }[] = [];
+        if (standby.role !== 'STANDBY')
+          problems.push({
+            checkItem: 'STANDBY_TENANT_ROLE',
+            message: `Tenant ${standby.name} (${standby.id}) is not a standby tenant`,
+          });
+        const running = runningTaskOn(standby.id, now);
+        if (running)
+          problems.push({
+            checkItem: 'NO_RUNNING_TASK',
+            message: `Tenant ${standby.id} has a running task: ${running.name} (id ${running.id})`,
+          });
+        const injected = faults.take('precheck', request);
+        if (injected) problems.push({ checkItem: 'SANDBOX_FAULT', message: injected.message });
+        if (request.route === 'failoverPreCheck')
+          return envelope({
+            valid: problems.length === 0,
+            tenantId: standby.id,
+            name: standby.name,
+            clusterId: standby.clusterId,
+            clusterName: standby.clusterName,
+            syncScn: 1_700_000_000_000_000_000 + Math.floor(now / 1000),
+            primaryTenantServiceName: `${standby.name.replace(/_standby$/, '')}_svc`,
+            checkResults: problems.map((p) => ({ ...p, valid: false })),
+          });
+        if (problems.length > 0) return errorAnswer(400, problems.map((p) => p.message).join('; '), 10001);
+        // A failover names only the standby: the lost primary is left as it is.
+        const task = createTask('failover', undefined, standby, request, now);
+        return envelope({
+          contents: [taskView(task, now)],
+          page: { totalElements: 1, totalPages: 1, number: 1, size: 1 },
+        });
       }
       case 'getTask': {
         const task = tasks.get(Number(url.pathname.split('/')[5]));
@@ -386,19 +442,21 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     }
   };
 
-  const createSwitchover = (
-    primary: SimTenant,
+  const createTask = (
+    kind: SimTask['kind'],
+    primary: SimTenant | undefined,
     standby: SimTenant,
     request: SimRequest,
     now: number,
   ): SimTask => {
+    const defs = kind === 'switchover' ? SWITCHOVER_SUBTASKS : FAILOVER_SUBTASKS;
     const subtasks: SimSubtask[] = [];
     let at = now;
     const injected = faults.take('fail-step', request);
     const failing = injected
-      ? SWITCHOVER_SUBTASKS.find((d) => d.name.toLowerCase().includes(injected.step.toLowerCase()))
+      ? defs.find((d) => d.name.toLowerCase().includes(injected.step.toLowerCase()))
       : undefined;
-    for (const [index, def] of SWITCHOVER_SUBTASKS.entries()) {
+    for (const [index, def] of defs.entries()) {
       const fails = injected !== undefined && def === failing;
       const id = nextSubtaskId++;
       const previous = subtasks.at(-1);
@@ -420,16 +478,17 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     }
     const task: SimTask = {
       id: nextTaskId++,
-      name: 'Switchover ob tenant for network mode',
-      clusterId: primary.clusterId,
+      name: kind === 'switchover' ? 'Switchover ob tenant for network mode' : 'Failover ob tenant',
+      kind,
+      clusterId: standby.clusterId,
       tenantId: standby.id,
-      tenantIds: [primary.id, standby.id],
+      tenantIds: primary ? [primary.id, standby.id] : [standby.id],
       createdAt: now,
       subtasks,
-      roles: { primary: primary.id, standby: standby.id },
+      roles: { primary: primary?.id ?? 0, standby: standby.id },
       settled: false,
     };
-    primary.status = 'MODIFYING';
+    if (primary) primary.status = 'MODIFYING';
     standby.status = 'MODIFYING';
     tasks.set(task.id, task);
     return task;
@@ -479,6 +538,10 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     const bodyIds = [body.tenantId, body.standbyTenantId].filter((v) => v !== undefined).map(String);
     const tenantPath = pathIds(url);
     const targets = [...(tenantPath ? [tenantPath[2] as string] : []), ...bodyIds];
+    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/failoverPreCheck$/.test(p))
+      return { route: 'failoverPreCheck', targets: failoverTargets(body) };
+    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/failover$/.test(p))
+      return { route: 'failover', targets: failoverTargets(body) };
     if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchoverPreCheck$/.test(p))
       return { route: 'switchoverPreCheck', targets };
     if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/switchover$/.test(p))
@@ -526,6 +589,13 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     reset,
   });
   return { ...running, faults, tenants };
+}
+
+function failoverTargets(body: Record<string, unknown>): string[] {
+  const items = Array.isArray(body.failoverTenantItemList)
+    ? (body.failoverTenantItemList as { tenantId?: unknown }[])
+    : [];
+  return items.map((i) => String(i.tenantId));
 }
 
 function traceId() {

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
+import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Operation } from '../../shared/domain/operation.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
@@ -242,5 +243,44 @@ describe('tenant switchover over SQS', () => {
     const after = await env.store.list({ pair: 'payments-ob', limit: 100 });
     expect(after.items.length - before.items.length).toBe(1);
     await pollUntilDone(after.items[0]!.id);
+  });
+});
+
+describe('tenant failover (promote-standby on an OceanBase pair)', () => {
+  beforeEach(async () => {
+    await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
+  });
+
+  it('promotes the standby tenant through the batch failover API, stating that data may be lost', async () => {
+    const accepted = await postOperation(promoteStandby, 'promote-standby', { pair: 'payments-ob' });
+
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.operation.findings).toContainEqual(
+      expect.objectContaining({ rule: 'data-loss', warning: true }),
+    );
+    expect(env.ocp.lastParams.get('failover')).toBeDefined();
+    const done = await pollUntilDone(accepted.body.operation.id);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.steps.map((s) => s.name)).toEqual([
+      'Prepare failover tenant',
+      'Failover standby tenant to primary',
+      'Update tenant role in meta',
+    ]);
+    expect(env.ocp.tenants.get(1004)?.role).toBe('PRIMARY');
+    expect(env.ocp.calls.get('failover')).toBe(1);
+  });
+
+  it("refuses a failover when OCP's pre-check does", async () => {
+    await fetch(`${env.ocp.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        route: 'failoverPreCheck',
+        fault: { kind: 'precheck', message: 'standby log restore is stopped' },
+      }),
+    });
+    const answer = await postOperation(promoteStandby, 'promote-standby', { pair: 'payments-ob' });
+    expect(answer.status).toBe(422);
+    expect(answer.body.detail).toContain('standby log restore is stopped');
+    expect(env.ocp.calls.get('failover') ?? 0).toBe(0);
   });
 });

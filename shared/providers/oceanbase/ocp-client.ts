@@ -10,9 +10,11 @@ import {
 } from '../provider-http.js';
 import {
   OcpErrorBodySchema,
+  OcpFailoverPreCheckSchema,
   OcpSubtaskLogSchema,
   OcpSwitchoverPreCheckSchema,
   OcpTaskInstanceSchema,
+  OcpTaskListSchema,
   OcpTaskPageSchema,
   OcpTenantSchema,
   ocpEnvelope,
@@ -103,6 +105,45 @@ export class OcpClient {
         body: { tenantId: input.tenantId, standbyTenantId: input.standbyTenantId },
       },
     );
+  }
+
+  /**
+   * Tenant failoverPreCheck on the standby's cluster. Its body is not documented; we send the failover's
+   * own item list, which names the tenant to check.
+   */
+  failoverPreCheck(standby: { clusterId: number; tenantId: number }, signal?: AbortSignal) {
+    return this.call(
+      'POST',
+      `/api/v2/ob/clusters/${standby.clusterId}/tenants/failoverPreCheck`,
+      OcpFailoverPreCheckSchema,
+      {
+        idempotent: true,
+        signal,
+        body: { failoverTenantItemList: [{ tenantId: standby.tenantId }] },
+      },
+    );
+  }
+
+  /** Tenant failover: the standby becomes primary. No single-tenant path is documented, so the batch API with one item. */
+  async failover(standby: { clusterId: number; tenantId: number }, signal?: AbortSignal) {
+    const page = await this.call(
+      'POST',
+      `/api/v2/ob/clusters/${standby.clusterId}/tenants/failover`,
+      OcpTaskListSchema,
+      {
+        idempotent: false,
+        signal,
+        body: { failoverTenantItemList: [{ tenantId: standby.tenantId }] },
+      },
+    );
+    const [task] = page.contents;
+    if (!task)
+      throw new ProviderError('OCP accepted the failover but returned no task', {
+        provider: 'oceanbase',
+        outcome: 'unknown',
+        retryable: false,
+      });
+    return task;
   }
 
   getTask(taskId: string | number, signal?: AbortSignal) {

@@ -1,8 +1,10 @@
+import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
 import { orderByDependencies } from '../../domain/steps.js';
 import type {
   CallOptions,
   JobStatus,
+  Observation,
   OperationDriver,
   OperationInput,
   PrecheckResult,
@@ -116,8 +118,51 @@ function precheckFindings(
   return findings;
 }
 
-class OcpSwitchoverDriver implements OperationDriver {
-  constructor(private readonly client: OcpClient) {}
+/** What both OCP drivers share: an OCP task followed subtask by subtask, found again by its name. */
+abstract class OcpTaskDriver implements OperationDriver {
+  constructor(protected readonly client: OcpClient) {}
+
+  /** Matches the task name of this driver's operation in OCP's task list. */
+  protected abstract readonly taskName: RegExp;
+  /** The tenant whose task list holds this operation's task. */
+  protected abstract tenantOf(target: Target): number;
+  abstract precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
+  abstract submit(input: OperationInput, options?: CallOptions): Promise<{ id: string; name?: string }>;
+
+  async findSubmitted({ target, since }: OperationInput & { since: string }, options: CallOptions = {}) {
+    const page = await this.client.listTasks({ tenantId: this.tenantOf(target) }, options.signal);
+    // Allow for clock skew between us and OCP when comparing start times.
+    const earliest = Date.parse(since) - 60_000;
+    const match = page.contents.find((task) => {
+      const started = Date.parse(task.createTime ?? task.startTime ?? '');
+      return this.taskName.test(task.name) && Number.isFinite(started) && started >= earliest;
+    });
+    return match ? { id: String(match.id), name: match.name } : undefined;
+  }
+
+  async followJob(job: JobRef, _input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const task = await this.client.getTask(job.id, options.signal);
+    const steps = subtasksToSteps(task.subtasks);
+    if (task.status === 'RUNNING') return { status: 'running', steps };
+    if (task.status === 'SUCCESSFUL') return { status: 'succeeded', steps };
+    const failed = task.subtasks.find((s) => s.status === 'FAILED');
+    if (!failed) return { status: 'failed', steps, message: `OCP task ${task.id} failed` };
+    const log = await this.client.getSubtaskLog(task.id, failed.id, options.signal).catch(() => undefined);
+    const reason = log ? lastErrorLine(log.log) : undefined;
+    const name = failed.description ?? failed.name;
+    const failedStep = steps.find((s) => s.id === String(failed.id));
+    if (failedStep && reason) failedStep.message = reason;
+    return { status: 'failed', steps, failedStep: name, message: reason ?? `subtask "${name}" failed` };
+  }
+}
+
+/** switchover: switchoverPreCheck, then the tenant switchover; roles learned from OCP. */
+class OcpSwitchoverDriver extends OcpTaskDriver {
+  protected readonly taskName = /switchover/i;
+
+  protected tenantOf(target: Target) {
+    return Number(target.tenantId);
+  }
 
   async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
     const asConfigured = await this.client.switchoverPreCheck(tenantPair(target), options.signal);
@@ -148,35 +193,74 @@ class OcpSwitchoverDriver implements OperationDriver {
     const task = await this.client.switchover(tenantPair(target), options.signal);
     return { id: String(task.id), name: task.name };
   }
+}
 
-  async findSubmitted({ target, since }: OperationInput & { since: string }, options: CallOptions = {}) {
-    const page = await this.client.listTasks({ tenantId: Number(target.tenantId) }, options.signal);
-    // Allow for clock skew between us and OCP when comparing start times.
-    const earliest = Date.parse(since) - 60_000;
-    const match = page.contents.find((task) => {
-      const started = Date.parse(task.createTime ?? task.startTime ?? '');
-      return /switchover/i.test(task.name) && Number.isFinite(started) && started >= earliest;
+/** promote-standby: tenant failover of the standby (OCP's batch API with one item), after failoverPreCheck. */
+class OcpFailoverDriver extends OcpTaskDriver {
+  protected readonly taskName = /failover/i;
+
+  protected tenantOf(target: Target) {
+    return Number(target.standbyTenantId);
+  }
+
+  async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+    const standby = { clusterId: Number(target.standbyClusterId), tenantId: Number(target.standbyTenantId) };
+    let result = await this.client.failoverPreCheck(standby, options.signal);
+    let chosen = target;
+    if (!result.valid) {
+      // After a switchover the configured primary is the standby: ask OCP about the other tenant too.
+      const other = await this.client.failoverPreCheck(
+        { clusterId: Number(target.clusterId), tenantId: Number(target.tenantId) },
+        options.signal,
+      );
+      if (other.valid) {
+        result = other;
+        chosen = reversed(target);
+      }
+    }
+    // The tenant pre-check carries its check results itself, where the switchover's nests them under the standby.
+    const findings = precheckFindings(
+      { valid: result.valid, standbyCheckResults: result },
+      'ocp.failoverPreCheck',
+    );
+    findings.push({
+      rule: 'data-loss',
+      passed: true,
+      warning: true,
+      message: `data may be lost: the standby tenant ${chosen.standbyTenantId} has what reached it up to SCN ${result.syncScn ?? 'unknown'}; OCP gives no lag in seconds`,
     });
-    return match ? { id: String(match.id), name: match.name } : undefined;
+    return { valid: result.valid, findings, target: chosen };
   }
 
-  async followJob(job: JobRef, _input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
-    const task = await this.client.getTask(job.id, options.signal);
-    return this.toJobStatus(task, options);
+  async submit({ target }: OperationInput, options: CallOptions = {}) {
+    const task = await this.client.failover(
+      { clusterId: Number(target.standbyClusterId), tenantId: Number(target.standbyTenantId) },
+      options.signal,
+    );
+    return { id: String(task.id), name: task.name };
   }
 
-  private async toJobStatus(task: OcpTaskInstance, options: CallOptions): Promise<JobStatus> {
-    const steps = subtasksToSteps(task.subtasks);
-    if (task.status === 'RUNNING') return { status: 'running', steps };
-    if (task.status === 'SUCCESSFUL') return { status: 'succeeded', steps };
-    const failed = task.subtasks.find((s) => s.status === 'FAILED');
-    if (!failed) return { status: 'failed', steps, message: `OCP task ${task.id} failed` };
-    const log = await this.client.getSubtaskLog(task.id, failed.id, options.signal).catch(() => undefined);
-    const reason = log ? lastErrorLine(log.log) : undefined;
-    const name = failed.description ?? failed.name;
-    const failedStep = steps.find((s) => s.id === String(failed.id));
-    if (failedStep && reason) failedStep.message = reason;
-    return { status: 'failed', steps, failedStep: name, message: reason ?? `subtask "${name}" failed` };
+  /** OCP reports a tenant's status (NORMAL, MODIFYING ...) but not whether it answers, so it cannot vouch for the primary. */
+  async observe({ target }: OperationInput, options: CallOptions = {}): Promise<Observation> {
+    const lagDetail = 'OCP gives the standby a sync SCN, not a lag in seconds';
+    try {
+      const tenant = await this.client.getTenant(
+        Number(target.clusterId),
+        Number(target.tenantId),
+        options.signal,
+      );
+      return {
+        primaryHealthy: undefined,
+        primaryDetail: `OCP lists the primary tenant ${tenant.name} as ${tenant.status ?? 'unknown'}, which does not say whether it answers`,
+        lagDetail,
+      };
+    } catch (error) {
+      return {
+        primaryHealthy: undefined,
+        primaryDetail: `OCP did not answer for the primary tenant (${describeError(error)})`,
+        lagDetail,
+      };
+    }
   }
 }
 
@@ -191,10 +275,12 @@ export class OceanBaseProvider implements Provider {
     'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
     'upgrade-minor-version':
       'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
-    'promote-standby': 'Promoting an OceanBase standby tenant (failover) is not offered yet.',
   };
 
   constructor(client: OcpClient) {
-    this.operations = { switchover: new OcpSwitchoverDriver(client) };
+    this.operations = {
+      switchover: new OcpSwitchoverDriver(client),
+      'promote-standby': new OcpFailoverDriver(client),
+    };
   }
 }

@@ -79,6 +79,15 @@ export const OcpSwitchoverPreCheckSchema = z.object({
   messages: z.array(z.string()).optional(),
 });
 
+/** Tenant failoverPreCheck: ObTenantPreCheckResult. */
+export const OcpFailoverPreCheckSchema = OcpTenantPreCheckSchema.extend({
+  clusterId: z.number().optional(),
+  primaryTenantServiceName: z.string().optional(),
+});
+
+/** The batch tenant failover answers a page of tasks, one per tenant. */
+export const OcpTaskListSchema = z.object({ contents: z.array(z.lazy(() => OcpTaskInstanceSchema)) });
+
 export const OcpSubtaskLogSchema = z.object({ log: z.string().default('') });
 
 export const OcpTaskPageSchema = z.object({
