@@ -12,7 +12,7 @@ import type {
   Target,
 } from '../provider.js';
 import type { OcpClient, TenantPair } from './ocp-client.js';
-import type { OcpSubtask, OcpTaskInstance } from './ocp-schemas.js';
+import type { OcpSubtask } from './ocp-schemas.js';
 
 /** A pair of OceanBase tenants in a primary/standby relationship, as configured. */
 export interface OceanBasePairIds {
