@@ -3,6 +3,10 @@ import { operationFunction } from '../../shared/operations/operation-function.js
 import { PromoteStandbyRequestSchema } from './schema.js';
 
 export const handler = operationFunction(
-  { kind: 'promote-standby', schema: PromoteStandbyRequestSchema, params: () => ({}) },
+  {
+    kind: 'promote-standby',
+    schema: PromoteStandbyRequestSchema,
+    params: ({ allowDataLoss }) => (allowDataLoss ? { allowDataLoss } : {}),
+  },
   sharedDeps,
 );

@@ -194,8 +194,15 @@ export const ConfigSchema = z.strictObject({
       lockTtlSeconds: z.number().int().min(60).default(900),
       /** How long an Idempotency-Key is remembered. */
       idempotencyTtlSeconds: z.number().int().min(60).default(86_400),
+      /** An operation waiting for approval is CANCELLED when no one approves it within this time. */
+      approvalTtlSeconds: z.number().int().min(60).default(1800),
     })
-    .default({ deadlineSeconds: deadlineDefaults, lockTtlSeconds: 900, idempotencyTtlSeconds: 86_400 }),
+    .default({
+      deadlineSeconds: deadlineDefaults,
+      lockTtlSeconds: 900,
+      idempotencyTtlSeconds: 86_400,
+      approvalTtlSeconds: 1800,
+    }),
   poller: z
     .strictObject({ concurrency: z.number().int().min(1).max(256).default(16) })
     .default({ concurrency: 16 }),

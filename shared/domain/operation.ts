@@ -56,7 +56,7 @@ export type Principal = z.infer<typeof PrincipalSchema>;
 export const AuditEventSchema = z.object({
   at: z.string(),
   actor: z.string(),
-  type: z.enum(['created', 'state', 'steps', 'submission']),
+  type: z.enum(['created', 'state', 'steps', 'submission', 'approval']),
   from: OperationStateSchema.optional(),
   to: OperationStateSchema.optional(),
   message: z.string(),
@@ -108,6 +108,17 @@ export const TriggerSchema = z.strictObject({
 });
 export type Trigger = z.infer<typeof TriggerSchema>;
 
+/** An operation that waits for people before anything is sent to the provider. */
+export const ApprovalSchema = z.object({
+  reason: z.string(),
+  /** Distinct people, none of them the requester; two when data may be lost. */
+  approversNeeded: z.number().int().min(1).max(2),
+  approvals: z
+    .array(z.object({ principal: z.string(), at: z.string(), comment: z.string().optional() }))
+    .default([]),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
 export const OperationSchema = z.object({
   id: z.string(),
   kind: OperationKindSchema,
@@ -122,6 +133,7 @@ export const OperationSchema = z.object({
   source: SourceSchema,
   idempotencyKey: z.string().optional(),
   trigger: TriggerSchema.optional(),
+  approval: ApprovalSchema.optional(),
   findings: z.array(FindingSchema).default([]),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),

@@ -40,7 +40,19 @@ export function transition(
   to: OperationState,
   context: ChangeContext,
   changes: Partial<
-    Pick<Operation, 'job' | 'jobs' | 'phase' | 'steps' | 'outcome' | 'failedStep' | 'submission'>
+    Pick<
+      Operation,
+      | 'job'
+      | 'jobs'
+      | 'phase'
+      | 'steps'
+      | 'outcome'
+      | 'failedStep'
+      | 'submission'
+      | 'approval'
+      | 'deadline'
+      | 'findings'
+    >
   > = {},
 ): Operation {
   if (!canTransition(operation.state, to)) throw new InvalidTransitionError(operation.state, to);

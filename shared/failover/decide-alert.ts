@@ -193,6 +193,46 @@ export async function evaluateDecision(
         `${observation.primaryDetail}: the provider says the primary is healthy, so no failover`,
       );
 
+    /** Asks for the promotion through the promote-standby queue; with `approval` it waits for people. */
+    const requestPromotion = async (approval?: {
+      reason: string;
+      approversNeeded: 1 | 2;
+      allowDataLoss?: boolean;
+    }) => {
+      const operationKey = `alert:${decision.id}`;
+      await deps.queue.enqueue('promote-standby', {
+        pair: pair.name,
+        reason: `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
+        requestedBy: `alert:${decision.alert.source}`,
+        idempotencyKey: operationKey,
+        ...(approval?.allowDataLoss ? { allowDataLoss: true } : {}),
+        ...(approval
+          ? { approval: { reason: approval.reason, approversNeeded: approval.approversNeeded } }
+          : {}),
+        trigger: {
+          type: 'alert',
+          source: decision.alert.source,
+          name: decision.alert.name,
+          fingerprint: decision.alert.fingerprint,
+          decisionId: decision.id,
+        },
+      });
+      return operationKey;
+    };
+    /** A person decides: the promotion is asked for, waiting for approval. */
+    const waitForPeople = async (reason: string, dataLoss = false) =>
+      end(
+        'needs-approval',
+        `${reason}; promote-standby waits for ${dataLoss ? 'two approvals' : 'an approval'} (POST /v1/operations/{id}/approve)`,
+        {
+          operationKey: await requestPromotion({
+            reason,
+            approversNeeded: dataLoss ? 2 : 1,
+            allowDataLoss: dataLoss,
+          }),
+        },
+      );
+
     const state = await deps.failover.getPairState(pair.name);
     const last = state.lastAutomaticFailoverAt ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
     const acknowledged =
@@ -204,28 +244,24 @@ export async function evaluateDecision(
       );
 
     const over = overBudget(policy, observation);
-    if (over)
-      return await end(
-        'needs-approval',
-        `RPO budget: ${over}; no automatic promotion. Promote by hand after review, knowing data may be lost`,
-      );
-
     if (policy.mode === 'dry-run')
       return await end(
         'dry-run',
-        `would promote the standby now (${observation.primaryDetail}; ${observation.lagDetail}); dry-run mode does nothing`,
+        over
+          ? `would wait for two approvals (RPO budget: ${over}); dry-run mode does nothing`
+          : `would promote the standby now (${observation.primaryDetail}; ${observation.lagDetail}); dry-run mode does nothing`,
       );
+    if (over)
+      return await waitForPeople(`RPO budget: ${over}; no automatic promotion, data may be lost`, true);
 
     const brake = await deps.failover.getBrake();
     const recent = brake.recent.filter((t) => now.getTime() - Date.parse(t) < HOUR_MS);
     if (brake.engaged)
-      return await end(
-        'needs-approval',
+      return await waitForPeople(
         `the global brake is engaged (${brake.reason ?? 'by a person'}): every pair waits for a person; release it with POST /v1/brake`,
       );
     if (policy.mode === 'approve')
-      return await end(
-        'needs-approval',
+      return await waitForPeople(
         `failover mode is approve for ${pair.name}: a person decides (${observation.primaryDetail}; ${observation.lagDetail})`,
       );
     const limit = deps.config.alerting.maxAutomaticFailoversPerHour;
@@ -239,8 +275,7 @@ export async function evaluateDecision(
         recent,
         version: brake.version + 1,
       });
-      return await end(
-        'needs-approval',
+      return await waitForPeople(
         `brake engaged: ${recent.length} automatic failovers within an hour reached the limit of ${limit}; every pair now waits for a person`,
       );
     }
@@ -251,20 +286,7 @@ export async function evaluateDecision(
       recent: [...recent, now.toISOString()],
       version: brake.version + 1,
     });
-    const operationKey = `alert:${decision.id}`;
-    await deps.queue.enqueue('promote-standby', {
-      pair: pair.name,
-      reason: `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
-      requestedBy: `alert:${decision.alert.source}`,
-      idempotencyKey: operationKey,
-      trigger: {
-        type: 'alert',
-        source: decision.alert.source,
-        name: decision.alert.name,
-        fingerprint: decision.alert.fingerprint,
-        decisionId: decision.id,
-      },
-    });
+    const operationKey = await requestPromotion();
     await deps.failover.putPairState({
       ...state,
       lastAutomaticFailoverAt: now.toISOString(),

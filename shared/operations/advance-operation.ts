@@ -22,6 +22,23 @@ export async function advanceOperation(
   const lock = pairLock(operation.pair);
   try {
     if (now.getTime() > Date.parse(operation.deadline)) {
+      // An approval no one gave ends the operation; nothing was ever sent to the provider.
+      if (operation.state === 'PENDING_APPROVAL') {
+        await finish(
+          deps,
+          transition(
+            operation,
+            'CANCELLED',
+            {
+              at: now.toISOString(),
+              actor: 'poller',
+              message: `no approval by ${operation.deadline}; nothing was sent`,
+            },
+            { outcome: `approval expired at ${operation.deadline}` },
+          ),
+        );
+        return 'finished';
+      }
       const job = operation.job
         ? ` Provider job ${operation.job.id} may still be running: check it before acting again.`
         : '';

@@ -20,6 +20,13 @@ export const QueueOnlyFields = {
   idempotencyKey: z.string().min(1).max(200).optional(),
   /** Set by Switchyard's own alert handling: the operation is then `source: alert` and names the alert. */
   trigger: TriggerSchema.optional(),
+  /** Wait for people before anything is sent (never fewer than the operation itself needs). */
+  approval: z
+    .strictObject({
+      reason: z.string().min(1).max(1000),
+      approversNeeded: z.union([z.literal(1), z.literal(2)]),
+    })
+    .optional(),
 };
 
 const IdempotencyKeySchema = z
@@ -132,6 +139,7 @@ export function operationFunction<S extends z.ZodObject>(
           requestedBy?: string;
           idempotencyKey?: string;
           trigger?: z.infer<typeof TriggerSchema>;
+          approval?: { reason: string; approversNeeded: 1 | 2 };
         };
         if (input.dryRun) {
           const result = await dryRunOperation(
@@ -158,6 +166,7 @@ export function operationFunction<S extends z.ZodObject>(
             },
             source: input.trigger ? 'alert' : 'queue',
             trigger: input.trigger,
+            approval: input.approval,
             // SQS may deliver a message twice: its id makes the second delivery the same operation.
             idempotencyKey: input.idempotencyKey ?? record.messageId,
           },

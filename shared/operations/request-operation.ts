@@ -20,6 +20,8 @@ export interface OperationRequest {
   idempotencyKey?: string;
   /** The alert behind an automatic request. */
   trigger?: Trigger;
+  /** Wait for people before anything is sent: why, and how many distinct approvers. */
+  approval?: { reason: string; approversNeeded: 1 | 2 };
 }
 
 export type RequestOutcome =
@@ -74,6 +76,16 @@ export async function dryRunOperation(
     options,
   );
   return { type: 'dry-run', kind: request.kind, pair: request.pair, ...result };
+}
+
+/** The approval a request needs: asked for, or forced by allowDataLoss (two people). */
+function approvalFor(request: OperationRequest): OperationRequest['approval'] {
+  const dataLoss = request.params.allowDataLoss === true;
+  if (!request.approval && !dataLoss) return undefined;
+  return {
+    reason: request.approval?.reason ?? 'allowDataLoss was asked for: data may be lost',
+    approversNeeded: dataLoss ? 2 : (request.approval?.approversNeeded ?? 1),
+  };
 }
 
 function fingerprint(request: OperationRequest): string {
@@ -152,8 +164,13 @@ export async function requestOperation(
     const input = { kind: request.kind, target: resolved.target, params: request.params, phase: 0 };
     const precheck = await resolved.driver.precheck(input, options);
     const at = deps.now().toISOString();
+    // Data that may be lost needs two people, whatever the request says.
+    const approval = approvalFor(request);
+    const waits = precheck.valid && approval !== undefined;
     const deadline = new Date(
-      now.getTime() + config.operations.deadlineSeconds[request.kind] * 1000,
+      now.getTime() +
+        (waits ? config.operations.approvalTtlSeconds : config.operations.deadlineSeconds[request.kind]) *
+          1000,
     ).toISOString();
     const failed = precheck.findings.filter((f) => !f.passed);
     const warnings = precheck.findings
@@ -166,12 +183,13 @@ export async function requestOperation(
       pair: resolved.pair.name,
       target: precheck.target,
       params: request.params,
-      state: precheck.valid ? 'SUBMITTING' : 'REJECTED',
+      state: !precheck.valid ? 'REJECTED' : waits ? 'PENDING_APPROVAL' : 'SUBMITTING',
       reason: request.reason,
       requestedBy: request.requestedBy,
       source: request.source,
       idempotencyKey: request.idempotencyKey,
       trigger: request.trigger,
+      ...(waits && approval ? { approval: { ...approval, approvals: [] } } : {}),
       findings: precheck.findings,
       submission: { attempts: 0, ambiguous: false },
       phase: 0,
@@ -189,11 +207,16 @@ export async function requestOperation(
           at,
           actor: request.requestedBy.principal,
           type: 'created',
-          to: precheck.valid ? 'SUBMITTING' : 'REJECTED',
+          to: !precheck.valid ? 'REJECTED' : waits ? 'PENDING_APPROVAL' : 'SUBMITTING',
           message: precheck.valid
             ? [
                 `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`,
                 ...warnings,
+                ...(waits && approval
+                  ? [
+                      `waits for ${approval.approversNeeded} approval(s) until ${deadline}: ${approval.reason}`,
+                    ]
+                  : []),
               ].join('. ')
             : `precheck failed: ${failed.map((f) => `${f.message} [${f.rule}]`).join('; ')}`,
         },
@@ -204,6 +227,8 @@ export async function requestOperation(
       await store.releaseLock(lock, operationId);
       return { type: 'accepted', operation: created };
     }
+    // Waiting for approval keeps the pair locked: nothing else runs on it meanwhile.
+    if (waits) return { type: 'accepted', operation: created };
     return { type: 'accepted', operation: await submitToProvider(deps, created, resolved.driver, options) };
   } catch (error) {
     // Nothing was created, or the operation already ended: either way the pair must not stay locked.

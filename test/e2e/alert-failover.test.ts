@@ -12,6 +12,7 @@ import { createDeps } from '../../shared/create-deps.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
 import type { Decision } from '../../shared/failover/decision.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import type { Deps } from '../../shared/operations/deps.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -37,6 +38,13 @@ beforeEach(async () => {
   // Each scenario starts with idle pairs, a released brake and no cooldown in force.
   offsetMs = 0;
   for (let i = 0; i < 200 && (await env.store.listActive()).length > 0; i++) {
+    for (const waiting of (await env.store.listActive()).filter((o) => o.state === 'PENDING_APPROVAL'))
+      await rejectOperation(
+        later,
+        waiting.id,
+        { principal: 'test-cleanup', channel: 'http' },
+        'next scenario',
+      );
     await pollActiveOperations(later);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -181,7 +189,16 @@ describe('a primary-down alert on an auto pair', () => {
     expect(held.reason).toContain(
       'RPO budget: the DR instance is 80 MB and 9 s behind, over the budget of 16 MB',
     );
-    expect((await promotions()).length).toBe(before);
+    // An operation waits for two people; nothing reached the provider.
+    const all = await promotions();
+    const waiting = all.slice(0, all.length - before);
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({
+      state: 'PENDING_APPROVAL',
+      params: { allowDataLoss: true },
+      approval: { approversNeeded: 2 },
+    });
+    expect(env.huawei.calls.get('drreplica_to_master') ?? 0).toBe(0);
   });
 
   /** An alert whose hold-off has already passed: it is decided on arrival, on the real clock. */

@@ -1,0 +1,19 @@
+import { sharedDeps } from '../../shared/create-deps.js';
+import { httpHandler } from '../../shared/http/http-handler.js';
+import { rejectOperation } from '../../shared/operations/approve-operation.js';
+import { DecideOperationBodySchema, DecideOperationPathSchema } from './schema.js';
+
+export const handler = httpHandler(
+  {
+    scope: 'approve',
+    path: DecideOperationPathSchema,
+    body: DecideOperationBodySchema,
+    async handle({ deps, path, body, principal }) {
+      return {
+        status: 200,
+        body: { operation: await rejectOperation(deps, path.id, principal, body.comment) },
+      };
+    },
+  },
+  sharedDeps,
+);

@@ -1,0 +1,5 @@
+export {
+  type DecideOperationBody,
+  DecideOperationBodySchema,
+  DecideOperationPathSchema,
+} from '../approve-operation/schema.js';

@@ -1,0 +1,135 @@
+import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
+import type { Operation, Principal } from '../domain/operation.js';
+import { transition } from '../domain/state-machine.js';
+import type { CallOptions } from '../providers/provider.js';
+import { type Deps, inputOf, pairLock } from './deps.js';
+import { persistAndNotify } from './persist.js';
+import { submitToProvider } from './submit-to-provider.js';
+
+async function pending(deps: Deps, id: string): Promise<Operation> {
+  const operation = await deps.store.get(id);
+  if (!operation) throw new NotFoundError(`No operation ${id}.`);
+  if (operation.state !== 'PENDING_APPROVAL' || !operation.approval)
+    throw new ConflictError(`Operation ${id} is ${operation.state}, not waiting for approval.`, {
+      state: operation.state,
+    });
+  return operation;
+}
+
+/**
+ * One person's approval. The requester cannot approve their own operation, nor can one person count
+ * twice. With enough approvals the prechecks run again, and the operation is submitted or REJECTED.
+ */
+export async function approveOperation(
+  deps: Deps,
+  id: string,
+  approver: Principal,
+  comment: string | undefined,
+  options: CallOptions = {},
+): Promise<Operation> {
+  const operation = await pending(deps, id);
+  const approval = operation.approval as NonNullable<Operation['approval']>;
+  if (approver.principal === operation.requestedBy.principal)
+    throw new ForbiddenError('The requester of an operation cannot approve it: another person must.');
+  if (approval.approvals.some((a) => a.principal === approver.principal))
+    throw new ConflictError(
+      `${approver.principal} has already approved operation ${id}; another person must.`,
+    );
+  const at = deps.now().toISOString();
+  const approvals = [
+    ...approval.approvals,
+    { principal: approver.principal, at, ...(comment ? { comment } : {}) },
+  ];
+  const recorded = { ...approval, approvals };
+
+  if (approvals.length < approval.approversNeeded) {
+    return persistAndNotify(deps, {
+      ...operation,
+      approval: recorded,
+      updatedAt: at,
+      events: [
+        ...operation.events,
+        {
+          at,
+          actor: approver.principal,
+          type: 'approval',
+          message: `approved by ${approver.principal} (${approvals.length} of ${approval.approversNeeded})`,
+        },
+      ],
+    });
+  }
+
+  // The world may have moved while the operation waited: check again before anything is sent.
+  const provider = deps.providers.get(operation.provider);
+  const driver = provider?.operations[operation.kind];
+  if (!driver) throw new ConflictError(`${operation.provider} no longer offers ${operation.kind}.`);
+  const precheck = await driver.precheck(inputOf(operation), options);
+  if (!precheck.valid) {
+    const failed = precheck.findings.filter((f) => !f.passed).map((f) => `${f.message} [${f.rule}]`);
+    const rejected = await persistAndNotify(
+      deps,
+      transition(
+        operation,
+        'REJECTED',
+        {
+          at,
+          actor: approver.principal,
+          message: `approved, but the precheck now fails: ${failed.join('; ')}`,
+        },
+        {
+          approval: recorded,
+          findings: precheck.findings,
+          outcome: `precheck failed at approval: ${failed.join('; ')}`,
+        },
+      ),
+    );
+    await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+    return rejected;
+  }
+  const submitting = await persistAndNotify(
+    deps,
+    transition(
+      operation,
+      'SUBMITTING',
+      {
+        at,
+        actor: approver.principal,
+        message: `approved by ${approvals.map((a) => a.principal).join(' and ')}; precheck passed again`,
+      },
+      {
+        approval: recorded,
+        findings: precheck.findings,
+        deadline: new Date(
+          deps.now().getTime() + deps.config.operations.deadlineSeconds[operation.kind] * 1000,
+        ).toISOString(),
+      },
+    ),
+  );
+  return submitToProvider(deps, submitting, driver, options);
+}
+
+/** A person says no: the operation ends REJECTED and the pair is free. */
+export async function rejectOperation(
+  deps: Deps,
+  id: string,
+  rejecter: Principal,
+  comment: string | undefined,
+) {
+  const operation = await pending(deps, id);
+  const at = deps.now().toISOString();
+  const rejected = await persistAndNotify(
+    deps,
+    transition(
+      operation,
+      'REJECTED',
+      {
+        at,
+        actor: rejecter.principal,
+        message: `rejected by ${rejecter.principal}${comment ? `: ${comment}` : ''}`,
+      },
+      { outcome: `rejected by ${rejecter.principal}${comment ? `: ${comment}` : ''}` },
+    ),
+  );
+  await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+  return rejected;
+}
