@@ -45,6 +45,7 @@ async function main() {
     secret: 'sandbox-webhook-secret',
     onNotification: ({ notification, signatureValid }) =>
       console.log(`[webhook-sink${signatureValid ? '' : ' BAD SIGNATURE'}] ${notification.text}`),
+    onSlack: ({ path, body }) => console.log(`[slack-sink ${path}] ${body.text}`),
   });
 
   const env = {
@@ -57,6 +58,8 @@ async function main() {
     HUAWEI_ENDPOINT: huawei.url,
     ALIBABA_ENDPOINT: alibaba.url,
     WEBHOOK_SINK_URL: sink.url,
+    SLACK_SINK_URL: sink.slackUrl,
+    SWITCHYARD_SNS_ENDPOINT: sink.snsUrl,
     // Queue messages (an alert's promotion) go to the consumer through the offline Lambda endpoint.
     SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: `http://127.0.0.1:${ports.lambda}`,
     SWITCHYARD_FUNCTION_PREFIX: `switchyard-${STAGE}-`,
@@ -116,13 +119,14 @@ async function main() {
   console.log(`
 Switchyard is running on the embedded default.
 
-  API            http://127.0.0.1:${ports.api}           (keys: sandbox-operator-key, sandbox-reader-key, sandbox-admin-key)
+  API            http://127.0.0.1:${ports.api}           (keys: sandbox-operator-key, sandbox-approver-key, sandbox-reader-key, sandbox-admin-key)
   Lambda invoke  http://127.0.0.1:${ports.lambda}           (queue messages: functions/switchyard-${STAGE}-switchover/invocations)
   OCP sandbox    ${ocp.url}           (speed x${speed})
   Huawei sandbox ${huawei.url}           (speed x${speed})
   Alibaba sandbox ${alibaba.url}          (speed x${speed})
   DynamoDB       ${dynamo.endpoint}           (dynalite, in memory; table ${tableName})
   Webhook sink   ${sink.url}
+  Slack sink     ${sink.slackUrl}/…      (incoming webhook and slash-command replies; signing secret sandbox-slack-signing-secret)
 
 Try:  curl -s -X POST http://127.0.0.1:${ports.api}/v1/switchovers \\
         -H 'Authorization: Bearer sandbox-operator-key' -H 'Content-Type: application/json' \\

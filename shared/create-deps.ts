@@ -1,4 +1,6 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Dispatcher } from 'undici';
+import { SlackResponseUrlReplier } from './chat/chat-replier.js';
 import type { Config } from './config/config-schema.js';
 import {
   loadConfig,
@@ -16,6 +18,7 @@ import {
   type NotificationChannel,
   SignedWebhookChannel,
   SlackWebhookChannel,
+  SnsChannel,
 } from './notify/channel-notifiers.js';
 import type { Deps } from './operations/deps.js';
 import { AlibabaRdsClient } from './providers/alibaba/alibaba-client.js';
@@ -92,7 +95,12 @@ async function createProviders(config: Config, secrets: SecretResolver, dispatch
   return providers;
 }
 
-async function createNotifier(config: Config, secrets: SecretResolver, dispatcher?: Dispatcher) {
+async function createNotifier(
+  config: Config,
+  secrets: SecretResolver,
+  dispatcher?: Dispatcher,
+  endpoints?: { sns?: string },
+) {
   const channels: NotificationChannel[] = [];
   if (config.notifications.console) channels.push(new ConsoleChannel());
   for (const [i, slack] of config.notifications.slack.entries())
@@ -105,6 +113,11 @@ async function createNotifier(config: Config, secrets: SecretResolver, dispatche
         },
       ),
     );
+  if (config.notifications.sns.length > 0) {
+    const sns = new SNSClient(endpoints?.sns ? { endpoint: endpoints.sns } : {});
+    for (const topic of config.notifications.sns)
+      channels.push(new SnsChannel(topic.name, topic.topicArn, sns));
+  }
   for (const [i, hook] of config.notifications.webhooks.entries())
     channels.push(
       new SignedWebhookChannel(
@@ -155,7 +168,11 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     failover: new DynamoFailoverStore({ tableName, clientConfig }),
     queue: createQueue(env, options.dispatcher),
     providers: await createProviders(config, secrets, options.dispatcher),
-    notifier: await createNotifier(config, secrets, options.dispatcher),
+    notifier: await createNotifier(config, secrets, options.dispatcher, {
+      // Only set locally, to reach a stand-in; empty means the regional SNS endpoint.
+      sns: env.SWITCHYARD_SNS_ENDPOINT || undefined,
+    }),
+    replies: new SlackResponseUrlReplier({ dispatcher: options.dispatcher }),
     now: () => new Date(),
     newId: () => newUlid(),
   };

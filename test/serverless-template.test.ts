@@ -46,10 +46,12 @@ describe('the packaged CloudFormation template', () => {
         'functions/alerts-cloudwatch/handler.handler',
         'functions/alerts-grafana/handler.handler',
         'functions/approve-operation/handler.handler',
+        'functions/chat-slack/handler.handler',
         'functions/configure-dr/handler.handler',
         'functions/get-operation/handler.handler',
         'functions/list-decisions/handler.handler',
         'functions/list-operations/handler.handler',
+        'functions/openapi/handler.handler',
         'functions/poll-jobs/handler.handler',
         'functions/promote-standby/handler.handler',
         'functions/reject-operation/handler.handler',
@@ -71,9 +73,11 @@ describe('the packaged CloudFormation template', () => {
         'GET /v1/decisions',
         'GET /v1/operations',
         'GET /v1/operations/{id}',
+        'GET /v1/openapi.json',
         'POST /v1/alerts/alertmanager',
         'POST /v1/alerts/grafana',
         'POST /v1/brake',
+        'POST /v1/chat/slack',
         'POST /v1/dr-relations',
         'POST /v1/migration-activations',
         'POST /v1/operations/{id}/approve',
@@ -118,6 +122,21 @@ describe('the packaged CloudFormation template', () => {
     const [subscription] = ofType('AWS::SNS::Subscription');
     expect(subscription?.Properties.TopicArn).toEqual({ Ref: 'AlarmTopic' });
     expect(resources.AlarmTopic?.Type).toBe('AWS::SNS::Topic');
+  });
+
+  it('gives every function a notification topic it may publish to, and every operation queue', () => {
+    expect(resources.NotificationTopic?.Type).toBe('AWS::SNS::Topic');
+    const role = ofType('AWS::IAM::Role')[0];
+    const statements = JSON.stringify(role?.Properties.Policies);
+    expect(statements).toContain('"sns:Publish"');
+    for (const queue of [
+      'SwitchoverQueue',
+      'PromoteStandbyQueue',
+      'UpgradeMinorVersionQueue',
+      'ConfigureDrQueue',
+      'ActivateMigrationTargetQueue',
+    ])
+      expect(statements).toContain(`"${queue}"`);
   });
 
   it('runs the poller on a schedule', () => {

@@ -164,7 +164,33 @@ export const NotificationsSchema = z.strictObject({
   console: z.boolean().default(true),
   slack: z.array(z.strictObject({ name: z.string(), webhookUrl: SecretRefSchema })).default([]),
   webhooks: z.array(z.strictObject({ name: z.string(), url: z.url(), secret: SecretRefSchema })).default([]),
+  /** SNS topics for e-mail and paging subscriptions: the notification's text as the message, its JSON as an attribute-free body. */
+  sns: z
+    .array(
+      z.strictObject({ name: z.string(), topicArn: z.string().regex(/^arn:[^:]+:sns:/, 'an SNS topic ARN') }),
+    )
+    .default([]),
 });
+
+/** Who may do what from chat: a Slack user id maps to a principal and its scopes, as an API key does. */
+export const ChatSchema = z.strictObject({
+  slack: z
+    .strictObject({
+      /** The Slack app's signing secret: every slash command is checked against it before anything else. */
+      signingSecret: SecretRefSchema,
+      users: z
+        .array(
+          z.strictObject({
+            userId: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012AB3CDE'),
+            principal: z.string().min(1).max(100),
+            scopes: z.array(ScopeSchema).min(1),
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
+});
+export type ChatConfig = z.infer<typeof ChatSchema>;
 
 const deadlineDefaults = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 3600])) as Record<
   (typeof OPERATION_KINDS)[number],
@@ -182,7 +208,8 @@ export const ConfigSchema = z.strictObject({
   pairs: z.array(PairSchema).default([]),
   apiKeys: z.array(ApiKeySchema).default([]),
   alerting: AlertingSchema.default({ maxAutomaticFailoversPerHour: 2, routes: [] }),
-  notifications: NotificationsSchema.default({ console: true, slack: [], webhooks: [] }),
+  notifications: NotificationsSchema.default({ console: true, slack: [], webhooks: [], sns: [] }),
+  chat: ChatSchema.default({}),
   operations: z
     .strictObject({
       /** Seconds an operation may run before it ends TIMED_OUT. */

@@ -108,6 +108,12 @@ export const TriggerSchema = z.strictObject({
 });
 export type Trigger = z.infer<typeof TriggerSchema>;
 
+/** A chat conversation to answer in. */
+export const ReplyToSchema = z.strictObject({
+  slackResponseUrl: z.url({ protocol: /^https?$/ }).max(500),
+});
+export type ReplyTo = z.infer<typeof ReplyToSchema>;
+
 /** An operation that waits for people before anything is sent to the provider. */
 export const ApprovalSchema = z.object({
   reason: z.string(),
@@ -134,6 +140,8 @@ export const OperationSchema = z.object({
   idempotencyKey: z.string().optional(),
   trigger: TriggerSchema.optional(),
   approval: ApprovalSchema.optional(),
+  /** Where the chat command that asked for it wants its state changes (a Slack response_url, valid 30 minutes). */
+  replyTo: ReplyToSchema.optional(),
   findings: z.array(FindingSchema).default([]),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),

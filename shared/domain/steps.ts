@@ -21,6 +21,17 @@ export function summarizeSteps(steps: readonly Step[]): string {
   return parts.join(', ');
 }
 
+/** The steps as counts a person can read at a glance: done / running / waiting / failed. */
+export function countSteps(steps: readonly Step[]) {
+  const count = (...statuses: StepStatus[]) => steps.filter((s) => statuses.includes(s.status)).length;
+  return {
+    done: count('succeeded', 'skipped'),
+    running: count('running'),
+    waiting: count('pending'),
+    failed: count('failed', 'cancelled'),
+  };
+}
+
 /** Progress is worth announcing when it crosses a quarter, not at every percent. */
 const quarter = (progress: number | undefined) => (progress === undefined ? -1 : Math.floor(progress / 25));
 

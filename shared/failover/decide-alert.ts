@@ -1,6 +1,7 @@
 import { type NormalizedAlert, routeAlert } from '../alerts/alert.js';
 import type { FailoverPolicy, PairConfig } from '../config/config-schema.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
+import { decisionNotificationFor } from '../notify/notifier.js';
 import { type Deps, pairLock } from '../operations/deps.js';
 import { targetOf } from '../operations/targets.js';
 import type { CallOptions, Observation } from '../providers/provider.js';
@@ -8,30 +9,8 @@ import type { Decision, DecisionOutcome } from './decision.js';
 
 const HOUR_MS = 3_600_000;
 
-function decisionText(d: Decision): string {
-  return `alert "${d.alert.name}" (${d.alert.source}, ${d.alert.status})${d.pair ? ` on ${d.pair}` : ''}: ${d.outcome}. ${d.reason}`;
-}
-
 async function announce(deps: Deps, d: Decision) {
-  await deps.notifier.notify({
-    id: `${d.id}:${d.version}`,
-    type: 'decision',
-    at: d.updatedAt,
-    text: decisionText(d),
-    decision: {
-      id: d.id,
-      pair: d.pair,
-      outcome: d.outcome,
-      reason: d.reason,
-      alert: {
-        source: d.alert.source,
-        name: d.alert.name,
-        status: d.alert.status,
-        fingerprint: d.alert.fingerprint,
-        startsAt: d.alert.startsAt,
-      },
-    },
-  });
+  await deps.notifier.notify(decisionNotificationFor(d));
 }
 
 /** Moves a holding decision to its outcome; only the writer that wins announces it. */

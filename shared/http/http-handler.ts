@@ -30,8 +30,14 @@ export interface HttpRequestContext<B, Q, P> {
   signal: AbortSignal;
 }
 
+/** The API key scope a route needs, or `public`: anyone may call it (the API's own contract, nothing else). */
+export type RouteScope = Scope | 'public';
+
+/** Who called a public route: nobody in particular. */
+const ANONYMOUS: Principal = { principal: 'anonymous', channel: 'http' };
+
 export interface HttpRoute<BS extends z.ZodType, QS extends z.ZodType, PS extends z.ZodType> {
-  scope: Scope;
+  scope: RouteScope;
   /** Replaces the API-key check for callers with their own credentials (monitoring webhooks). */
   authenticate?: (deps: Deps, headers: Record<string, string>) => Promise<Principal>;
   body?: BS;
@@ -40,7 +46,9 @@ export interface HttpRoute<BS extends z.ZodType, QS extends z.ZodType, PS extend
   handle(request: HttpRequestContext<z.infer<BS>, z.infer<QS>, z.infer<PS>>): Promise<HttpResult>;
 }
 
-function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {
+export function lowerCaseHeaders(
+  headers: APIGatewayProxyEventV2['headers'] | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {}))
     if (value !== undefined) out[name.toLowerCase()] = value;
@@ -101,7 +109,9 @@ export function httpHandler<BS extends z.ZodType, QS extends z.ZodType, PS exten
       // Authenticate before looking at the input, so an anonymous caller learns nothing from validation.
       const principal = route.authenticate
         ? await route.authenticate(deps, headers)
-        : authorizeApiKey(deps.config.apiKeys, headers.authorization, route.scope);
+        : route.scope === 'public'
+          ? ANONYMOUS
+          : authorizeApiKey(deps.config.apiKeys, headers.authorization, route.scope);
       const path = parse(route.path, event.pathParameters ?? {}, 'path');
       const query = parse(route.query, event.queryStringParameters ?? {}, 'query');
       const body = parse(route.body, readJsonBody(event, headers) ?? (route.body ? {} : undefined), 'body');

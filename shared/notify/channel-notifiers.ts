@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Dispatcher, request } from 'undici';
 import type { Notification, Notifier } from './notifier.js';
+import { slackMessageFor } from './slack-message.js';
 
 /** One delivery target. `deliver` throws on failure; FanOutNotifier retries it. */
 export interface NotificationChannel {
@@ -13,7 +15,7 @@ export interface HttpChannelOptions {
   timeoutMs?: number;
 }
 
-async function postJson(
+export async function postJson(
   url: string,
   body: string,
   headers: Record<string, string>,
@@ -39,7 +41,7 @@ export class ConsoleChannel implements NotificationChannel {
   }
 }
 
-/** A Slack incoming webhook. */
+/** A Slack incoming webhook: the same message the slash command's replies show. */
 export class SlackWebhookChannel implements NotificationChannel {
   constructor(
     readonly name: string,
@@ -48,34 +50,36 @@ export class SlackWebhookChannel implements NotificationChannel {
   ) {}
 
   async deliver(notification: Notification) {
-    if (notification.type === 'decision') {
-      await postJson(this.webhookUrl, JSON.stringify({ text: notification.text }), {}, this.options);
-      return;
-    }
-    const { operation } = notification;
-    const body = JSON.stringify({
-      text: notification.text,
-      blocks: [
-        {
-          type: 'section',
-          text: {
-            type: 'mrkdwn',
-            text: `*${operation.kind}* on *${operation.pair}* is *${operation.state}*`,
-          },
-        },
-        { type: 'section', text: { type: 'mrkdwn', text: notification.event.message } },
-        {
-          type: 'context',
-          elements: [
-            {
-              type: 'mrkdwn',
-              text: `${operation.progress} · ${operation.id} · asked by ${operation.requestedBy.principal} via ${operation.source}`,
-            },
-          ],
-        },
-      ],
-    });
-    await postJson(this.webhookUrl, body, {}, this.options);
+    await postJson(this.webhookUrl, JSON.stringify(slackMessageFor(notification)), {}, this.options);
+  }
+}
+
+/**
+ * An SNS topic for e-mail and paging: e-mail gets the text and the next action, SMS the text, and every
+ * other protocol (SQS, Lambda, HTTPS) the notification's JSON, the generic webhook's body.
+ */
+export class SnsChannel implements NotificationChannel {
+  constructor(
+    readonly name: string,
+    private readonly topicArn: string,
+    private readonly client: SNSClient,
+  ) {}
+
+  async deliver(notification: Notification) {
+    const readable = `${notification.text}\n\nNext: ${notification.nextAction}`;
+    await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        // SNS wants a subject of at most 100 printable ASCII characters, without line breaks.
+        Subject: `Switchyard: ${notification.text}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 100),
+        MessageStructure: 'json',
+        Message: JSON.stringify({
+          default: JSON.stringify(notification),
+          email: readable,
+          sms: notification.text.slice(0, 140),
+        }),
+      }),
+    );
   }
 }
 

@@ -1,57 +1,123 @@
-import type { AuditEvent, Operation } from '../domain/operation.js';
-import { summarizeSteps } from '../domain/steps.js';
+import { z } from 'zod';
+import {
+  AuditEventSchema,
+  type Operation,
+  OperationKindSchema,
+  OperationStateSchema,
+  PrincipalSchema,
+  ProviderNameSchema,
+  SourceSchema,
+  TriggerSchema,
+} from '../domain/operation.js';
+import { countSteps, summarizeSteps } from '../domain/steps.js';
+import type { Decision } from '../failover/decision.js';
 
-/** What people are told about one change of an operation. Also the generic webhook's JSON body. */
-export interface OperationNotification {
+/**
+ * What people are told about one change of an operation. Also the signed generic webhook's JSON body and
+ * the SNS message, so every channel carries the same facts; documented in the OpenAPI document's webhooks.
+ */
+export const OperationNotificationSchema = z.object({
   /** Unique per change: receivers can drop a redelivery by it. */
-  id: string;
-  type: 'operation.state' | 'operation.progress';
-  at: string;
-  text: string;
-  operation: {
-    id: string;
-    kind: Operation['kind'];
-    provider: Operation['provider'];
-    pair: string;
-    state: Operation['state'];
-    requestedBy: Operation['requestedBy'];
-    source: Operation['source'];
-    trigger?: Operation['trigger'];
-    reason?: string;
-    progress: string;
-    steps: { name: string; status: string }[];
-    outcome?: string;
-    failedStep?: string;
-    job?: string;
-  };
-  event: AuditEvent;
-}
+  id: z.string(),
+  type: z.enum(['operation.state', 'operation.progress']),
+  at: z.string(),
+  /** The whole change in one line, for logs, e-mail subjects and pagers. */
+  text: z.string(),
+  /** What a person can do now, in one sentence. */
+  nextAction: z.string(),
+  operation: z.object({
+    id: z.string(),
+    kind: OperationKindSchema,
+    provider: ProviderNameSchema,
+    pair: z.string(),
+    state: OperationStateSchema,
+    requestedBy: PrincipalSchema,
+    source: SourceSchema,
+    trigger: TriggerSchema.optional(),
+    reason: z.string().optional(),
+    /** "3/10 done, running: Switch primary tenant to standby". */
+    progress: z.string(),
+    stepCounts: z.object({ done: z.number(), running: z.number(), waiting: z.number(), failed: z.number() }),
+    steps: z.array(z.object({ name: z.string(), status: z.string() })),
+    /** Why it ended the way it did; on failure, the reason. */
+    outcome: z.string().optional(),
+    failedStep: z.string().optional(),
+    job: z.string().optional(),
+    approval: z
+      .object({ approversNeeded: z.number(), approvedBy: z.array(z.string()), reason: z.string() })
+      .optional(),
+  }),
+  event: AuditEventSchema,
+});
+export type OperationNotification = z.infer<typeof OperationNotificationSchema>;
 
 /** What people are told about a decision on an alert. Also a generic webhook body. */
-export interface DecisionNotification {
-  id: string;
-  type: 'decision';
-  at: string;
-  text: string;
-  decision: {
-    id: string;
-    pair?: string;
-    outcome: string;
-    reason: string;
-    alert: { source: string; name: string; status: string; fingerprint: string; startsAt: string };
-  };
-}
+export const DecisionNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('decision'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  decision: z.object({
+    id: z.string(),
+    pair: z.string().optional(),
+    outcome: z.string(),
+    reason: z.string(),
+    alert: z.object({
+      source: z.string(),
+      name: z.string(),
+      status: z.string(),
+      fingerprint: z.string(),
+      startsAt: z.string(),
+    }),
+  }),
+});
+export type DecisionNotification = z.infer<typeof DecisionNotificationSchema>;
 
-export type Notification = OperationNotification | DecisionNotification;
+export const NotificationSchema = z.discriminatedUnion('type', [
+  OperationNotificationSchema,
+  DecisionNotificationSchema,
+]);
+export type Notification = z.infer<typeof NotificationSchema>;
 
 /** The port: tells people about a change. Implementations must not throw for delivery problems. */
 export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }
 
+/** The slash command people use; named in next actions so they can be pasted. */
+export const CHAT_COMMAND = '/switchyard';
+
+/** What a person can do about an operation in its current state. */
+export function nextActionFor(operation: Operation): string {
+  const { id, pair, state } = operation;
+  switch (state) {
+    case 'PENDING_APPROVAL': {
+      const approval = operation.approval;
+      const missing = (approval?.approversNeeded ?? 1) - (approval?.approvals.length ?? 0);
+      return `Needs ${missing} more approver${missing === 1 ? '' : 's'} (not the requester): \`${CHAT_COMMAND} approve ${id}\` or \`${CHAT_COMMAND} reject ${id}\`, before ${operation.deadline}.`;
+    }
+    case 'SUBMITTING':
+    case 'RUNNING':
+      return `Nothing to do; follow it with \`${CHAT_COMMAND} status ${id}\`.`;
+    case 'SUCCEEDED':
+      return operation.source === 'alert'
+        ? `Check the application on the new primary, then \`${CHAT_COMMAND} ack ${pair}\` to end the failover cooldown.`
+        : 'Nothing to do.';
+    case 'FAILED':
+      return `Look at ${operation.job ? `provider job ${operation.job.id}` : 'the provider console'}${operation.failedStep ? ` (step "${operation.failedStep}")` : ''}; once the cause is fixed, ask again.`;
+    case 'TIMED_OUT':
+      return `The provider job${operation.job ? ` ${operation.job.id}` : ''} did not finish in time: check it on the provider's console before asking again.`;
+    case 'REJECTED':
+      return 'Nothing was sent to the provider. Address the reason above, then ask again.';
+    case 'CANCELLED':
+      return 'Nothing was sent to the provider. Ask again if it is still needed.';
+  }
+}
+
 /** Builds the notification for the newest audit event of an operation. */
 export function notificationFor(operation: Operation): OperationNotification {
-  const event = operation.events.at(-1) as AuditEvent;
+  const event = operation.events.at(-1) as (typeof operation.events)[number];
   const progress = summarizeSteps(operation.steps);
   const head = `${operation.kind} on ${operation.pair} (${operation.id})${operation.trigger ? ` [alert "${operation.trigger.name}"]` : ''}`;
   const text =
@@ -63,6 +129,7 @@ export function notificationFor(operation: Operation): OperationNotification {
     type: event.type === 'steps' ? 'operation.progress' : 'operation.state',
     at: event.at,
     text,
+    nextAction: nextActionFor(operation),
     operation: {
       id: operation.id,
       kind: operation.kind,
@@ -74,11 +141,58 @@ export function notificationFor(operation: Operation): OperationNotification {
       trigger: operation.trigger,
       reason: operation.reason,
       progress,
+      stepCounts: countSteps(operation.steps),
       steps: operation.steps.map((s) => ({ name: s.name, status: s.status })),
       outcome: operation.outcome,
       failedStep: operation.failedStep,
       job: operation.job?.id,
+      approval: operation.approval && {
+        approversNeeded: operation.approval.approversNeeded,
+        approvedBy: operation.approval.approvals.map((a) => a.principal),
+        reason: operation.approval.reason,
+      },
     },
     event,
+  };
+}
+
+const DECISION_NEXT_ACTION: Record<Decision['outcome'], (d: Decision) => string> = {
+  holding: () => 'Nothing yet: it is decided when the hold-off ends, unless the alert resolves first.',
+  unrouted: () => 'Add an alerting.routes entry if this alert is about a pair.',
+  ignored: () => 'Nothing: failover is off for this pair.',
+  cancelled: () => 'Nothing: the alert resolved.',
+  notified: (d) => `Decide yourself: \`${CHAT_COMMAND} promote ${d.pair}\` fails it over.`,
+  'dry-run': () => 'Nothing was done (dry-run mode).',
+  suppressed: (d) => `Follow the operation running on the pair: \`${CHAT_COMMAND} status ${d.pair}\`.`,
+  declined: (d) =>
+    `Check the primary yourself; \`${CHAT_COMMAND} promote ${d.pair}\` fails it over if it really is down.`,
+  blocked: (d) =>
+    `If the pair is healthy again, \`${CHAT_COMMAND} ack ${d.pair}\` ends the cooldown; \`${CHAT_COMMAND} promote ${d.pair}\` fails it over by hand.`,
+  'needs-approval': (d) =>
+    `A promotion waits for approval: \`${CHAT_COMMAND} status ${d.pair}\` shows it, then approve or reject it.`,
+  'failover-requested': (d) => `Follow it with \`${CHAT_COMMAND} status ${d.pair}\`.`,
+};
+
+/** The notification for a decision's newest version. */
+export function decisionNotificationFor(d: Decision): DecisionNotification {
+  return {
+    id: `${d.id}:${d.version}`,
+    type: 'decision',
+    at: d.updatedAt,
+    text: `alert "${d.alert.name}" (${d.alert.source}, ${d.alert.status})${d.pair ? ` on ${d.pair}` : ''}: ${d.outcome}. ${d.reason}`,
+    nextAction: DECISION_NEXT_ACTION[d.outcome](d),
+    decision: {
+      id: d.id,
+      pair: d.pair,
+      outcome: d.outcome,
+      reason: d.reason,
+      alert: {
+        source: d.alert.source,
+        name: d.alert.name,
+        status: d.alert.status,
+        fingerprint: d.alert.fingerprint,
+        startsAt: d.alert.startsAt,
+      },
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { ChatReplier } from '../chat/chat-replier.js';
 import type { Config, PairConfig } from '../config/config-schema.js';
 import type { Operation, ProviderName } from '../domain/operation.js';
 import type { FailoverStore } from '../failover/failover-store.js';
@@ -14,6 +15,8 @@ export interface Deps {
   queue: CommandQueue;
   providers: ReadonlyMap<ProviderName, Provider>;
   notifier: Notifier;
+  /** Answers in the chat conversation an operation was asked from. */
+  replies: ChatReplier;
   now: () => Date;
   newId: () => string;
 }

@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import { AppError, UnprocessableError } from '../domain/errors.js';
-import { type Operation, type OperationKind, TriggerSchema } from '../domain/operation.js';
+import { ULID_PATTERN } from '../domain/ids.js';
+import {
+  type Operation,
+  type OperationKind,
+  type ReplyTo,
+  ReplyToSchema,
+  TriggerSchema,
+} from '../domain/operation.js';
 import { routeEvents } from '../http/event-router.js';
 import { type HttpResult, httpHandler } from '../http/http-handler.js';
 import { sqsHandler } from '../http/sqs-handler.js';
+import { approveOperation, rejectOperation } from './approve-operation.js';
 import type { Deps } from './deps.js';
-import { dryRunOperation, type RequestOutcome, requestOperation } from './request-operation.js';
+import {
+  type DryRunOutcome,
+  dryRunOperation,
+  type RequestOutcome,
+  requestOperation,
+} from './request-operation.js';
 
 /** What every operation request carries, whatever its kind. */
 export const CommonRequestFields = {
@@ -18,6 +31,10 @@ export const CommonRequestFields = {
 export const QueueOnlyFields = {
   requestedBy: z.string().min(1).max(200).optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** Where the request came from when not a plain queue sender: the chat command that enqueued it. */
+  source: z.enum(['queue', 'chat']).optional(),
+  /** The chat conversation to answer in: the outcome and each state change are posted there. */
+  replyTo: ReplyToSchema.optional(),
   /** Set by Switchyard's own alert handling: the operation is then `source: alert` and names the alert. */
   trigger: TriggerSchema.optional(),
   /** Wait for people before anything is sent (never fewer than the operation itself needs). */
@@ -29,7 +46,47 @@ export const QueueOnlyFields = {
     .optional(),
 };
 
-const IdempotencyKeySchema = z
+/** A person's decision on a waiting operation, sent from chat: the operation's own queue carries it. */
+export const DecisionMessageSchema = z.strictObject({
+  decide: z.enum(['approve', 'reject']),
+  operationId: z.string().regex(ULID_PATTERN, 'an operation id (ULID)'),
+  by: z.string().min(1).max(200),
+  comment: z.string().max(500).optional(),
+  replyTo: ReplyToSchema.optional(),
+});
+export type DecisionMessage = z.infer<typeof DecisionMessageSchema>;
+
+/** A queue message is a request, or (with `decide`) a decision; each is validated by its own schema. */
+function queueMessageSchema<S extends z.ZodObject>(requestSchema: S) {
+  const request = requestSchema.extend(QueueOnlyFields);
+  return z.unknown().transform((value, ctx) => {
+    const schema =
+      typeof value === 'object' && value !== null && 'decide' in value ? DecisionMessageSchema : request;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data as z.infer<typeof request> | DecisionMessage;
+    for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  });
+}
+
+/** A refusal a person should read (pair busy, self-approval, unknown pair): said in chat, not retried. */
+function isRefusal(error: unknown): error is AppError {
+  return error instanceof AppError && error.expose && error.statusCode < 500;
+}
+
+/** Answers the chat conversation with a refusal, or lets the queue retry anything else. */
+async function replyOrRethrow(deps: Deps, replyTo: ReplyTo | undefined, error: unknown, what: string) {
+  if (!replyTo || !isRefusal(error)) throw error;
+  await deps.replies.reply(replyTo, {
+    text: `${what} was refused: ${error.message}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `:no_entry: ${what} was refused: ${error.message}` } },
+    ],
+  });
+}
+
+/** The Idempotency-Key header: what makes a retried request the same operation. */
+export const IdempotencyKeySchema = z
   .string()
   .min(1)
   .max(200)
@@ -73,6 +130,44 @@ export function operationResponse(outcome: RequestOutcome): HttpResult {
   return { status: 202, body: { operation }, headers };
 }
 
+/** A person's approval or rejection from chat; the outcome is said back in the conversation. */
+async function decideFromQueue(deps: Deps, message: DecisionMessage, signal: AbortSignal) {
+  const by = { principal: message.by, channel: 'chat' as const };
+  const what = `Your ${message.decide === 'approve' ? 'approval' : 'rejection'} of ${message.operationId}`;
+  try {
+    const operation =
+      message.decide === 'approve'
+        ? await approveOperation(deps, message.operationId, by, message.comment, { signal })
+        : await rejectOperation(deps, message.operationId, by, message.comment);
+    if (message.replyTo) {
+      const waiting = operation.state === 'PENDING_APPROVAL' && operation.approval;
+      const text = waiting
+        ? `${what} is recorded (${waiting.approvals.length} of ${waiting.approversNeeded}); it still waits for another person.`
+        : `${what} is recorded: ${operation.kind} on ${operation.pair} is now ${operation.state}.`;
+      await deps.replies.reply(message.replyTo, {
+        text,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+      });
+    }
+  } catch (error) {
+    await replyOrRethrow(deps, message.replyTo, error, what);
+  }
+}
+
+function dryRunMessage(what: string, result: DryRunOutcome) {
+  const lines = result.findings.map(
+    (f) => `${f.passed ? (f.warning ? ':warning:' : ':white_check_mark:') : ':x:'} ${f.message}`,
+  );
+  const text = `Dry run of ${what}: ${result.valid ? 'it would proceed' : 'it would be refused'}.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${text}*` } },
+      ...(lines.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] : []),
+    ],
+  };
+}
+
 export interface OperationFunctionSpec<S extends z.ZodObject> {
   kind: OperationKind;
   /** The request body: CommonRequestFields plus the kind's own parameters. */
@@ -86,8 +181,6 @@ export function operationFunction<S extends z.ZodObject>(
   spec: OperationFunctionSpec<S>,
   getDeps: () => Promise<Deps>,
 ) {
-  const messageSchema = spec.schema.extend(QueueOnlyFields);
-
   const http = httpHandler(
     {
       scope: 'operate',
@@ -133,45 +226,57 @@ export function operationFunction<S extends z.ZodObject>(
 
   const sqs = sqsHandler(
     {
-      schema: messageSchema,
+      schema: queueMessageSchema(spec.schema),
       async handle({ deps, message, record, signal }) {
+        if ('decide' in message) {
+          await decideFromQueue(deps, message as DecisionMessage, signal);
+          return;
+        }
         const input = message as z.infer<S> & { pair: string; dryRun: boolean; reason?: string } & {
           requestedBy?: string;
           idempotencyKey?: string;
+          source?: 'queue' | 'chat';
+          replyTo?: ReplyTo;
           trigger?: z.infer<typeof TriggerSchema>;
           approval?: { reason: string; approversNeeded: 1 | 2 };
         };
-        if (input.dryRun) {
-          const result = await dryRunOperation(
+        const source = input.trigger ? 'alert' : (input.source ?? 'queue');
+        const what = `${spec.kind} on ${input.pair}`;
+        try {
+          if (input.dryRun) {
+            const result = await dryRunOperation(
+              deps,
+              { kind: spec.kind, pair: input.pair, params: spec.params(input) },
+              { signal },
+            );
+            console.log(`[sqs] dry run of ${what}: ${result.valid ? 'would proceed' : 'would be refused'}`);
+            if (input.replyTo) await deps.replies.reply(input.replyTo, dryRunMessage(what, result));
+            return;
+          }
+          // A refused or failed operation is recorded and announced: the message has done its job.
+          await requestOperation(
             deps,
-            { kind: spec.kind, pair: input.pair, params: spec.params(input) },
+            {
+              kind: spec.kind,
+              pair: input.pair,
+              params: spec.params(input),
+              reason: input.reason,
+              requestedBy: {
+                principal: input.requestedBy ?? `queue:${record.eventSourceARN?.split(':').at(-1) ?? 'sqs'}`,
+                channel: source,
+              },
+              source,
+              trigger: input.trigger,
+              approval: input.approval,
+              replyTo: input.replyTo,
+              // SQS may deliver a message twice: its id makes the second delivery the same operation.
+              idempotencyKey: input.idempotencyKey ?? record.messageId,
+            },
             { signal },
           );
-          console.log(
-            `[sqs] dry run of ${spec.kind} on ${input.pair}: ${result.valid ? 'would proceed' : 'would be refused'}`,
-          );
-          return;
+        } catch (error) {
+          await replyOrRethrow(deps, input.replyTo, error, what);
         }
-        // A refused or failed operation is recorded and announced: the message has done its job.
-        await requestOperation(
-          deps,
-          {
-            kind: spec.kind,
-            pair: input.pair,
-            params: spec.params(input),
-            reason: input.reason,
-            requestedBy: {
-              principal: input.requestedBy ?? `queue:${record.eventSourceARN?.split(':').at(-1) ?? 'sqs'}`,
-              channel: input.trigger ? 'alert' : 'queue',
-            },
-            source: input.trigger ? 'alert' : 'queue',
-            trigger: input.trigger,
-            approval: input.approval,
-            // SQS may deliver a message twice: its id makes the second delivery the same operation.
-            idempotencyKey: input.idempotencyKey ?? record.messageId,
-          },
-          { signal },
-        );
       },
     },
     getDeps,

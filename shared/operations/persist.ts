@@ -1,5 +1,6 @@
 import type { Operation } from '../domain/operation.js';
 import { notificationFor } from '../notify/notifier.js';
+import { slackMessageFor } from '../notify/slack-message.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -14,6 +15,10 @@ export async function persistAndNotify(
   const saved = options.create ? next : { ...next, version: next.version + 1 };
   if (options.create) await deps.store.create(saved);
   else await deps.store.update(saved);
-  await deps.notifier.notify(notificationFor(saved));
+  const notification = notificationFor(saved);
+  await deps.notifier.notify(notification);
+  // The chat conversation that asked hears of each state change (not every step: Slack allows five replies).
+  if (saved.replyTo && notification.type === 'operation.state' && notification.event.type !== 'approval')
+    await deps.replies.reply(saved.replyTo, slackMessageFor(notification), { visibleToAll: true });
   return saved;
 }

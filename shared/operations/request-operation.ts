@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { PairConfig } from '../config/config-schema.js';
 import { ConflictError, UnprocessableError } from '../domain/errors.js';
-import type { Finding, Operation, OperationKind, Principal, Source, Trigger } from '../domain/operation.js';
+import type {
+  Finding,
+  Operation,
+  OperationKind,
+  Principal,
+  ReplyTo,
+  Source,
+  Trigger,
+} from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
 import { type Deps, pairLock } from './deps.js';
 import { persistAndNotify } from './persist.js';
@@ -22,6 +30,8 @@ export interface OperationRequest {
   trigger?: Trigger;
   /** Wait for people before anything is sent: why, and how many distinct approvers. */
   approval?: { reason: string; approversNeeded: 1 | 2 };
+  /** The chat conversation that asked: it hears each state change. */
+  replyTo?: ReplyTo;
 }
 
 export type RequestOutcome =
@@ -189,6 +199,7 @@ export async function requestOperation(
       source: request.source,
       idempotencyKey: request.idempotencyKey,
       trigger: request.trigger,
+      replyTo: request.replyTo,
       ...(waits && approval ? { approval: { ...approval, approvals: [] } } : {}),
       findings: precheck.findings,
       submission: { attempts: 0, ambiguous: false },

@@ -52,6 +52,8 @@ export async function startTestEnvironment(
     HUAWEI_ENDPOINT: huawei.url,
     ALIBABA_ENDPOINT: alibaba.url,
     WEBHOOK_SINK_URL: sink.url,
+    SLACK_SINK_URL: sink.slackUrl,
+    SWITCHYARD_SNS_ENDPOINT: sink.snsUrl,
     SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: lambdaEndpoint.url,
     SWITCHYARD_FUNCTION_PREFIX: TEST_FUNCTION_PREFIX,
   };

@@ -36,8 +36,14 @@ describe('configuration', () => {
   });
 
   it('loads the annotated production example', async () => {
-    const config = await loadConfig(`file:${repoPath('config/production.example.yaml')}`, noSsm, {});
+    // serverless.yml sets the topic's ARN for every function.
+    const env = {
+      SWITCHYARD_NOTIFICATION_TOPIC: 'arn:aws:sns:us-east-1:123456789012:switchyard-prod-notifications',
+    };
+    const config = await loadConfig(`file:${repoPath('config/production.example.yaml')}`, noSsm, env);
     expect(config.pairs.length).toBeGreaterThan(0);
+    expect(config.notifications.sns[0]?.topicArn).toBe(env.SWITCHYARD_NOTIFICATION_TOPIC);
+    expect(config.chat.slack?.users).toHaveLength(3);
   });
 
   it('names the bad key when a value is wrong', async () => {

@@ -125,6 +125,16 @@ describe('notification channels', () => {
     ]);
     const slack = JSON.parse(received[0]?.body ?? '{}');
     expect(slack.text).toContain('RUNNING -> FAILED');
-    expect(slack.blocks[0].text.text).toBe('*switchover* on *orders-ob* is *FAILED*');
+    // What a person in the channel reads: state, steps on one line, why, and what to do next.
+    expect(slack.blocks.map((b: { text?: { text: string } }) => b.text?.text)).toEqual([
+      ':x: *switchover* on *orders-ob* is *FAILED*\njob 7 failed at "Switch primary tenant to standby"',
+      '*Progress:* 1 done / 0 running / 0 waiting / 1 failed',
+      '*Why:* log restore source unreachable',
+      '*Next:* Look at the provider console (step "Switch primary tenant to standby"); once the cause is fixed, ask again.',
+      undefined,
+    ]);
+    expect(slack.blocks[4].elements[0].text).toBe(
+      '`01JD0000000000000000000000` · asked by api-key:chatops-bot via http',
+    );
   });
 });

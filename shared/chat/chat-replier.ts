@@ -1,0 +1,31 @@
+import type { Dispatcher } from 'undici';
+import type { ReplyTo } from '../domain/operation.js';
+import { postJson } from '../notify/channel-notifiers.js';
+import type { SlackMessage } from '../notify/slack-message.js';
+
+/** The port: answers in the chat conversation a command came from. Never throws: a lost reply is logged. */
+export interface ChatReplier {
+  reply(to: ReplyTo, message: SlackMessage, options?: { visibleToAll?: boolean }): Promise<void>;
+}
+
+/**
+ * Posts to a slash command's response_url (Slack accepts five posts within 30 minutes). Replies are
+ * ephemeral unless they announce an operation's state, which the channel should see.
+ */
+export class SlackResponseUrlReplier implements ChatReplier {
+  constructor(private readonly options: { dispatcher?: Dispatcher; log?: (line: string) => void } = {}) {}
+
+  async reply(to: ReplyTo, message: SlackMessage, options: { visibleToAll?: boolean } = {}) {
+    const body = JSON.stringify({
+      ...message,
+      response_type: options.visibleToAll ? 'in_channel' : 'ephemeral',
+      replace_original: false,
+    });
+    try {
+      await postJson(to.slackResponseUrl, body, {}, { dispatcher: this.options.dispatcher });
+    } catch (error) {
+      // The URL itself is a credential for that conversation: log the failure, not the URL.
+      (this.options.log ?? console.error)(`[chat] a reply to Slack failed: ${(error as Error).message}`);
+    }
+  }
+}

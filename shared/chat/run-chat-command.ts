@@ -1,0 +1,167 @@
+import type { Scope } from '../config/config-schema.js';
+import { AppError } from '../domain/errors.js';
+import { ULID_PATTERN } from '../domain/ids.js';
+import type { Operation, OperationKind, Principal, ReplyTo } from '../domain/operation.js';
+import { acknowledgePair, setBrake } from '../failover/people-actions.js';
+import { notificationFor } from '../notify/notifier.js';
+import { progressLine, type SlackMessage, slackMessageFor } from '../notify/slack-message.js';
+import { type Deps, pairLock } from '../operations/deps.js';
+import { resolveRequest } from '../operations/request-operation.js';
+import { type ChatCommand, COMMAND_SCOPES, helpText } from './chat-commands.js';
+
+/** A Slack user as config maps them: who they are and what they may do. */
+export interface ChatUser {
+  principal: Principal;
+  scopes: readonly Scope[];
+}
+
+export interface ChatRequest {
+  user: ChatUser;
+  command: ChatCommand;
+  /** The slash command as the user typed it (`/switchyard`), for help and next actions. */
+  slashCommand: string;
+  replyTo: ReplyTo;
+  /** Slack's id for this invocation: the same id is the same request. */
+  triggerId: string;
+}
+
+const KIND_OF = {
+  switchover: 'switchover',
+  promote: 'promote-standby',
+  upgrade: 'upgrade-minor-version',
+} as const;
+
+const message = (text: string): SlackMessage => ({
+  text,
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+});
+
+function oneLine(operation: Operation): string {
+  const progress = progressLine(notificationFor(operation).operation);
+  return `*${operation.kind}* on *${operation.pair}*: *${operation.state}* · ${progress} · \`${operation.id}\``;
+}
+
+function allowed(user: ChatUser, scope: Scope | undefined) {
+  return scope === undefined || user.scopes.includes(scope) || user.scopes.includes('admin');
+}
+
+/**
+ * Runs one chat command within Slack's three seconds: reads and small writes here, operations and
+ * decisions through the operation's queue, whose consumer answers in the conversation.
+ */
+export async function runChatCommand(deps: Deps, request: ChatRequest): Promise<SlackMessage> {
+  const { user, command } = request;
+  const scope = COMMAND_SCOPES[command.name];
+  if (!allowed(user, scope))
+    return message(
+      `Sorry, ${user.principal.principal}: \`${command.name}\` needs the "${scope}" scope, which you don't have. Nothing was done; ask a Switchyard admin if you need it.`,
+    );
+  try {
+    return await run(deps, request);
+  } catch (error) {
+    // A refusal a person can act on is said politely; anything else is the function's error.
+    if (error instanceof AppError && error.expose) return message(`Nothing was done: ${error.message}`);
+    throw error;
+  }
+}
+
+async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId }: ChatRequest) {
+  switch (command.name) {
+    case 'help':
+      return message(`${command.problem ? `${command.problem}\n\n` : ''}${helpText(slashCommand)}`);
+
+    case 'pairs': {
+      const now = deps.now();
+      const lines = await Promise.all(
+        deps.config.pairs.map(async (pair) => {
+          const holder = await deps.store.getLock(pairLock(pair), now);
+          return `*${pair.name}* (${pair.provider}, failover ${pair.failover.mode})${pair.description ? ` — ${pair.description}` : ''}${holder ? ` · busy: \`${holder.operationId}\`` : ''}`;
+        }),
+      );
+      return message(lines.length > 0 ? lines.join('\n') : 'No pairs are configured.');
+    }
+
+    case 'status': {
+      const subject = command.subject;
+      if (subject && ULID_PATTERN.test(subject.toUpperCase())) {
+        const operation = await deps.store.get(subject.toUpperCase());
+        return operation ? slackMessageFor(notificationFor(operation)) : message(`No operation ${subject}.`);
+      }
+      if (subject) {
+        if (!deps.config.pairs.some((p) => p.name === subject))
+          return message(`No pair named "${subject}". \`${slashCommand} pairs\` lists them.`);
+        const { items } = await deps.store.list({ pair: subject, limit: 3 });
+        return message(
+          items.length > 0
+            ? `Latest on *${subject}*:\n${items.map(oneLine).join('\n')}`
+            : `Nothing has run on *${subject}* yet.`,
+        );
+      }
+      const active = await deps.store.listActive();
+      return message(
+        active.length > 0 ? `Running now:\n${active.map(oneLine).join('\n')}` : 'Nothing is running.',
+      );
+    }
+
+    case 'switchover':
+    case 'promote':
+    case 'upgrade': {
+      const kind: OperationKind = KIND_OF[command.name];
+      // Unknown pairs and operations the pair's provider lacks are refused here, before anything is queued.
+      resolveRequest(deps, kind, command.pair);
+      const params =
+        command.name === 'switchover'
+          ? { dryRun: command.dryRun }
+          : command.name === 'promote'
+            ? { allowDataLoss: command.allowDataLoss }
+            : command.version
+              ? { targetMinorVersion: command.version }
+              : {};
+      await deps.queue.enqueue(kind, {
+        pair: command.pair,
+        ...params,
+        reason: `asked in Slack by ${user.principal.principal}`,
+        requestedBy: user.principal.principal,
+        source: 'chat',
+        replyTo,
+        idempotencyKey: `slack:${triggerId}`,
+      });
+      const dryRun = command.name === 'switchover' && command.dryRun;
+      return message(
+        `${dryRun ? 'Checking' : 'On it'}: ${kind}${dryRun ? ' (dry run)' : ''} on *${command.pair}* is queued. ${dryRun ? 'The findings' : 'Each state change'} will be posted here.`,
+      );
+    }
+
+    case 'approve':
+    case 'reject': {
+      const operation = await deps.store.get(command.operationId);
+      if (!operation) return message(`No operation ${command.operationId}.`);
+      await deps.queue.enqueue(operation.kind, {
+        decide: command.name,
+        operationId: operation.id,
+        by: user.principal.principal,
+        ...(command.comment ? { comment: command.comment } : {}),
+        replyTo,
+      });
+      return message(
+        `Your ${command.name === 'approve' ? 'approval' : 'rejection'} of ${operation.kind} on *${operation.pair}* (\`${operation.id}\`) is on its way; the outcome will be posted here.`,
+      );
+    }
+
+    case 'ack': {
+      const ack = await acknowledgePair(deps, command.pair, user.principal);
+      return message(
+        `Acknowledged *${ack.pair}*${ack.lastAutomaticFailoverAt ? ` (automatic failover at ${ack.lastAutomaticFailoverAt})` : ''}: automatic failover is allowed there again.`,
+      );
+    }
+
+    case 'brake': {
+      const brake = await setBrake(deps, command.engaged, command.reason, user.principal);
+      return message(
+        brake.engaged
+          ? `:octagonal_sign: Brake engaged: no automatic failover anywhere until \`${slashCommand} brake off\`. (${brake.reason})`
+          : ":white_check_mark: Brake released and re-armed: automatic failover follows each pair's policy again.",
+      );
+    }
+  }
+}

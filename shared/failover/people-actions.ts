@@ -1,0 +1,39 @@
+import { NotFoundError } from '../domain/errors.js';
+import type { Principal } from '../domain/operation.js';
+import type { Deps } from '../operations/deps.js';
+
+/** A person has looked at the pair's last automatic failover: its cooldown ends. HTTP and chat share it. */
+export async function acknowledgePair(deps: Deps, pair: string, by: Principal) {
+  if (!deps.config.pairs.some((p) => p.name === pair)) throw new NotFoundError(`No pair named "${pair}".`);
+  const state = await deps.failover.getPairState(pair);
+  const next = {
+    ...state,
+    acknowledgedAt: deps.now().toISOString(),
+    acknowledgedBy: by.principal,
+    version: state.version + 1,
+  };
+  await deps.failover.putPairState(next);
+  return {
+    pair,
+    lastAutomaticFailoverAt: next.lastAutomaticFailoverAt ?? null,
+    acknowledgedAt: next.acknowledgedAt,
+    acknowledgedBy: next.acknowledgedBy,
+  };
+}
+
+/** Engages the global brake, or releases it; releasing re-arms, so the hourly count starts from zero. */
+export async function setBrake(deps: Deps, engaged: boolean, reason: string | undefined, by: Principal) {
+  const brake = await deps.failover.getBrake();
+  const at = deps.now().toISOString();
+  const next = {
+    ...brake,
+    engaged,
+    reason: engaged ? (reason ?? `engaged by ${by.principal}`) : undefined,
+    changedAt: at,
+    changedBy: by.principal,
+    recent: engaged ? brake.recent : [],
+    version: brake.version + 1,
+  };
+  await deps.failover.putBrake(next);
+  return { engaged: next.engaged, reason: next.reason ?? null, changedAt: at, changedBy: next.changedBy };
+}
