@@ -66,25 +66,10 @@ export async function approveOperation(
   const precheck = await driver.precheck(inputOf(operation), options);
   if (!precheck.valid) {
     const failed = precheck.findings.filter((f) => !f.passed).map((f) => `${f.message} [${f.rule}]`);
-    const rejected = await persistAndNotify(
-      deps,
-      transition(
-        operation,
-        'REJECTED',
-        {
-          at,
-          actor: approver.principal,
-          message: `approved, but the precheck now fails: ${failed.join('; ')}`,
-        },
-        {
-          approval: recorded,
-          findings: precheck.findings,
-          outcome: `precheck failed at approval: ${failed.join('; ')}`,
-        },
-      ),
-    );
-    await deps.store.releaseLock(pairLock(operation.pair), operation.id);
-    return rejected;
+    return endRejected(deps, operation, approver, `precheck failed at approval: ${failed.join('; ')}`, {
+      approval: recorded,
+      findings: precheck.findings,
+    });
   }
   const submitting = await persistAndNotify(
     deps,
@@ -108,6 +93,23 @@ export async function approveOperation(
   return submitToProvider(deps, submitting, driver, options);
 }
 
+/** Ends a waiting operation REJECTED, announced, and frees its pair. */
+async function endRejected(
+  deps: Deps,
+  operation: Operation,
+  by: Principal,
+  outcome: string,
+  changes: Partial<Operation> = {},
+) {
+  const at = deps.now().toISOString();
+  const rejected = await persistAndNotify(
+    deps,
+    transition(operation, 'REJECTED', { at, actor: by.principal, message: outcome }, { ...changes, outcome }),
+  );
+  await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+  return rejected;
+}
+
 /** A person says no: the operation ends REJECTED and the pair is free. */
 export async function rejectOperation(
   deps: Deps,
@@ -116,20 +118,10 @@ export async function rejectOperation(
   comment: string | undefined,
 ) {
   const operation = await pending(deps, id);
-  const at = deps.now().toISOString();
-  const rejected = await persistAndNotify(
+  return endRejected(
     deps,
-    transition(
-      operation,
-      'REJECTED',
-      {
-        at,
-        actor: rejecter.principal,
-        message: `rejected by ${rejecter.principal}${comment ? `: ${comment}` : ''}`,
-      },
-      { outcome: `rejected by ${rejecter.principal}${comment ? `: ${comment}` : ''}` },
-    ),
+    operation,
+    rejecter,
+    `rejected by ${rejecter.principal}${comment ? `: ${comment}` : ''}`,
   );
-  await deps.store.releaseLock(pairLock(operation.pair), operation.id);
-  return rejected;
 }
