@@ -12,7 +12,7 @@ import type {
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
 import { type Deps, pairLock } from './deps.js';
-import { persistAndNotify } from './persist.js';
+import { announcementsOf, persistAndNotify } from './persist.js';
 import { submitToProvider } from './submit-to-provider.js';
 import { targetOf } from './targets.js';
 
@@ -233,14 +233,20 @@ export async function requestOperation(
         },
       ],
     };
-    const created = await persistAndNotify(deps, base, { create: true });
+    const submitsNow = precheck.valid && !waits;
+    // In a failover every millisecond before the provider call counts: it is announced while it is sent.
+    const created = await persistAndNotify(deps, base, { create: true, announceInBackground: submitsNow });
     if (!precheck.valid) {
       await store.releaseLock(lock, operationId);
       return { type: 'accepted', operation: created };
     }
     // Waiting for approval keeps the pair locked: nothing else runs on it meanwhile.
     if (waits) return { type: 'accepted', operation: created };
-    return { type: 'accepted', operation: await submitToProvider(deps, created, resolved.driver, options) };
+    try {
+      return { type: 'accepted', operation: await submitToProvider(deps, created, resolved.driver, options) };
+    } finally {
+      await announcementsOf(operationId);
+    }
   } catch (error) {
     // Nothing was created, or the operation already ended: either way the pair must not stay locked.
     const stored = await store.get(operationId).catch(() => undefined);
