@@ -93,7 +93,7 @@ export async function advanceOperation(
     }
 
     if (operation.state !== 'RUNNING' || !operation.job) return 'skipped';
-    await deps.store.renewLock(lock, operation.id, deps.config.operations.lockTtlSeconds, now);
+    await renewLockIfDue(deps, lock, operation.id, now);
     const job = await driver.followJob(operation.job, input, options);
     const at = deps.now().toISOString();
     const steps = mergeSteps(operation.steps, job.steps);
@@ -154,7 +154,24 @@ export async function advanceOperation(
   }
 }
 
+/** When this container last renewed each operation's lock: a new container renews them all on its first tick. */
+const lockRenewedAt = new Map<string, number>();
+
+/**
+ * Renews a running operation's pair lock once a third of its lifetime has passed, not on every tick: a
+ * fleet of thousands then costs one store write per operation every few minutes instead of every minute.
+ * Ticks must come more often than two thirds of lockTtlSeconds (one minute against 900 s by default).
+ */
+async function renewLockIfDue(deps: Deps, lock: string, operationId: string, now: Date) {
+  const ttlMs = deps.config.operations.lockTtlSeconds * 1000;
+  const last = lockRenewedAt.get(operationId);
+  if (last !== undefined && now.getTime() - last < ttlMs / 3) return;
+  await deps.store.renewLock(lock, operationId, deps.config.operations.lockTtlSeconds, now);
+  lockRenewedAt.set(operationId, now.getTime());
+}
+
 async function finish(deps: Deps, next: Operation) {
+  lockRenewedAt.delete(next.id);
   await persistAndNotify(deps, next);
   await deps.store.releaseLock(pairLock(next.pair), next.id);
 }
@@ -171,6 +188,9 @@ export interface PollSummary {
 /** One poller tick: every active operation advanced, `concurrency` at a time; one failure does not stop the rest. */
 export async function pollActiveOperations(deps: Deps, options: CallOptions = {}): Promise<PollSummary> {
   const active = await deps.store.listActive();
+  // Forget renewals of operations that ended elsewhere, so the map stays the size of the fleet.
+  const activeIds = new Set(active.map((o) => o.id));
+  for (const id of lockRenewedAt.keys()) if (!activeIds.has(id)) lockRenewedAt.delete(id);
   const summary: PollSummary = {
     active: active.length,
     progressed: 0,
