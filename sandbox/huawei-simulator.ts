@@ -58,7 +58,7 @@ export interface SimInstance {
   lag?: { receiveMb: string; replayMb: string; replayMs: string };
 }
 
-interface SimRelation {
+export interface SimRelation {
   id: string;
   master_instance_id: string;
   master_region: string;
@@ -87,7 +87,7 @@ const NORTH = '0483b6b16e954cb88930a360d2c4e663';
 const EAST = '054b61972980d4552f0bc00ac8d3f5cd';
 const SOUTH = '7d1f4fd4b5e54e39a0d1e6f3c2b8a901';
 
-function pgInstance(
+export function pgInstance(
   id: string,
   name: string,
   projectId: string,
@@ -169,7 +169,7 @@ export const DEFAULT_HUAWEI_INSTANCES: readonly SimInstance[] = [
   ),
 ];
 
-const DEFAULT_RELATIONS: readonly Omit<SimRelation, 'time'>[] = [
+export const DEFAULT_RELATIONS: readonly Omit<SimRelation, 'time'>[] = [
   {
     id: 'd7e6f5a4b3c24d1e9f8a7b6c5d4e3f2a',
     master_instance_id: '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03',
@@ -193,6 +193,8 @@ const JOB_VISIBLE_AFTER_S = 5;
 
 export interface HuaweiSimulatorOptions extends BaseSimulatorOptions {
   instances?: readonly SimInstance[];
+  /** DR relations in place at start (default: ledger's). */
+  relations?: readonly Omit<SimRelation, 'time'>[];
 }
 
 export interface HuaweiSimulator extends Simulator {
@@ -208,13 +210,16 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
   const instances = new Map<string, SimInstance>();
   const relations: SimRelation[] = [];
   const jobs = new Map<string, SimJob>();
+  // Only unsettled jobs are looked at on each request, so a fleet of thousands stays cheap to serve.
+  const unsettled = new Set<SimJob>();
 
   const reset = () => {
     instances.clear();
     for (const i of options.instances ?? DEFAULT_HUAWEI_INSTANCES) instances.set(i.id, structuredClone(i));
     relations.length = 0;
-    for (const r of DEFAULT_RELATIONS) relations.push({ ...r, time: clock.now() });
+    for (const r of options.relations ?? DEFAULT_RELATIONS) relations.push({ ...r, time: clock.now() });
     jobs.clear();
+    unsettled.clear();
   };
   reset();
 
@@ -231,8 +236,9 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
 
   const settle = () => {
     const now = clock.now();
-    for (const job of jobs.values()) {
-      if (job.settled || now < job.endsAt) continue;
+    for (const job of unsettled) {
+      if (now < job.endsAt) continue;
+      unsettled.delete(job);
       job.settled = true;
       if (!job.failure) job.effect();
       const instance = instances.get(job.instanceId);
@@ -267,6 +273,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       settled: false,
     };
     jobs.set(job.id, job);
+    unsettled.add(job);
     instance.status = 'MODIFYING';
     return ok({ job_id: job.id });
   };
@@ -595,6 +602,30 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       };
     },
     control: (method, path, raw) => {
+      // Benchmarks: `count` jobs already running on an instance, without touching it (POST /_sandbox/jobs).
+      if (method === 'POST' && path === '/jobs') {
+        const { instanceId, count, seconds } = (jsonBody(raw) ?? {}) as Record<string, number | string>;
+        const instance = instances.get(String(instanceId));
+        if (!instance) return { status: 404, body: { error: `no instance ${instanceId}` } };
+        const now = clock.now();
+        const ids = Array.from({ length: Number(count) || 1 }, () => {
+          const job: SimJob = {
+            id: randomUUID(),
+            name: 'upgrade_db_version',
+            instanceId: instance.id,
+            projectId: instance.projectId,
+            createdAt: now,
+            visibleAt: now,
+            endsAt: now + clock.scaled(Number(seconds) || 3600),
+            effect: () => {},
+            settled: false,
+          };
+          jobs.set(job.id, job);
+          unsettled.add(job);
+          return job.id;
+        });
+        return { status: 201, body: { jobIds: ids } };
+      }
       const m = /^\/instances\/([^/]+)$/.exec(path);
       if (method !== 'PATCH' || !m) return undefined;
       const instance = instances.get(m[1] as string);
