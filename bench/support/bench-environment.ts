@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parse, stringify } from 'yaml';
+import { ensureTable, LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { createDeps } from '../../shared/create-deps.js';
+import { DynamoFailoverStore } from '../../shared/failover/dynamo-failover-store.js';
+import type { Deps } from '../../shared/operations/deps.js';
+import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
+import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from '../../test/support/lambda-endpoint.js';
+import { BENCH_PAIRS, benchPair } from './bench-pairs.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+export const BENCH_TABLE = 'switchyard-bench';
+
+export interface BenchServers {
+  dynamo: string;
+  ocp: string;
+  huawei: string;
+  alibaba: string;
+  sink: string;
+  slack: string;
+  sns: string;
+}
+
+export interface BenchEnvironment {
+  servers: BenchServers;
+  env: Record<string, string>;
+  configPath: string;
+  store: DynamoOperationStore;
+  failover: DynamoFailoverStore;
+  /** Deps as the functions build them, with the poller's concurrency set. */
+  deps(concurrency?: number): Promise<Deps>;
+  close(): Promise<void>;
+}
+
+/**
+ * The shipped sandbox configuration, plus the storm's 100 pairs (automatic failover, no hold-off) and
+ * no console notifications: every other channel (signed webhook, Slack, SNS) stays, as their cost is real.
+ */
+async function writeBenchConfig(dir: string): Promise<string> {
+  const config = parse(await readFile(join(root, 'config/sandbox.yaml'), 'utf8'));
+  config.notifications.console = false;
+  config.alerting.maxAutomaticFailoversPerHour = 1_000_000;
+  for (let i = 0; i < BENCH_PAIRS; i++) {
+    const pair = benchPair(i);
+    config.pairs.push({
+      name: pair.name,
+      provider: 'huawei',
+      failover: { mode: 'auto', holdOffSeconds: 0, cooldownSeconds: 3600 },
+      huawei: { primary: pair.primary, dr: pair.dr },
+    });
+    config.alerting.routes.push({
+      pair: pair.name,
+      match: { alertname: 'PostgresPrimaryDown', cluster: pair.name },
+    });
+  }
+  const path = join(dir, 'bench-config.yaml');
+  await writeFile(path, stringify(config));
+  return path;
+}
+
+/** Starts the remote side in its own process and points this process's functions at it. */
+export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+  const child: ChildProcess = spawn(
+    join(root, 'node_modules/.bin/tsx'),
+    [join(root, 'bench/support/servers.ts'), BENCH_TABLE],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const servers = await new Promise<BenchServers>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+  });
+  const lambdaEndpoint = await startLambdaEndpoint();
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
+  const configPath = await writeBenchConfig(dir);
+  const env = {
+    ...LOCAL_AWS_ENV,
+    SWITCHYARD_CONFIG: `file:${configPath}`,
+    SWITCHYARD_TABLE: BENCH_TABLE,
+    SWITCHYARD_DYNAMODB_ENDPOINT: servers.dynamo,
+    OCP_ENDPOINT: servers.ocp,
+    HUAWEI_ENDPOINT: servers.huawei,
+    ALIBABA_ENDPOINT: servers.alibaba,
+    WEBHOOK_SINK_URL: servers.sink,
+    SLACK_SINK_URL: servers.slack,
+    SWITCHYARD_SNS_ENDPOINT: servers.sns,
+    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: lambdaEndpoint.url,
+    SWITCHYARD_FUNCTION_PREFIX: TEST_FUNCTION_PREFIX,
+  };
+  Object.assign(process.env, env);
+  const store = new DynamoOperationStore({
+    tableName: BENCH_TABLE,
+    clientConfig: { endpoint: servers.dynamo, region: LOCAL_AWS_ENV.AWS_REGION },
+  });
+  const clientConfig = { endpoint: servers.dynamo, region: LOCAL_AWS_ENV.AWS_REGION };
+  return {
+    servers,
+    env,
+    configPath,
+    store,
+    failover: new DynamoFailoverStore({ tableName: BENCH_TABLE, clientConfig }),
+    async deps(concurrency) {
+      const config = await loadConfig(env.SWITCHYARD_CONFIG, async () => '', env);
+      if (concurrency) config.poller.concurrency = concurrency;
+      return createDeps(config, { env });
+    },
+    async close() {
+      await lambdaEndpoint.close();
+      child.stdin?.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/** An empty table: each section starts without what the one before left running. */
+export async function resetTable(env: BenchEnvironment) {
+  const client = new DynamoDBClient({
+    endpoint: env.servers.dynamo,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: {
+      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+    },
+  });
+  await client.send(new DeleteTableCommand({ TableName: BENCH_TABLE }));
+  await ensureTable(env.servers.dynamo, BENCH_TABLE);
+}
+
+/** No cooldown on the pair and the brake re-armed: the next alert meets the same conditions. */
+export async function rearmFailover(env: BenchEnvironment, pair: string) {
+  const state = await env.failover.getPairState(pair);
+  await env.failover.putPairState({ pair, version: state.version + 1 });
+  const brake = await env.failover.getBrake();
+  await env.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });
+}
+
+/** Resets every simulator to its starting state (instances, jobs, faults, counters). */
+export async function resetSimulators(servers: BenchServers) {
+  await Promise.all(
+    [servers.ocp, servers.huawei, servers.alibaba].map((url) =>
+      fetch(`${url}/_sandbox/reset`, { method: 'POST' }).then((r) => r.arrayBuffer()),
+    ),
+  );
+}
