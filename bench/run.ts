@@ -25,7 +25,7 @@ const PLAN = quick
   : {
       signers: { runs: 5, budgetMs: 400 },
       cold: { runs: 3 },
-      fleet: { sizes: [100, 1000, 10_000], latencies: [0, 50], concurrency: [16, 64] },
+      fleet: { sizes: [100, 1000, 10_000], latencies: [0, 50], concurrency: [16, 32, 64] },
       storm: { copies: 10_000, distinct: 1000, inFlight: 16 },
       critical: { runs: 3, iterations: 150, warmup: 20 },
     };

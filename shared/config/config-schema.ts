@@ -231,7 +231,7 @@ export const ConfigSchema = z.strictObject({
       approvalTtlSeconds: 1800,
     }),
   poller: z
-    .strictObject({ concurrency: z.number().int().min(1).max(256).default(16) })
-    .default({ concurrency: 16 }),
+    .strictObject({ concurrency: z.number().int().min(1).max(256).default(32) })
+    .default({ concurrency: 32 }),
 });
 export type Config = z.infer<typeof ConfigSchema>;

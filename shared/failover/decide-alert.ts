@@ -159,13 +159,18 @@ export async function evaluateDecision(
       );
 
     const input = { kind: 'promote-standby' as const, target: targetOf(pair), params: {}, phase: 0 };
-    const observation: Observation = driver.observe
-      ? await driver.observe(input, options)
-      : {
-          primaryHealthy: undefined,
-          primaryDetail: 'the provider offers no health view',
-          lagDetail: 'the lag is unknown',
-        };
+    // What the checks below need, read at once: in a failover the seconds go to the provider, not to us.
+    const [observation, state, brake] = await Promise.all([
+      driver.observe
+        ? driver.observe(input, options)
+        : ({
+            primaryHealthy: undefined,
+            primaryDetail: 'the provider offers no health view',
+            lagDetail: 'the lag is unknown',
+          } satisfies Observation),
+      deps.failover.getPairState(pair.name),
+      deps.failover.getBrake(),
+    ]);
     if (observation.primaryHealthy === true)
       return await end(
         'declined',
@@ -212,7 +217,6 @@ export async function evaluateDecision(
         },
       );
 
-    const state = await deps.failover.getPairState(pair.name);
     const last = state.lastAutomaticFailoverAt ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
     const acknowledged =
       state.acknowledgedAt !== undefined && last !== undefined && Date.parse(state.acknowledgedAt) >= last;
@@ -233,7 +237,6 @@ export async function evaluateDecision(
     if (over)
       return await waitForPeople(`RPO budget: ${over}; no automatic promotion, data may be lost`, true);
 
-    const brake = await deps.failover.getBrake();
     const recent = brake.recent.filter((t) => now.getTime() - Date.parse(t) < HOUR_MS);
     if (brake.engaged)
       return await waitForPeople(
