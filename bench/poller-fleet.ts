@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { build } from 'esbuild';
 import { newUlid } from '../shared/domain/ids.js';
 import type { Operation } from '../shared/domain/operation.js';
 import { pollActiveOperations } from '../shared/operations/advance-operation.js';
@@ -81,7 +87,7 @@ export interface FleetRow {
  */
 export async function benchPollerFleet(
   env: BenchEnvironment,
-  options: { sizes: number[]; latencies: number[]; concurrency: number[] },
+  options: { sizes: number[]; settings: { latencyMs: number; concurrency: number[] }[] },
 ): Promise<FleetRow[]> {
   await resetSimulators(env.servers);
   const template = await templateOperation(env);
@@ -92,14 +98,14 @@ export async function benchPollerFleet(
     await grow(env, template, size, target - size, { lockTtl: base.config.operations.lockTtlSeconds });
     size = target;
     let first = true;
-    for (const latency of options.latencies) {
+    for (const { latencyMs: latency, concurrency: concurrencies } of options.settings) {
       await fetch(`${env.servers.huawei}/_sandbox/faults`, { method: 'DELETE' });
       if (latency > 0)
         await fetch(`${env.servers.huawei}/_sandbox/faults`, {
           method: 'POST',
           body: JSON.stringify({ route: 'getJob', fault: { kind: 'latency', ms: latency } }),
         });
-      for (const concurrency of options.concurrency) {
+      for (const concurrency of concurrencies) {
         const deps = await env.deps(concurrency);
         const ticks: ('first' | 'steady')[] = first ? ['first', 'steady'] : ['steady'];
         first = false;
@@ -134,4 +140,49 @@ export async function benchPollerFleet(
   }
   await fetch(`${env.servers.huawei}/_sandbox/faults`, { method: 'DELETE' });
   return rows;
+}
+
+/**
+ * The deployed poller as Lambda runs it: the poll-jobs bundle in a fresh process over the fleet left by
+ * `benchPollerFleet`, with the default concurrency, the provider answering after `latencyMs`. Its peak
+ * resident memory is what the function's memory size must hold.
+ */
+export async function benchDeployedPoller(env: BenchEnvironment, options: { latencyMs: number }) {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-poller-'));
+  const bundle = join(dir, 'poll-jobs.cjs');
+  await build({
+    entryPoints: [new URL('../functions/poll-jobs/handler.ts', import.meta.url).pathname],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: bundle,
+    logLevel: 'silent',
+  });
+  await fetch(`${env.servers.huawei}/_sandbox/faults`, {
+    method: 'POST',
+    body: JSON.stringify({ route: 'getJob', fault: { kind: 'latency', ms: options.latencyMs } }),
+  });
+  const probe = `
+const { handler } = require(process.argv[1]);
+const t0 = performance.now();
+handler({}, { getRemainingTimeInMillis: () => 120000 }).then((summary) => {
+  console.log(JSON.stringify({ wallMs: performance.now() - t0, active: summary.active, errors: summary.errors.length, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+});`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', probe, bundle], {
+    env: { ...process.env, ...env.env, NODE_OPTIONS: '' },
+    maxBuffer: 64 << 20,
+  });
+  await fetch(`${env.servers.huawei}/_sandbox/faults`, { method: 'DELETE' });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+    wallMs: number;
+    active: number;
+    errors: number;
+    maxRssMb: number;
+  };
+  console.log(
+    `poller: the deployed bundle over ${result.active} operations: ${(result.wallMs / 1000).toFixed(2)} s, ${result.maxRssMb.toFixed(0)} MB`,
+  );
+  return { ...result, latencyMs: options.latencyMs };
 }
