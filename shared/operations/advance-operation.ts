@@ -154,6 +154,9 @@ export async function advanceOperation(
   }
 }
 
+/** Active operations read from the store at a time: enough to keep every worker busy, few enough to hold. */
+const PAGE_SIZE = 200;
+
 /** When this container last renewed each operation's lock: a new container renews them all on its first tick. */
 const lockRenewedAt = new Map<string, number>();
 
@@ -185,31 +188,39 @@ export interface PollSummary {
   errors: { operationId: string; error: string }[];
 }
 
-/** One poller tick: every active operation advanced, `concurrency` at a time; one failure does not stop the rest. */
+/**
+ * One poller tick: every active operation advanced, `concurrency` at a time, a page of the active list at a
+ * time so memory stays flat however large the fleet; one failure does not stop the rest.
+ */
 export async function pollActiveOperations(deps: Deps, options: CallOptions = {}): Promise<PollSummary> {
-  const active = await deps.store.listActive();
-  // Forget renewals of operations that ended elsewhere, so the map stays the size of the fleet.
-  const activeIds = new Set(active.map((o) => o.id));
-  for (const id of lockRenewedAt.keys()) if (!activeIds.has(id)) lockRenewedAt.delete(id);
   const summary: PollSummary = {
-    active: active.length,
+    active: 0,
     progressed: 0,
     finished: 0,
     unchanged: 0,
     skipped: 0,
     errors: [],
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < active.length && !options.signal?.aborted) {
-      const operation = active[next++] as Operation;
-      try {
-        summary[await advanceOperation(deps, operation, options)]++;
-      } catch (error) {
-        summary.errors.push({ operationId: operation.id, error: describeError(error) });
+  const seen = new Set<string>();
+  for await (const page of deps.store.activePages(PAGE_SIZE)) {
+    if (options.signal?.aborted) break;
+    summary.active += page.length;
+    let next = 0;
+    const worker = async () => {
+      while (next < page.length && !options.signal?.aborted) {
+        const operation = page[next++] as Operation;
+        seen.add(operation.id);
+        try {
+          summary[await advanceOperation(deps, operation, options)]++;
+        } catch (error) {
+          summary.errors.push({ operationId: operation.id, error: describeError(error) });
+        }
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.config.poller.concurrency, active.length) }, worker));
+    };
+    await Promise.all(Array.from({ length: Math.min(deps.config.poller.concurrency, page.length) }, worker));
+  }
+  // Forget renewals of operations that ended elsewhere, so the map stays the size of the fleet.
+  if (!options.signal?.aborted)
+    for (const id of lockRenewedAt.keys()) if (!seen.has(id)) lockRenewedAt.delete(id);
   return summary;
 }

@@ -149,8 +149,7 @@ export class DynamoOperationStore implements OperationStore {
     return { items: (out.Items ?? []).map(DynamoOperationStore.parse), cursor };
   }
 
-  async listActive(): Promise<Operation[]> {
-    const items: Operation[] = [];
+  async *activePages(pageSize = 100): AsyncGenerator<Operation[]> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.client.send(
@@ -160,11 +159,18 @@ export class DynamoOperationStore implements OperationStore {
           KeyConditionExpression: 'gsi1pk = :active',
           ExpressionAttributeValues: { ':active': 'ACTIVE' },
           ExclusiveStartKey: start,
+          Limit: pageSize,
         }),
       );
-      for (const item of out.Items ?? []) items.push(DynamoOperationStore.parse(item));
+      const page = (out.Items ?? []).map((item) => DynamoOperationStore.parse(item));
       start = out.LastEvaluatedKey;
+      if (page.length > 0) yield page;
     } while (start);
+  }
+
+  async listActive(): Promise<Operation[]> {
+    const items: Operation[] = [];
+    for await (const page of this.activePages(1000)) items.push(...page);
     return items;
   }
 

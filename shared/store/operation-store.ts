@@ -29,8 +29,10 @@ export interface OperationStore {
   update(next: Operation): Promise<void>;
   get(id: string): Promise<Operation | undefined>;
   list(query: ListQuery): Promise<{ items: Operation[]; cursor?: string }>;
-  /** Every operation not yet in a terminal state, for the poller. */
+  /** Every operation not yet in a terminal state. */
   listActive(): Promise<Operation[]>;
+  /** The same, a page at a time: the poller holds one page in memory, however large the fleet. */
+  activePages(pageSize?: number): AsyncIterable<Operation[]>;
 
   acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult>;
   renewLock(target: string, operationId: string, ttlSeconds: number, now: Date): Promise<boolean>;

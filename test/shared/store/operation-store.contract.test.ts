@@ -135,6 +135,22 @@ describe.each(backends)('operation store contract on $name', (backend) => {
     expect((await store.listActive()).map((o) => o.id)).not.toContain(running.id);
   });
 
+  it('gives the active operations a page at a time, each once', async () => {
+    const three = [
+      operation({ pair: 'paged-a' }),
+      operation({ pair: 'paged-b' }),
+      operation({ pair: 'paged-c' }),
+    ];
+    for (const op of three) await store.create(op);
+    const pages: string[][] = [];
+    for await (const page of store.activePages(2)) pages.push(page.map((o) => o.id));
+    const ids = pages.flat();
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(three.map((o) => o.id)));
+    expect(ids.sort()).toEqual((await store.listActive()).map((o) => o.id).sort());
+    expect(pages.every((page) => page.length <= 2)).toBe(true);
+  });
+
   it('lists a pair newest first, filters by state and pages with a cursor', async () => {
     const pair = `page-${Date.now()}`;
     const ids: string[] = [];
