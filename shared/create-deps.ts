@@ -6,6 +6,7 @@ import {
   loadConfig,
   type ParameterReader,
   SecretResolver,
+  secretsTtlMs,
   ssmParameterReader,
 } from './config/load-config.js';
 import { ConfigError } from './domain/errors.js';
@@ -178,17 +179,93 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   };
 }
 
-let cached: Promise<Deps> | undefined;
+export interface RefreshingDepsOptions {
+  /** Reads the configuration and its secrets and builds the deps. */
+  build: () => Promise<Deps>;
+  /** How long built deps are used before they are built again; 0 builds them once. */
+  ttlMs: number;
+  now?: () => number;
+  /** Where a failed rebuild is reported. */
+  log?: (line: string) => void;
+}
 
-/** Deps built once per Lambda container from SWITCHYARD_CONFIG; a failure is retried on the next event. */
+/**
+ * Deps built on the first call, and again in the background once older than `ttlMs`: the call that
+ * notices they are old still gets the old ones at once, and the next calls get the new. A failed first
+ * build is retried on the next call; a failed rebuild keeps the deps in use and is tried a TTL later.
+ */
+export function refreshingDeps(options: RefreshingDepsOptions): () => Promise<Deps> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => console.error(line));
+  let current: Promise<Deps> | undefined;
+  let builtAt = 0;
+  let building = false;
+
+  const rebuild = () => {
+    building = true;
+    options.build().then(
+      (deps) => {
+        current = Promise.resolve(deps);
+        builtAt = now();
+        building = false;
+      },
+      (error: unknown) => {
+        builtAt = now();
+        building = false;
+        // A ConfigError names the key or parameter at fault, never a secret's value.
+        log(
+          `[config] reading the configuration and secrets again failed; keeping those in use, and trying again in ${Math.round(options.ttlMs / 1000)} s: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    );
+  };
+
+  return () => {
+    if (!current) {
+      building = true;
+      const first = options.build().then(
+        (deps) => {
+          builtAt = now();
+          building = false;
+          return deps;
+        },
+        (error: unknown) => {
+          building = false;
+          if (current === first) current = undefined;
+          throw error;
+        },
+      );
+      current = first;
+      return first;
+    }
+    if (options.ttlMs > 0 && !building && now() - builtAt >= options.ttlMs) rebuild();
+    return current;
+  };
+}
+
+let shared: (() => Promise<Deps>) | undefined;
+
+/**
+ * Deps for every handler of this Lambda container, from SWITCHYARD_CONFIG: built at the first event,
+ * rebuilt in the background every SWITCHYARD_SECRETS_TTL_SECONDS (300 by default) so that a changed
+ * config document or rotated secret in SSM is taken without a cold start. A failure of the first build
+ * is retried on the next event.
+ */
 export function sharedDeps(): Promise<Deps> {
-  cached ??= (async () => {
-    const readParameter = ssmParameterReader();
-    const config = await loadConfig(process.env.SWITCHYARD_CONFIG, readParameter);
-    return createDeps(config, { readParameter });
-  })().catch((error) => {
-    cached = undefined;
-    throw error;
-  });
-  return cached;
+  try {
+    shared ??= (() => {
+      const readParameter = ssmParameterReader();
+      return refreshingDeps({
+        ttlMs: secretsTtlMs(process.env),
+        build: async () => {
+          const config = await loadConfig(process.env.SWITCHYARD_CONFIG, readParameter);
+          // A new resolver each time, so every secret is read again with the document.
+          return createDeps(config, { readParameter });
+        },
+      });
+    })();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return shared();
 }

@@ -94,21 +94,66 @@ export async function loadConfig(
     document = parseYaml(interpolateEnv(text, env, location));
   } catch (cause) {
     if (cause instanceof ConfigError) throw cause;
-    throw new ConfigError(`Configuration in ${location} is not valid YAML: ${(cause as Error).message}`, {
-      cause,
-    });
+    // The parser quotes the offending line after the first one, and that line may hold a secret.
+    const [where = ''] = (cause as Error).message.split('\n');
+    throw new ConfigError(`Configuration in ${location} is not valid YAML: ${where.replace(/:$/, '')}`);
   }
   return parseConfig(document, location);
 }
 
-/** Resolves secret references: environment variables now, SSM parameters once per name. */
+/** How long secrets and the config document are used before they are read again, unless configured. */
+export const DEFAULT_SECRETS_TTL_SECONDS = 300;
+
+/**
+ * `SWITCHYARD_SECRETS_TTL_SECONDS` in milliseconds: how long an SSM value (a secret or the config
+ * document) is used before it is read again; 0 reads each once per container.
+ */
+export function secretsTtlMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.SWITCHYARD_SECRETS_TTL_SECONDS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SECRETS_TTL_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new ConfigError(
+      `SWITCHYARD_SECRETS_TTL_SECONDS must be a number of seconds (0 reads secrets once), not "${raw}"`,
+    );
+  return seconds * 1000;
+}
+
+export interface SecretResolverOptions {
+  /** How long an SSM value is served before it is read again (default: `secretsTtlMs(env)`). */
+  ttlMs?: number;
+  now?: () => number;
+  /** Where a failed refresh is reported: the parameter's name and the error, never a value. */
+  log?: (line: string) => void;
+}
+
+/** An SSM error's name and message (they name the parameter, never its value). */
+function describeReadError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+interface CachedParameter {
+  value: Promise<string>;
+  readAt: number;
+  refreshing: boolean;
+}
+
+/**
+ * Resolves secret references: environment variables now, SSM parameters once per name and again after
+ * the TTL. An expired value is still served while it is read again in the background, so no request
+ * waits on SSM after the first; a failed read keeps the value it has.
+ */
 export class SecretResolver {
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly cache = new Map<string, CachedParameter>();
+  private readonly now: () => number;
 
   constructor(
     private readonly readParameter: ParameterReader,
     private readonly env: Record<string, string | undefined> = process.env,
-  ) {}
+    private readonly options: SecretResolverOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   resolve(ref: SecretRef, where: string): Promise<string> {
     if ('value' in ref) return Promise.resolve(ref.value);
@@ -118,14 +163,51 @@ export class SecretResolver {
         return Promise.reject(new ConfigError(`${where}: environment variable ${ref.env} is not set`));
       return Promise.resolve(value);
     }
-    let pending = this.cache.get(ref.ssm);
-    if (!pending) {
-      pending = this.readParameter(ref.ssm).catch((cause) => {
-        this.cache.delete(ref.ssm);
-        throw new ConfigError(`${where}: cannot read SSM parameter ${ref.ssm}`, { cause });
-      });
-      this.cache.set(ref.ssm, pending);
+    const name = ref.ssm;
+    const cached = this.cache.get(name);
+    if (!cached) {
+      const entry: CachedParameter = {
+        value: this.readParameter(name).then(
+          (value) => {
+            entry.readAt = this.now();
+            entry.refreshing = false;
+            return value;
+          },
+          (cause) => {
+            if (this.cache.get(name) === entry) this.cache.delete(name);
+            throw new ConfigError(`${where}: cannot read SSM parameter ${name}`, { cause });
+          },
+        ),
+        readAt: 0,
+        // Until the first read ends, nothing reads it again.
+        refreshing: true,
+      };
+      this.cache.set(name, entry);
+      return entry.value;
     }
-    return pending;
+    if (this.isStale(cached)) this.refresh(name, cached, where);
+    return cached.value;
+  }
+
+  private isStale(entry: CachedParameter): boolean {
+    const ttlMs = this.options.ttlMs ?? secretsTtlMs(this.env);
+    return ttlMs > 0 && !entry.refreshing && this.now() - entry.readAt >= ttlMs;
+  }
+
+  private refresh(name: string, entry: CachedParameter, where: string) {
+    entry.refreshing = true;
+    this.readParameter(name).then(
+      (value) => {
+        this.cache.set(name, { value: Promise.resolve(value), readAt: this.now(), refreshing: false });
+      },
+      (error: unknown) => {
+        // Try again a TTL later; until then the value read before is still good enough.
+        entry.readAt = this.now();
+        entry.refreshing = false;
+        (this.options.log ?? ((line: string) => console.error(line)))(
+          `[config] ${where}: cannot read SSM parameter ${name} again, keeping the value read before: ${describeReadError(error)}`,
+        );
+      },
+    );
   }
 }

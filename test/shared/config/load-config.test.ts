@@ -83,6 +83,20 @@ pairs:
     ).rejects.toThrow(/pairs\.1\.name: duplicate/);
   });
 
+  it('says where the YAML is broken without quoting the line, which may hold a secret', async () => {
+    const location = await configFile(
+      'chat:\n  slack:\n    signingSecret: { value: inline-secret-4d2f } users: []\n',
+    );
+    const error = (await loadConfig(location, noSsm, {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/is not valid YAML: .* at line 3, column \d+$/);
+    expect(error.message).not.toContain('inline-secret-4d2f');
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('inline-secret-4d2f');
+  });
+
   it('says which variable is missing', async () => {
     const location = await configFile(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax
