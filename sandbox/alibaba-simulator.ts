@@ -14,6 +14,7 @@ import {
   SimClock,
   type SimRequest,
   type Simulator,
+  STALLED_SECONDS,
   startSimulator,
 } from './simulator-kit.js';
 
@@ -216,6 +217,7 @@ export async function startAlibabaSimulator(
   ) => {
     const now = clock.now();
     const injected = faults.take('fail-step', request);
+    const stalled = faults.take('stall', request);
     const scheduledUntil = now + clock.scaled(options.delaySeconds ?? 0);
     const task: SimTask = {
       TaskId: String(nextTaskId++),
@@ -224,7 +226,7 @@ export async function startAlibabaSimulator(
       RegionId: target.RegionId,
       scheduledUntil,
       startedAt: now,
-      endsAt: scheduledUntil + clock.scaled(seconds),
+      endsAt: scheduledUntil + clock.scaled(stalled ? STALLED_SECONDS : seconds),
       stepName: options.stepName,
       ...(injected ? { failure: injected.message } : {}),
       effect,

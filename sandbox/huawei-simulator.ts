@@ -13,6 +13,7 @@ import {
   SimClock,
   type SimRequest,
   type Simulator,
+  STALLED_SECONDS,
   startSimulator,
 } from './simulator-kit.js';
 
@@ -260,6 +261,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
   ): JsonAnswer => {
     const now = clock.now();
     const injected = faults.take('fail-step', request);
+    const stalled = faults.take('stall', request);
     const job: SimJob = {
       id: randomUUID(),
       name,
@@ -267,7 +269,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       projectId: instance.projectId,
       createdAt: now,
       visibleAt: now + clock.scaled(JOB_VISIBLE_AFTER_S),
-      endsAt: now + clock.scaled(seconds),
+      endsAt: now + clock.scaled(stalled ? STALLED_SECONDS : seconds),
       ...(injected ? { failure: injected.message } : {}),
       effect,
       settled: false,

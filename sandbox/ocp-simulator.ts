@@ -8,6 +8,7 @@ import {
   SimClock,
   type SimRequest,
   type Simulator,
+  STALLED_SECONDS,
   startSimulator,
 } from './simulator-kit.js';
 
@@ -453,6 +454,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     const subtasks: SimSubtask[] = [];
     let at = now;
     const injected = faults.take('fail-step', request);
+    const stalled = faults.take('stall', request);
     const failing = injected
       ? defs.find((d) => d.name.toLowerCase().includes(injected.step.toLowerCase()))
       : undefined;
@@ -461,7 +463,8 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       const id = nextSubtaskId++;
       const previous = subtasks.at(-1);
       if (previous) previous.downstreams.push(id);
-      const end = at + clock.scaled(def.seconds);
+      // A stalled task hangs in its first subtask.
+      const end = at + clock.scaled(stalled && index === 0 ? STALLED_SECONDS : def.seconds);
       subtasks.push({
         id,
         name: def.name,

@@ -28,6 +28,8 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     step: z.string(),
     message: z.string().default('injected failure'),
   }),
+  /** The job the matching request starts never finishes: it runs on, as a provider's hung job does. */
+  z.object({ kind: z.literal('stall') }),
   /** Make prechecks report a problem. */
   z.object({ kind: z.literal('precheck'), message: z.string() }),
 ]);
@@ -87,6 +89,9 @@ export class FaultBook {
     return this.rules.map(({ used, ...rule }) => ({ ...rule, used }));
   }
 }
+
+/** How long a stalled job runs, in simulated seconds: ten years, longer than anyone waits. */
+export const STALLED_SECONDS = 10 * 365 * 86_400;
 
 /** Simulated time: a 10-minute provider job takes `600 / speed` real seconds. */
 export class SimClock {
