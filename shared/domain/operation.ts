@@ -159,6 +159,11 @@ export const OperationSchema = z.object({
   deadline: z.string(),
   version: z.number().int().min(1),
   events: z.array(AuditEventSchema),
+  /**
+   * Which audit events (numbered from 1) were confirmed announced; kept by the store beside the operation and
+   * never written with it, so a change that went untold (its writer died) can be told later.
+   */
+  announced: z.array(z.number().int().min(1)).optional(),
 });
 export type Operation = z.infer<typeof OperationSchema>;
 

@@ -115,9 +115,21 @@ export function nextActionFor(operation: Operation): string {
   }
 }
 
-/** Builds the notification for the newest audit event of an operation. */
-export function notificationFor(operation: Operation): OperationNotification {
-  const event = operation.events.at(-1) as (typeof operation.events)[number];
+/** The state an operation was in just after its audit event number `eventNumber` (from 1). */
+function stateAfter(operation: Operation, eventNumber: number) {
+  return operation.events.slice(0, eventNumber).findLast((e) => e.to !== undefined)?.to ?? operation.state;
+}
+
+/**
+ * Builds the notification for one audit event of an operation (numbered from 1; the newest by default). An
+ * older event told late carries the state it led to; the steps are the operation's current ones.
+ */
+export function notificationFor(
+  current: Operation,
+  eventNumber = current.events.length,
+): OperationNotification {
+  const event = current.events[eventNumber - 1] as (typeof current.events)[number];
+  const operation = { ...current, state: stateAfter(current, eventNumber) };
   const progress = summarizeSteps(operation.steps);
   const head = `${operation.kind} on ${operation.pair} (${operation.id})${operation.trigger ? ` [alert "${operation.trigger.name}"]` : ''}`;
   const text =
@@ -125,7 +137,7 @@ export function notificationFor(operation: Operation): OperationNotification {
       ? `${head}: ${event.from ? `${event.from} -> ` : ''}${operation.state}. ${event.message}${operation.steps.length > 0 ? ` [${progress}]` : ''}`
       : `${head}: ${event.message} [${progress}]`;
   return {
-    id: `${operation.id}:${operation.events.length}`,
+    id: `${operation.id}:${eventNumber}`,
     type: event.type === 'steps' ? 'operation.progress' : 'operation.state',
     at: event.at,
     text,

@@ -4,7 +4,7 @@ import { recordSteps, transition } from '../domain/state-machine.js';
 import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
 import { type Deps, inputOf, pairLock, phaseStartedAt } from './deps.js';
-import { persistAndNotify } from './persist.js';
+import { persistAndNotify, tellUntold } from './persist.js';
 import { submitToProvider } from './submit-to-provider.js';
 
 /** How long a SUBMITTING operation is left to the request that is submitting it before the poller steps in. */
@@ -21,6 +21,8 @@ export async function advanceOperation(
   const now = deps.now();
   const lock = pairLock(operation.pair);
   try {
+    // A change whose writer died before announcing it is told first, so people hear changes in order.
+    await tellUntold(deps, operation, now);
     if (now.getTime() > Date.parse(operation.deadline)) {
       // An approval no one gave ends the operation; nothing was ever sent to the provider.
       if (operation.state === 'PENDING_APPROVAL') {
@@ -181,6 +183,8 @@ async function finish(deps: Deps, next: Operation) {
 
 export interface PollSummary {
   active: number;
+  /** Changes told late: their writer died between the store write and the announcement. */
+  toldLate: number;
   progressed: number;
   finished: number;
   unchanged: number;
@@ -195,6 +199,7 @@ export interface PollSummary {
 export async function pollActiveOperations(deps: Deps, options: CallOptions = {}): Promise<PollSummary> {
   const summary: PollSummary = {
     active: 0,
+    toldLate: 0,
     progressed: 0,
     finished: 0,
     unchanged: 0,
@@ -218,6 +223,17 @@ export async function pollActiveOperations(deps: Deps, options: CallOptions = {}
       }
     };
     await Promise.all(Array.from({ length: Math.min(deps.config.poller.concurrency, page.length) }, worker));
+  }
+  // Ended operations with a change not confirmed told (their writer died): tell it, free the pair if still held.
+  for await (const page of deps.store.untoldEndedPages(PAGE_SIZE)) {
+    if (options.signal?.aborted) break;
+    for (const operation of page)
+      try {
+        summary.toldLate += await tellUntold(deps, operation, deps.now());
+        await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+      } catch (error) {
+        summary.errors.push({ operationId: operation.id, error: describeError(error) });
+      }
   }
   // Forget renewals of operations that ended elsewhere, so the map stays the size of the fleet.
   if (!options.signal?.aborted)

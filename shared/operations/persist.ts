@@ -1,17 +1,38 @@
-import type { Operation } from '../domain/operation.js';
+import { describeError } from '../domain/errors.js';
+import { isTerminal, type Operation } from '../domain/operation.js';
 import { notificationFor } from '../notify/notifier.js';
 import { slackMessageFor } from '../notify/slack-message.js';
 import type { Deps } from './deps.js';
 
+/**
+ * How long the function that wrote a change has to announce it: longer than any Switchyard function runs (the
+ * poller's timeout is 120 s). A change still untold after that lost its writer, and the poller tells it.
+ */
+export const ANNOUNCE_GRACE_MS = 150_000;
+
 /** Announcements still going out, per operation: the next one waits for them, so changes are told in order. */
 const announcing = new Map<string, Promise<void>>();
 
-async function announce(deps: Deps, saved: Operation) {
-  const notification = notificationFor(saved);
+/** Tells people about one audit event of the operation (numbered from 1). */
+async function announce(deps: Deps, operation: Operation, eventNumber: number) {
+  const notification = notificationFor(operation, eventNumber);
   await deps.notifier.notify(notification);
   // The chat conversation that asked hears of each state change (not every step: Slack allows five replies).
-  if (saved.replyTo && notification.type === 'operation.state' && notification.event.type !== 'approval')
-    await deps.replies.reply(saved.replyTo, slackMessageFor(notification), { visibleToAll: true });
+  if (operation.replyTo && notification.type === 'operation.state' && notification.event.type !== 'approval')
+    await deps.replies.reply(operation.replyTo, slackMessageFor(notification), { visibleToAll: true });
+}
+
+/** Records audit events as told; an ended operation whose every change was told leaves the poller's list. */
+async function recordTold(deps: Deps, operation: Operation, eventNumbers: number[]) {
+  try {
+    const told = eventNumbers.length > 0 ? await deps.store.recordAnnounced(operation.id, eventNumbers) : [];
+    const all = new Set([...told, ...(operation.announced ?? [])]);
+    if (isTerminal(operation.state) && operation.events.every((_, i) => all.has(i + 1)))
+      await deps.store.retireEnded(operation.id, operation.version);
+  } catch (error) {
+    // Unrecorded, it is told again later under the same notification id: a repeat rather than a loss.
+    console.error(`[notify] announcement of ${operation.id} not recorded: ${describeError(error)}`);
+  }
 }
 
 /**
@@ -28,8 +49,11 @@ export async function persistAndNotify(
   const saved = options.create ? next : { ...next, version: next.version + 1 };
   if (options.create) await deps.store.create(saved);
   else await deps.store.update(saved);
+  const eventNumber = saved.events.length;
   // Delivery never throws (channels retry and log), so the chain never breaks.
-  const announcement = announcementsOf(saved.id).then(() => announce(deps, saved));
+  const announcement = announcementsOf(saved.id)
+    .then(() => announce(deps, saved, eventNumber))
+    .then(() => recordTold(deps, saved, [eventNumber]));
   announcing.set(saved.id, announcement);
   void announcement.then(() => {
     if (announcing.get(saved.id) === announcement) announcing.delete(saved.id);
@@ -41,4 +65,19 @@ export async function persistAndNotify(
 /** Every announcement of the operation still going out: a handler waits for them before it returns. */
 export function announcementsOf(operationId: string): Promise<void> {
   return announcing.get(operationId) ?? Promise.resolve();
+}
+
+/**
+ * The poller's catch-up: tells each change of the operation that is older than the grace period and was never
+ * confirmed told (its writer died between the store write and the announcement). Returns how many it told.
+ */
+export async function tellUntold(deps: Deps, operation: Operation, now: Date): Promise<number> {
+  const told = new Set(operation.announced ?? []);
+  const untold = operation.events
+    .map((event, i) => ({ at: Date.parse(event.at), number: i + 1 }))
+    .filter((e) => !told.has(e.number) && now.getTime() - e.at > ANNOUNCE_GRACE_MS)
+    .map((e) => e.number);
+  for (const number of untold) await announce(deps, operation, number);
+  if (untold.length > 0 || isTerminal(operation.state)) await recordTold(deps, operation, untold);
+  return untold.length;
 }

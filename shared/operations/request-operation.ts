@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { PairConfig } from '../config/config-schema.js';
 import { ConflictError, UnprocessableError } from '../domain/errors.js';
-import type {
-  Finding,
-  Operation,
-  OperationKind,
-  Principal,
-  ReplyTo,
-  Source,
-  Trigger,
+import {
+  type Finding,
+  isTerminal,
+  type Operation,
+  type OperationKind,
+  type Principal,
+  type ReplyTo,
+  type Source,
+  type Trigger,
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
 import { type Deps, pairLock } from './deps.js';
@@ -98,6 +99,9 @@ function approvalFor(request: OperationRequest): OperationRequest['approval'] {
   };
 }
 
+/** A lock holder with no operation this long after taking the lock has died: longer than a function runs. */
+export const DEAD_HOLDER_AFTER_MS = 60_000;
+
 function fingerprint(request: OperationRequest): string {
   return createHash('sha256')
     .update(JSON.stringify([request.kind, request.pair, request.params]))
@@ -137,20 +141,28 @@ export async function requestOperation(
   operationId ??= deps.newId();
 
   const now = deps.now();
-  const locked = await store.acquireLock(
-    lock,
-    { operationId, idempotencyKey },
-    config.operations.lockTtlSeconds,
-    now,
-  );
+  const holder = { operationId, idempotencyKey };
+  const locked = await store.acquireLock(lock, holder, config.operations.lockTtlSeconds, now);
   if (!locked.acquired) {
     const active = await store.get(locked.holder.operationId);
     if (idempotencyKey && locked.holder.idempotencyKey === idempotencyKey && active)
       return { type: 'existing', operation: active };
-    throw new ConflictError(
-      `Pair ${resolved.pair.name} is busy with operation ${locked.holder.operationId}${active ? ` (${active.kind}, ${active.state})` : ''}; one operation at a time per pair.`,
-      { activeOperation: locked.holder.operationId, location: `/v1/operations/${locked.holder.operationId}` },
-    );
+    // The holder ended but died before freeing the pair, or died before creating its operation: the pair is free.
+    const holderDied = active
+      ? isTerminal(active.state)
+      : locked.holder.acquiredAt !== undefined &&
+        now.getTime() - locked.holder.acquiredAt > DEAD_HOLDER_AFTER_MS;
+    const tookOver =
+      holderDied &&
+      (await store.takeOverLock(lock, locked.holder, holder, config.operations.lockTtlSeconds, now));
+    if (!tookOver)
+      throw new ConflictError(
+        `Pair ${resolved.pair.name} is busy with operation ${locked.holder.operationId}${active ? ` (${active.kind}, ${active.state})` : ''}; one operation at a time per pair.`,
+        {
+          activeOperation: locked.holder.operationId,
+          location: `/v1/operations/${locked.holder.operationId}`,
+        },
+      );
   }
 
   try {

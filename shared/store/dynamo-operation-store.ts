@@ -35,6 +35,15 @@ const lockKey = (target: string) => ({ pk: `LOCK#${target}`, sk: 'LOCK' });
 const idemKey = (key: string) => ({ pk: `IDEM#${key}`, sk: 'IDEM' });
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/** Partitions of the poller's index: operations still running, and ended ones with a change not yet told. */
+const ACTIVE = 'ACTIVE';
+const UNTOLD = 'UNTOLD';
+
+/** Optional attributes of an operation: an update removes those the new version does not have. */
+const OPTIONAL_ATTRIBUTES = Object.entries(OperationSchema.shape)
+  .filter(([name, schema]) => name !== 'announced' && schema.safeParse(undefined).success)
+  .map(([name]) => name);
+
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
@@ -56,59 +65,106 @@ export class DynamoOperationStore implements OperationStore {
       });
   }
 
-  private item(operation: Operation) {
+  /**
+   * The stored attributes of an operation. Every write adds an audit event not yet announced, so an ended
+   * operation stays on the poller's list (partition UNTOLD) until its announcements are confirmed.
+   */
+  private attributes(operation: Operation) {
+    const { announced: _kept, ...rest } = operation;
     return {
-      ...opKey(operation.id),
-      ...operation,
-      // Only active operations are in the poller's sparse index.
-      ...(isTerminal(operation.state) ? {} : { gsi1pk: 'ACTIVE', gsi1sk: operation.id }),
+      ...rest,
+      gsi1pk: isTerminal(operation.state) ? UNTOLD : ACTIVE,
+      gsi1sk: operation.id,
       gsi2pk: `PAIR#${operation.pair}`,
       gsi2sk: operation.id,
     };
   }
 
   private static parse(item: Record<string, unknown>): Operation {
-    const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = item;
-    return OperationSchema.parse(rest);
+    const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, announced, ...rest } = item;
+    const told = announced instanceof Set ? [...(announced as Set<number>)].sort((a, b) => a - b) : undefined;
+    return OperationSchema.parse({ ...rest, ...(told ? { announced: told } : {}) });
   }
 
   async create(operation: Operation): Promise<void> {
-    await this.putOperation(
-      operation,
-      'attribute_not_exists(pk)',
-      undefined,
-      `Operation ${operation.id} already exists`,
-    );
-  }
-
-  async update(next: Operation): Promise<void> {
-    await this.putOperation(
-      next,
-      'version = :expected',
-      { ':expected': next.version - 1 },
-      `Operation ${next.id} changed since version ${next.version - 1} was read`,
-    );
-  }
-
-  /** A whole-item put under a condition; a failed condition means someone else wrote first. */
-  private async putOperation(
-    operation: Operation,
-    condition: string,
-    values: Record<string, unknown> | undefined,
-    staleMessage: string,
-  ): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.item(operation),
-          ConditionExpression: condition,
+          Item: { ...opKey(operation.id), ...this.attributes(operation) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new StaleWriteError(`Operation ${operation.id} already exists`);
+      throw error;
+    }
+  }
+
+  /** Sets every attribute of the operation and removes the optional ones it no longer has, leaving `announced` be. */
+  async update(next: Operation): Promise<void> {
+    const attributes = this.attributes(next) as Record<string, unknown>;
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': next.version - 1 };
+    const sets: string[] = [];
+    for (const [i, [name, value]] of Object.entries(attributes).entries()) {
+      if (value === undefined) continue;
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      sets.push(`#a${i} = :a${i}`);
+    }
+    const removes = OPTIONAL_ATTRIBUTES.filter((name) => attributes[name] === undefined).map((name, i) => {
+      names[`#r${i}`] = name;
+      return `#r${i}`;
+    });
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: opKey(next.id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new StaleWriteError(staleMessage);
+      if (isConditionFailure(error))
+        throw new StaleWriteError(`Operation ${next.id} changed since version ${next.version - 1} was read`);
       throw error;
+    }
+  }
+
+  async recordAnnounced(id: string, eventNumbers: number[]): Promise<number[]> {
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: opKey(id),
+        UpdateExpression: 'ADD announced :told',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':told': new Set(eventNumbers) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const told = out.Attributes?.announced as Set<number> | undefined;
+    return told ? [...told].sort((a, b) => a - b) : [];
+  }
+
+  async retireEnded(id: string, version: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: opKey(id),
+          UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: '#version = :version AND gsi1pk = :untold',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': version, ':untold': UNTOLD },
+        }),
+      );
+    } catch (error) {
+      // Changed since (it cannot be, once ended) or already retired: nothing to do.
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -131,7 +187,7 @@ export class DynamoOperationStore implements OperationStore {
           TableName: this.table,
           IndexName: TABLE.activeIndex,
           KeyConditionExpression: 'gsi1pk = :active',
-          ExpressionAttributeValues: { ':active': 'ACTIVE' },
+          ExpressionAttributeValues: { ':active': ACTIVE },
         };
     if (query.state) {
       input.FilterExpression = '#state = :state';
@@ -149,15 +205,23 @@ export class DynamoOperationStore implements OperationStore {
     return { items: (out.Items ?? []).map(DynamoOperationStore.parse), cursor };
   }
 
-  async *activePages(pageSize = 100): AsyncGenerator<Operation[]> {
+  activePages(pageSize = 100): AsyncGenerator<Operation[]> {
+    return this.partitionPages(ACTIVE, pageSize);
+  }
+
+  untoldEndedPages(pageSize = 100): AsyncGenerator<Operation[]> {
+    return this.partitionPages(UNTOLD, pageSize);
+  }
+
+  private async *partitionPages(partition: string, pageSize: number): AsyncGenerator<Operation[]> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: TABLE.activeIndex,
-          KeyConditionExpression: 'gsi1pk = :active',
-          ExpressionAttributeValues: { ':active': 'ACTIVE' },
+          KeyConditionExpression: 'gsi1pk = :partition',
+          ExpressionAttributeValues: { ':partition': partition },
           ExclusiveStartKey: start,
           Limit: pageSize,
         }),
@@ -183,6 +247,7 @@ export class DynamoOperationStore implements OperationStore {
           Item: {
             ...lockKey(target),
             ...holder,
+            acquiredAt: now.getTime(),
             expiresAt,
             [TABLE.ttlAttribute]: epochSeconds(new Date(expiresAt)) + 3600,
           },
@@ -198,6 +263,36 @@ export class DynamoOperationStore implements OperationStore {
       // Released between our write and our read: try once more.
       if (!current) return this.acquireLock(target, holder, ttlSeconds, now);
       return { acquired: false, holder: current };
+    }
+  }
+
+  async takeOverLock(
+    target: string,
+    dead: LockHolder,
+    holder: LockHolder,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<boolean> {
+    const expiresAt = now.getTime() + ttlSeconds * 1000;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...lockKey(target),
+            ...holder,
+            acquiredAt: now.getTime(),
+            expiresAt,
+            [TABLE.ttlAttribute]: epochSeconds(new Date(expiresAt)) + 3600,
+          },
+          ConditionExpression: 'operationId = :dead AND acquiredAt = :deadAt',
+          ExpressionAttributeValues: { ':dead': dead.operationId, ':deadAt': dead.acquiredAt ?? -1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 
@@ -250,6 +345,7 @@ export class DynamoOperationStore implements OperationStore {
     return {
       operationId: item.operationId as string,
       idempotencyKey: item.idempotencyKey as string | undefined,
+      acquiredAt: item.acquiredAt as number | undefined,
     };
   }
 

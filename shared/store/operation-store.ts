@@ -4,6 +4,8 @@ import type { Operation, OperationState } from '../domain/operation.js';
 export interface LockHolder {
   operationId: string;
   idempotencyKey?: string;
+  /** When the holder took it (ms since the epoch): a holder with no operation long after this died. */
+  acquiredAt?: number;
 }
 
 export type LockResult = { acquired: true } | { acquired: false; holder: LockHolder };
@@ -34,7 +36,22 @@ export interface OperationStore {
   /** The same, a page at a time: the poller holds one page in memory, however large the fleet. */
   activePages(pageSize?: number): AsyncIterable<Operation[]>;
 
+  /** Ended operations with a change not yet confirmed announced, a page at a time (the poller tells them). */
+  untoldEndedPages(pageSize?: number): AsyncIterable<Operation[]>;
+  /** Records audit events (numbered from 1) as announced; returns every number recorded for the operation. */
+  recordAnnounced(id: string, eventNumbers: number[]): Promise<number[]>;
+  /** Takes an ended operation whose every change was announced off the poller's list, if still at `version`. */
+  retireEnded(id: string, version: number): Promise<void>;
+
   acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult>;
+  /** Takes a lock from a holder that died before creating its operation; false if anything changed meanwhile. */
+  takeOverLock(
+    target: string,
+    dead: LockHolder,
+    holder: LockHolder,
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<boolean>;
   renewLock(target: string, operationId: string, ttlSeconds: number, now: Date): Promise<boolean>;
   releaseLock(target: string, operationId: string): Promise<void>;
   getLock(target: string, now: Date): Promise<LockHolder | undefined>;

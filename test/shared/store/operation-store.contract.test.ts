@@ -179,7 +179,7 @@ describe.each(backends)('operation store contract on $name', (backend) => {
     });
     expect(await store.acquireLock(target, { operationId: 'B' }, 60, now)).toEqual({
       acquired: false,
-      holder: { operationId: 'A', idempotencyKey: 'k' },
+      holder: { operationId: 'A', idempotencyKey: 'k', acquiredAt: now.getTime() },
     });
     // The holder asking again (a retried request) keeps it.
     expect((await store.acquireLock(target, { operationId: 'A' }, 60, now)).acquired).toBe(true);
@@ -193,6 +193,56 @@ describe.each(backends)('operation store contract on $name', (backend) => {
     expect((await store.acquireLock(target, { operationId: 'B' }, 60, later)).acquired).toBe(true);
     await store.releaseLock(target, 'B');
     expect(await store.getLock(target, later)).toBeUndefined();
+  });
+
+  it('hands a lock over from a dead holder only while nothing changed', async () => {
+    const now = new Date();
+    const target = `pair:takeover-${Date.now()}`;
+    await store.acquireLock(target, { operationId: 'A' }, 900, now);
+    const dead = (await store.getLock(target, now)) as NonNullable<Awaited<ReturnType<typeof store.getLock>>>;
+    expect(await store.takeOverLock(target, dead, { operationId: 'B' }, 900, now)).toBe(true);
+    // A second taker that read the same dead holder finds the lock changed.
+    expect(await store.takeOverLock(target, dead, { operationId: 'C' }, 900, now)).toBe(false);
+    expect((await store.getLock(target, now))?.operationId).toBe('B');
+  });
+
+  it('keeps what was announced across updates, and lists an ended operation until every change is', async () => {
+    const op = operation({
+      pair: 'told-pair',
+      job: { id: 'job-1', submittedAt: new Date().toISOString(), phase: 0 },
+    });
+    await store.create(op);
+    expect(await store.recordAnnounced(op.id, [1])).toEqual([1]);
+    const event = {
+      at: new Date().toISOString(),
+      actor: 'test',
+      type: 'state' as const,
+      from: 'RUNNING' as const,
+      to: 'SUCCEEDED' as const,
+      message: 'done',
+    };
+    // The next version drops its job: the update removes it, and leaves the announcements be.
+    const ended = {
+      ...op,
+      version: 2,
+      state: 'SUCCEEDED' as const,
+      job: undefined,
+      events: [...op.events, event],
+    };
+    await store.update(ended);
+    const read = await store.get(op.id);
+    expect(read?.job).toBeUndefined();
+    expect(read?.announced).toEqual([1]);
+    const untold = async () => {
+      const ids: string[] = [];
+      for await (const page of store.untoldEndedPages()) ids.push(...page.map((o) => o.id));
+      return ids;
+    };
+    expect(await untold()).toContain(op.id);
+    expect(await store.recordAnnounced(op.id, [2])).toEqual([1, 2]);
+    await store.retireEnded(op.id, 2);
+    expect(await untold()).not.toContain(op.id);
+    expect((await store.get(op.id))?.state).toBe('SUCCEEDED');
   });
 
   it('records an idempotency key once and hands back the first record', async () => {
