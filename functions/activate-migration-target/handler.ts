@@ -1,12 +1,14 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { operationFunction } from '../../shared/operations/operation-function.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { ActivateMigrationTargetRequestSchema } from './schema.js';
 
-export const handler = operationFunction(
-  {
-    kind: 'activate-migration-target',
-    schema: ActivateMigrationTargetRequestSchema,
-    params: ({ force }) => ({ force }),
-  },
-  sharedDeps,
-);
+/** The activate-migration-target function: its kind, request schema and provider parameters. */
+export const activateMigrationTargetFunction: OperationFunctionSpec<
+  typeof ActivateMigrationTargetRequestSchema
+> = {
+  kind: 'activate-migration-target',
+  schema: ActivateMigrationTargetRequestSchema,
+  params: ({ force }) => ({ force }),
+};
+
+export const handler = operationFunction(activateMigrationTargetFunction, sharedDeps);

@@ -1,8 +1,12 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { operationFunction } from '../../shared/operations/operation-function.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { ConfigureDrRequestSchema } from './schema.js';
 
-export const handler = operationFunction(
-  { kind: 'configure-dr', schema: ConfigureDrRequestSchema, params: () => ({}) },
-  sharedDeps,
-);
+/** The configure-dr function: its kind, request schema and provider parameters. */
+export const configureDrFunction: OperationFunctionSpec<typeof ConfigureDrRequestSchema> = {
+  kind: 'configure-dr',
+  schema: ConfigureDrRequestSchema,
+  params: () => ({}),
+};
+
+export const handler = operationFunction(configureDrFunction, sharedDeps);

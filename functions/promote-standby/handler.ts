@@ -1,12 +1,12 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { operationFunction } from '../../shared/operations/operation-function.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { PromoteStandbyRequestSchema } from './schema.js';
 
-export const handler = operationFunction(
-  {
-    kind: 'promote-standby',
-    schema: PromoteStandbyRequestSchema,
-    params: ({ allowDataLoss }) => (allowDataLoss ? { allowDataLoss } : {}),
-  },
-  sharedDeps,
-);
+/** The promote-standby function: its kind, request schema and provider parameters. */
+export const promoteStandbyFunction: OperationFunctionSpec<typeof PromoteStandbyRequestSchema> = {
+  kind: 'promote-standby',
+  schema: PromoteStandbyRequestSchema,
+  params: ({ allowDataLoss }) => (allowDataLoss ? { allowDataLoss } : {}),
+};
+
+export const handler = operationFunction(promoteStandbyFunction, sharedDeps);

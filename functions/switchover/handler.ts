@@ -1,8 +1,12 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { operationFunction } from '../../shared/operations/operation-function.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { SwitchoverRequestSchema } from './schema.js';
 
-export const handler = operationFunction(
-  { kind: 'switchover', schema: SwitchoverRequestSchema, params: () => ({}) },
-  sharedDeps,
-);
+/** The switchover function: its kind, request schema and provider parameters. */
+export const switchoverFunction: OperationFunctionSpec<typeof SwitchoverRequestSchema> = {
+  kind: 'switchover',
+  schema: SwitchoverRequestSchema,
+  params: () => ({}),
+};
+
+export const handler = operationFunction(switchoverFunction, sharedDeps);

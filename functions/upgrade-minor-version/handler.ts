@@ -1,17 +1,17 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { operationFunction } from '../../shared/operations/operation-function.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { UpgradeMinorVersionRequestSchema } from './schema.js';
 
-export const handler = operationFunction(
-  {
-    kind: 'upgrade-minor-version',
-    schema: UpgradeMinorVersionRequestSchema,
-    params: ({ instance, isDelayed, secondSwitch, targetMinorVersion }) => ({
-      instance,
-      ...(isDelayed === undefined ? {} : { isDelayed }),
-      ...(secondSwitch === undefined ? {} : { secondSwitch }),
-      ...(targetMinorVersion === undefined ? {} : { targetMinorVersion }),
-    }),
-  },
-  sharedDeps,
-);
+/** The upgrade-minor-version function: its kind, request schema and provider parameters. */
+export const upgradeMinorVersionFunction: OperationFunctionSpec<typeof UpgradeMinorVersionRequestSchema> = {
+  kind: 'upgrade-minor-version',
+  schema: UpgradeMinorVersionRequestSchema,
+  params: ({ instance, isDelayed, secondSwitch, targetMinorVersion }) => ({
+    instance,
+    ...(isDelayed === undefined ? {} : { isDelayed }),
+    ...(secondSwitch === undefined ? {} : { secondSwitch }),
+    ...(targetMinorVersion === undefined ? {} : { targetMinorVersion }),
+  }),
+};
+
+export const handler = operationFunction(upgradeMinorVersionFunction, sharedDeps);

@@ -1,0 +1,421 @@
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activateMigrationTargetFunction } from '../../functions/activate-migration-target/handler.js';
+import { configureDrFunction } from '../../functions/configure-dr/handler.js';
+import { promoteStandbyFunction } from '../../functions/promote-standby/handler.js';
+import { switchoverFunction } from '../../functions/switchover/handler.js';
+import { upgradeMinorVersionFunction } from '../../functions/upgrade-minor-version/handler.js';
+import type { FaultRule } from '../../sandbox/simulator-kit.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { createDeps } from '../../shared/create-deps.js';
+import {
+  isTerminal,
+  type Operation,
+  type OperationKind,
+  type ProviderName,
+} from '../../shared/domain/operation.js';
+import { canTransition } from '../../shared/domain/state-machine.js';
+import { TIMEOUT_EARLY_MS } from '../../shared/http/http-handler.js';
+import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import type { Deps } from '../../shared/operations/deps.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
+import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
+import { type TestEnvironment, useTestEnvironment } from './environment.js';
+import { loadEvent } from './fixtures.js';
+import { httpAnswer, lambdaContext } from './lambda.js';
+
+/** One operation kind on one provider, as the matrix drives it. */
+interface Subject {
+  kind: OperationKind;
+  provider: ProviderName;
+  pair: string;
+  body: Record<string, unknown>;
+  /** The provider route that starts the job (the first phase's, for configure-dr). */
+  submitRoute: string;
+  spec: OperationFunctionSpec<never>;
+}
+
+const SUBJECTS: Subject[] = [
+  {
+    kind: 'switchover',
+    provider: 'oceanbase',
+    pair: 'orders-ob',
+    submitRoute: 'switchover',
+    spec: switchoverFunction,
+  },
+  {
+    kind: 'promote-standby',
+    provider: 'oceanbase',
+    pair: 'payments-ob',
+    submitRoute: 'failover',
+    spec: promoteStandbyFunction,
+  },
+  {
+    kind: 'configure-dr',
+    provider: 'huawei',
+    pair: 'orders-pg',
+    submitRoute: 'build_master_dr_relation',
+    spec: configureDrFunction,
+  },
+  {
+    kind: 'promote-standby',
+    provider: 'huawei',
+    pair: 'ledger-pg',
+    submitRoute: 'drreplica_to_master',
+    spec: promoteStandbyFunction,
+  },
+  {
+    kind: 'upgrade-minor-version',
+    provider: 'huawei',
+    pair: 'ledger-pg',
+    submitRoute: 'db-upgrade',
+    spec: upgradeMinorVersionFunction,
+  },
+  {
+    kind: 'activate-migration-target',
+    provider: 'alibaba',
+    pair: 'crm-migration',
+    submitRoute: 'ActivateMigrationTargetInstance',
+    spec: activateMigrationTargetFunction,
+  },
+  {
+    kind: 'promote-standby',
+    provider: 'alibaba',
+    pair: 'billing-rds',
+    submitRoute: 'DeleteReplicationLink',
+    spec: promoteStandbyFunction,
+  },
+  {
+    kind: 'upgrade-minor-version',
+    provider: 'alibaba',
+    pair: 'billing-rds',
+    submitRoute: 'UpgradeDBInstanceKernelVersion',
+    spec: upgradeMinorVersionFunction,
+  },
+].map((s) => ({ ...s, body: { pair: s.pair }, spec: s.spec as OperationFunctionSpec<never> }) as Subject);
+
+/** How long the provider keeps a slow answer, and how long Switchyard waits for one, in these tests. */
+const PROVIDER_TIMEOUT_MS = 1_000;
+const SLOW_ANSWER_MS = 1_500;
+
+/** What a cell does to the request, the provider, the store or the poller. */
+interface Fault {
+  name: string;
+  /** Injected into the provider's simulator before the request. */
+  providerFault?: (subject: Subject) => FaultRule;
+  /** The request is an SQS message delivered this many times at once, then once more. */
+  sqsDeliveries?: number;
+  /** The request's Lambda container has this fault. */
+  requestFault?: ContainerFault;
+  /** The request's Lambda has this much time left when invoked. */
+  requestRemainingMs?: number;
+  /** The first poller tick that touches the operation runs in a container with this fault. */
+  pollerFault?: ContainerFault;
+  /** Every poller tick runs twice at once. */
+  overlappingTicks?: boolean;
+  /** Real time the provider needs before the poller may look (a late answer it still applies). */
+  settleMs?: number;
+  expectedEnd: Operation['state'];
+}
+
+const FAULTS: Fault[] = [
+  {
+    name: 'provider 5xx on submit',
+    providerFault: (s) => ({ route: s.submitRoute, times: 1, fault: { kind: 'status', status: 500 } }),
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'timeout after the provider accepted',
+    providerFault: (s) => ({
+      route: s.submitRoute,
+      times: 1,
+      fault: { kind: 'latency', ms: SLOW_ANSWER_MS },
+    }),
+    settleMs: SLOW_ANSWER_MS,
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'connection reset before the provider read it',
+    providerFault: (s) => ({ route: s.submitRoute, times: 1, fault: { kind: 'drop', when: 'before' } }),
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'connection reset after the provider applied it',
+    providerFault: (s) => ({ route: s.submitRoute, times: 1, fault: { kind: 'drop', when: 'after' } }),
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: '429 with the provider retry header',
+    providerFault: (s) => ({
+      route: s.submitRoute,
+      times: 2,
+      fault: { kind: 'throttle', retryAfterSeconds: 0.1 },
+    }),
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'answer slower than the Lambda time left',
+    providerFault: (s) => ({
+      route: s.submitRoute,
+      times: 1,
+      fault: { kind: 'latency', ms: SLOW_ANSWER_MS },
+    }),
+    requestRemainingMs: TIMEOUT_EARLY_MS + 400,
+    settleMs: SLOW_ANSWER_MS,
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'a job that never finishes',
+    providerFault: (s) => ({ route: s.submitRoute, times: 1, fault: { kind: 'stall' } }),
+    expectedEnd: 'TIMED_OUT',
+  },
+  { name: 'duplicate SQS delivery', sqsDeliveries: 2, expectedEnd: 'SUCCEEDED' },
+  {
+    name: 'crash after the provider accepted, before the store write',
+    requestFault: { type: 'crash', on: 'provider', method: 'submit', when: 'after' },
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'crash between the provider read and the store write',
+    pollerFault: { type: 'crash', on: 'store', method: 'update', when: 'before' },
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'crash after the store write, before the announcement',
+    pollerFault: { type: 'crash', on: 'store', method: 'update', when: 'after' },
+    expectedEnd: 'SUCCEEDED',
+  },
+  {
+    name: 'crash after writing the end, before freeing the pair',
+    pollerFault: {
+      type: 'crash',
+      on: 'store',
+      method: 'update',
+      when: 'after',
+      matching: ([written]) => isTerminal((written as Operation).state),
+    },
+    expectedEnd: 'SUCCEEDED',
+  },
+  { name: 'two poller ticks at once', overlappingTicks: true, expectedEnd: 'SUCCEEDED' },
+  {
+    name: "the store's conditional write failing",
+    pollerFault: { type: 'stale', method: 'update' },
+    expectedEnd: 'SUCCEEDED',
+  },
+];
+
+interface Check {
+  invariant: string;
+  ok: boolean;
+  detail: string;
+}
+
+interface CellResult {
+  fault: string;
+  subject: string;
+  checks: Check[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Jobs the provider actually started, by name: what "submitted once" is measured by. */
+async function providerJobs(env: TestEnvironment, provider: ProviderName): Promise<string[]> {
+  const url = { oceanbase: env.ocp.url, huawei: env.huawei.url, alibaba: env.alibaba.url }[provider];
+  const state = (await (await fetch(`${url}/_sandbox/state`)).json()) as {
+    tasks?: { name?: string; TaskType?: string }[];
+    jobs?: { name: string }[];
+  };
+  return (state.jobs ?? state.tasks ?? []).map((j) => ('name' in j ? String(j.name) : String(j.TaskType)));
+}
+
+/** The checks every cell must pass, on what a person could observe afterwards. */
+async function invariants(
+  env: TestEnvironment,
+  subject: Subject,
+  fault: Fault,
+  operations: Operation[],
+  now: Date,
+): Promise<Check[]> {
+  const checks: Check[] = [];
+  const check = (invariant: string, ok: boolean, detail: string) => checks.push({ invariant, ok, detail });
+  check('one operation per request', operations.length === 1, `${operations.length} operations`);
+  const jobs = await providerJobs(env, subject.provider);
+  const perName = new Map<string, number>();
+  for (const name of jobs) perName.set(name, (perName.get(name) ?? 0) + 1);
+  check(
+    'submitted to the provider at most once',
+    [...perName.values()].every((n) => n <= 1) && jobs.length > 0,
+    `provider jobs: ${jobs.join(', ') || 'none'}`,
+  );
+  for (const operation of operations) {
+    check(
+      'ended, or reported stuck',
+      isTerminal(operation.state) && operation.state === fault.expectedEnd,
+      `${operation.state}${operation.outcome ? `: ${operation.outcome}` : ''}`,
+    );
+    const told = env.sink.forOperation(operation.id).map((r) => r.notification.id);
+    const expected = operation.events.map((_, i) => `${operation.id}:${i + 1}`);
+    check(
+      'one notification per change',
+      told.length === expected.length && expected.every((id) => told.includes(id)),
+      `${told.length} notifications for ${expected.length} changes`,
+    );
+    let state: Operation['state'] | undefined;
+    const trail = operation.events.every((event, i) => {
+      if (i === 0) {
+        state = event.to;
+        return event.type === 'created';
+      }
+      if (event.type !== 'state') return true;
+      const ok =
+        state !== undefined &&
+        event.from === state &&
+        event.to !== undefined &&
+        canTransition(state, event.to);
+      state = event.to;
+      return ok;
+    });
+    check(
+      'an audit event for every step',
+      trail && state === operation.state,
+      operation.events.map((e) => e.to ?? e.type).join(' > '),
+    );
+    const lock = await env.store.getLock(`pair:${operation.pair}`, now);
+    check('pair lock released', lock === undefined, lock ? `held by ${lock.operationId}` : 'free');
+    const listed: string[] = [];
+    for await (const page of env.store.activePages()) listed.push(...page.map((o) => o.id));
+    for await (const page of env.store.untoldEndedPages()) listed.push(...page.map((o) => o.id));
+    check("off the poller's list", !listed.includes(operation.id), listed.join(', ') || 'empty');
+  }
+  return checks;
+}
+
+/**
+ * The fault matrix for the operation kinds of some providers: every fault against every kind, a real flow
+ * through the function's handler, the simulators and dynalite, then the invariants; prints the table.
+ */
+export function faultMatrix(providers: ProviderName[]) {
+  const environment = useTestEnvironment();
+  let env: TestEnvironment;
+  let healthy: Deps;
+  let clock = Date.now();
+  const results: CellResult[] = [];
+
+  beforeAll(async () => {
+    env = environment();
+    const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
+    for (const provider of Object.values(config.providers))
+      if (provider) provider.timeoutMs = PROVIDER_TIMEOUT_MS;
+    healthy = { ...(await createDeps(config, { env: env.env })), now: () => new Date(clock) };
+  });
+
+  afterAll(() => {
+    const checks = results.flatMap((r) => r.checks);
+    const violations = checks.filter((c) => !c.ok);
+    const rows = FAULTS.map((fault) => {
+      const cells = results.filter((r) => r.fault === fault.name);
+      const all = cells.flatMap((c) => c.checks);
+      return `| ${fault.name} | ${cells.length} | ${all.length} | ${all.filter((c) => !c.ok).length} |`;
+    });
+    process.stdout.write(
+      [
+        '',
+        `Fault matrix (${providers.join(', ')}): ${results.length} cells, ${checks.length} invariant checks, ${violations.length} violations`,
+        '| fault | cells | invariant checks | violations |',
+        '|---|---|---|---|',
+        ...rows,
+        ...violations.map((v) => `VIOLATION ${v.invariant}: ${v.detail}`),
+        '',
+      ].join('\n'),
+    );
+  });
+
+  async function resetProviders() {
+    await Promise.all(
+      [env.ocp.url, env.huawei.url, env.alibaba.url].map((url) =>
+        fetch(`${url}/_sandbox/reset`, { method: 'POST' }),
+      ),
+    );
+  }
+
+  async function injectProviderFault(subject: Subject, rule: FaultRule) {
+    const url = { oceanbase: env.ocp.url, huawei: env.huawei.url, alibaba: env.alibaba.url }[
+      subject.provider
+    ];
+    await fetch(`${url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify(rule) });
+  }
+
+  async function request(subject: Subject, fault: Fault, deps: Deps) {
+    const handler = operationFunction(subject.spec, async () => deps);
+    const context = lambdaContext(fault.requestRemainingMs);
+    if (fault.sqsDeliveries) {
+      const event = loadEvent<SQSEvent>('sqs', 'switchover');
+      const record = event.Records[0] as SQSEvent['Records'][number];
+      record.messageId = `matrix-${subject.kind}-${subject.provider}-${clock}`;
+      record.body = JSON.stringify(subject.body);
+      // SQS may hand the same message to two containers at once, and again after a visibility timeout.
+      await Promise.all(Array.from({ length: fault.sqsDeliveries }, () => handler(event, lambdaContext())));
+      await handler(event, lambdaContext());
+      return;
+    }
+    const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+    event.body = JSON.stringify(subject.body);
+    delete event.headers['idempotency-key'];
+    await handler(event, context).then(httpAnswer, () => undefined);
+  }
+
+  /** Poller ticks until the operations end and every change is told, moving the clock as far as the graces need. */
+  async function pollToTheEnd(pair: string, since: string, fault: Fault, stalled: boolean) {
+    let pollerFault = fault.pollerFault ? containerWith(healthy, fault.pollerFault) : undefined;
+    for (let tick = 0; tick < 400; tick++) {
+      const operations = (await env.store.list({ pair, limit: 20 })).items.filter((o) => o.id > since);
+      const settled = operations.every(
+        (o) => isTerminal(o.state) && o.events.every((_, i) => o.announced?.includes(i + 1)),
+      );
+      if (operations.length > 0 && settled) return operations;
+      const waiting = operations.some(
+        (o) => o.state === 'SUBMITTING' || o.events.some((_, i) => !o.announced?.includes(i + 1)),
+      );
+      // A job that never ends meets its deadline; a lost submission or announcement waits out its grace.
+      clock += stalled && tick > 2 ? 3_600_000 : waiting || tick < 4 ? 61_000 : 1_000;
+      const deps = pollerFault && !pollerFault.struck() ? pollerFault.deps : healthy;
+      if (pollerFault?.struck()) pollerFault = undefined;
+      // A tick in a container that dies ends there, as the Lambda would.
+      await Promise.all(
+        Array.from({ length: fault.overlappingTicks ? 2 : 1 }, () =>
+          pollActiveOperations(deps).catch((error: unknown) => {
+            if (!(error instanceof SimulatedCrash)) throw error;
+          }),
+        ),
+      );
+      await sleep(15);
+    }
+    throw new Error(`operations on ${pair} did not settle`);
+  }
+
+  for (const subject of SUBJECTS.filter((s) => providers.includes(s.provider)))
+    describe(`${subject.kind} on ${subject.provider}`, () => {
+      for (const fault of FAULTS)
+        it(`keeps every invariant under: ${fault.name}`, async () => {
+          await resetProviders();
+          // Near real time, so the provider's own timestamps and Switchyard's agree as they do in production.
+          clock = Date.now();
+          const since = (await env.store.list({ pair: subject.pair, limit: 1 })).items[0]?.id ?? '';
+          if (fault.providerFault) await injectProviderFault(subject, fault.providerFault(subject));
+          const requestContainer = fault.requestFault
+            ? containerWith(healthy, fault.requestFault)
+            : undefined;
+          await request(subject, fault, requestContainer?.deps ?? healthy);
+          if (fault.settleMs) await sleep(fault.settleMs + 100);
+          const operations = await pollToTheEnd(
+            subject.pair,
+            since,
+            fault,
+            fault.name.includes('never finishes'),
+          );
+          const checks = await invariants(env, subject, fault, operations, new Date(clock));
+          results.push({ fault: fault.name, subject: `${subject.kind} on ${subject.provider}`, checks });
+          expect(checks.filter((c) => !c.ok)).toEqual([]);
+        });
+    });
+}
