@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
-import { TIMEOUT_EARLY_MS } from '../../shared/http/http-handler.js';
+import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/http/http-handler.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { type PollJobsEvent, PollJobsEventSchema } from './schema.js';
 
@@ -11,7 +11,8 @@ type TickSummary = PollSummary & { decisions: Awaited<ReturnType<typeof evaluate
 /** The scheduled poller: decides alerts whose hold-off is over, then advances every active operation. */
 export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
   timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-}).handler(async (event, _context, { signal }) => {
+}).handler(async (event, context, { signal: lambdaSignal }) => {
+  const signal = workSignal(context, lambdaSignal);
   PollJobsEventSchema.parse(event ?? {});
   const deps = await sharedDeps();
   const decisions = await evaluateDueDecisions(deps, { signal });

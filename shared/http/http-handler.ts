@@ -14,6 +14,25 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Ends before the Lambda does, so an in-flight provider call is cancelled and its outcome recorded. */
 export const TIMEOUT_EARLY_MS = 1_000;
 
+/** Time left after provider calls are cancelled, to record what was sent and answer before the handler ends. */
+export const RECORD_MARGIN_MS = 1_000;
+
+/**
+ * The signal work is given: cancelled RECORD_MARGIN_MS before middy gives up on the handler, so a provider call
+ * still waiting is recorded as ambiguous and answered, instead of the Lambda ending with nothing said.
+ */
+export function workSignal(
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  signal: AbortSignal,
+): AbortSignal {
+  const left = context.getRemainingTimeInMillis?.();
+  if (left === undefined || !Number.isFinite(left)) return signal;
+  return AbortSignal.any([
+    signal,
+    AbortSignal.timeout(Math.max(0, left - TIMEOUT_EARLY_MS - RECORD_MARGIN_MS)),
+  ]);
+}
+
 export interface HttpResult {
   status: number;
   body: unknown;
@@ -103,7 +122,8 @@ export function httpHandler<BS extends z.ZodType, QS extends z.ZodType, PS exten
         request.response = problemResponse(request.error, request.event.rawPath);
       },
     })
-    .handler(async (event, _context, { signal }) => {
+    .handler(async (event, context, { signal }) => {
+      const work = workSignal(context, signal);
       const deps = await getDeps();
       const headers = lowerCaseHeaders(event.headers);
       // Authenticate before looking at the input, so an anonymous caller learns nothing from validation.
@@ -115,7 +135,7 @@ export function httpHandler<BS extends z.ZodType, QS extends z.ZodType, PS exten
       const path = parse(route.path, event.pathParameters ?? {}, 'path');
       const query = parse(route.query, event.queryStringParameters ?? {}, 'query');
       const body = parse(route.body, readJsonBody(event, headers) ?? (route.body ? {} : undefined), 'body');
-      const result = await route.handle({ deps, principal, body, query, path, headers, signal });
+      const result = await route.handle({ deps, principal, body, query, path, headers, signal: work });
       return {
         statusCode: result.status,
         headers: { 'content-type': 'application/json', ...result.headers },

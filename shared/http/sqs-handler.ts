@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { z } from 'zod';
 import { describeError } from '../domain/errors.js';
 import type { Deps } from '../operations/deps.js';
-import { TIMEOUT_EARLY_MS } from './http-handler.js';
+import { TIMEOUT_EARLY_MS, workSignal } from './http-handler.js';
 import { fieldIssues } from './problem.js';
 
 export interface QueueMessageContext<M> {
@@ -43,13 +43,14 @@ function parseRecord<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer
 export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getDeps: () => Promise<Deps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({
     timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-  }).handler(async (event, _context, { signal }) => {
+  }).handler(async (event, context, { signal }) => {
+    const work = workSignal(context, signal);
     const deps = await getDeps();
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       try {
         const message = parseRecord(consumer.schema, record);
-        await consumer.handle({ deps, message, record, signal });
+        await consumer.handle({ deps, message, record, signal: work });
       } catch (error) {
         // The message id and the reason only: bodies may carry secrets.
         console.error(`[sqs] message ${record.messageId} failed: ${describeError(error)}`);
