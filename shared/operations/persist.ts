@@ -50,8 +50,10 @@ export async function persistAndNotify(
   if (options.create) await deps.store.create(saved);
   else await deps.store.update(saved);
   const eventNumber = saved.events.length;
+  // In the background it starts on the next turn of the event loop, once the caller's next request is on the wire.
+  const turn = options.announceInBackground ? new Promise((resolve) => setImmediate(resolve)) : undefined;
   // Delivery never throws (channels retry and log), so the chain never breaks.
-  const announcement = announcementsOf(saved.id)
+  const announcement = Promise.all([announcementsOf(saved.id), turn])
     .then(() => announce(deps, saved, eventNumber))
     .then(() => recordTold(deps, saved, [eventNumber]));
   announcing.set(saved.id, announcement);
