@@ -18,8 +18,13 @@ const WebhookAlertSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']),
   labels: z.record(z.string(), z.string()),
   annotations: z.record(z.string(), z.string()).default({}),
-  startsAt: z.string().min(1),
-  fingerprint: z.string().min(1).optional(),
+  // A time Date cannot read would fail later, when the alert is normalised: refuse it here, naming the field.
+  startsAt: z
+    .string()
+    .min(1)
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'a date-time such as 2026-11-21T09:00:00Z'),
+  // Alertmanager and Grafana send 16 hex digits; the fingerprint becomes part of a store key.
+  fingerprint: z.string().min(1).max(200).optional(),
 });
 
 export const AlertmanagerPayloadSchema = z.looseObject({
@@ -39,9 +44,13 @@ export type GrafanaPayload = z.infer<typeof GrafanaPayloadSchema>;
 
 /** The alarm JSON CloudWatch puts in an SNS notification's Message. */
 export const CloudWatchAlarmSchema = z.looseObject({
-  AlarmName: z.string().min(1),
+  // CloudWatch's own limits; the ARN (or the name) becomes part of a store key, which DynamoDB caps at 2048 bytes.
+  AlarmName: z.string().min(1).max(255),
   AlarmDescription: z.string().nullish(),
-  AlarmArn: z.string().optional(),
+  AlarmArn: z
+    .string()
+    .refine((arn) => Buffer.byteLength(arn) <= 1600, 'at most 1600 bytes')
+    .optional(),
   NewStateValue: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
   NewStateReason: z.string().optional(),
   StateChangeTime: z.string(),

@@ -39,7 +39,8 @@ export class DynamoFailoverStore implements FailoverStore {
     this.client =
       options.documentClient ??
       DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
+        // Alert labels are any names: one called `constructor` must still be stored as a map, not refused.
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
       });
   }
 
