@@ -159,18 +159,25 @@ export async function advanceOperation(
 /** Active operations read from the store at a time: enough to keep every worker busy, few enough to hold. */
 const PAGE_SIZE = 200;
 
-/** When this container last renewed each operation's lock: a new container renews them all on its first tick. */
+/** When this container last renewed each operation's lock (or, for one it has not yet, when it takes it to have been). */
 const lockRenewedAt = new Map<string, number>();
 
 /**
  * Renews a running operation's pair lock once a third of its lifetime has passed, not on every tick: a
  * fleet of thousands then costs one store write per operation every few minutes instead of every minute.
- * Ticks must come more often than two thirds of lockTtlSeconds (one minute against 900 s by default).
+ * A container new to an operation spreads its renewals over the next third rather than renewing the whole
+ * fleet on its first tick: the container before renewed each lock within a third, so with ticks at least
+ * every third of lockTtlSeconds (one minute against 900 s by default) no lock lapses. One that does lapse
+ * still keeps its pair: a request that finds the lapsed holder running hands the lock back.
  */
 async function renewLockIfDue(deps: Deps, lock: string, operationId: string, now: Date) {
   const ttlMs = deps.config.operations.lockTtlSeconds * 1000;
   const last = lockRenewedAt.get(operationId);
-  if (last !== undefined && now.getTime() - last < ttlMs / 3) return;
+  if (last === undefined) {
+    lockRenewedAt.set(operationId, now.getTime() - Math.random() * (ttlMs / 3));
+    return;
+  }
+  if (now.getTime() - last < ttlMs / 3) return;
   await deps.store.renewLock(lock, operationId, deps.config.operations.lockTtlSeconds, now);
   lockRenewedAt.set(operationId, now.getTime());
 }

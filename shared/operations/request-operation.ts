@@ -143,6 +143,23 @@ export async function requestOperation(
   const now = deps.now();
   const holder = { operationId, idempotencyKey };
   const locked = await store.acquireLock(lock, holder, config.operations.lockTtlSeconds, now);
+  if (locked.acquired && locked.replaced) {
+    // An expired lock is no proof its holder died: an operation still running keeps its pair (the poller was down).
+    const lapsed = await store.get(locked.replaced.operationId);
+    if (lapsed && !isTerminal(lapsed.state)) {
+      await store.takeOverLock(
+        lock,
+        { ...holder, acquiredAt: now.getTime() },
+        locked.replaced,
+        config.operations.lockTtlSeconds,
+        now,
+      );
+      throw new ConflictError(
+        `Pair ${resolved.pair.name} is busy with operation ${lapsed.id} (${lapsed.kind}, ${lapsed.state}), whose lock had lapsed: check that the poller runs.`,
+        { activeOperation: lapsed.id, location: `/v1/operations/${lapsed.id}` },
+      );
+    }
+  }
   if (!locked.acquired) {
     const active = await store.get(locked.holder.operationId);
     if (idempotencyKey && locked.holder.idempotencyKey === idempotencyKey && active)

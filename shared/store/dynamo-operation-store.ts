@@ -241,7 +241,7 @@ export class DynamoOperationStore implements OperationStore {
   async acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult> {
     const expiresAt = now.getTime() + ttlSeconds * 1000;
     try {
-      await this.client.send(
+      const out = await this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: {
@@ -254,9 +254,20 @@ export class DynamoOperationStore implements OperationStore {
           // Free, expired (its holder died), or already ours (a retried request).
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR operationId = :me',
           ExpressionAttributeValues: { ':now': now.getTime(), ':me': holder.operationId },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return { acquired: true };
+      const old = out.Attributes;
+      return old && old.operationId !== holder.operationId
+        ? {
+            acquired: true,
+            replaced: {
+              operationId: old.operationId as string,
+              idempotencyKey: old.idempotencyKey as string | undefined,
+              acquiredAt: old.acquiredAt as number | undefined,
+            },
+          }
+        : { acquired: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const current = await this.getLock(target, now);

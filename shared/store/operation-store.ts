@@ -8,7 +8,9 @@ export interface LockHolder {
   acquiredAt?: number;
 }
 
-export type LockResult = { acquired: true } | { acquired: false; holder: LockHolder };
+export type LockResult =
+  /** `replaced`: the holder of an expired lock this one overwrote, whose operation may still be running. */
+  { acquired: true; replaced?: LockHolder } | { acquired: false; holder: LockHolder };
 
 export interface IdempotencyRecord {
   operationId: string;

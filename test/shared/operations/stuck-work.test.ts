@@ -83,6 +83,17 @@ describe('stuck work', () => {
     expect(told.at(-1)).toBe('SUCCEEDED');
   });
 
+  it('keeps a pair for an operation still running whose lock lapsed, as when the poller was down', async () => {
+    const { operation: running } = await requestOperation(deps, switchover('orders-ob'));
+    clock += 901_000;
+
+    await expect(requestOperation(deps, switchover('orders-ob'))).rejects.toThrow(/lock had lapsed/);
+
+    expect((await env.store.getLock('pair:orders-ob', new Date(clock)))?.operationId).toBe(running.id);
+    await pollUntilFree('orders-ob');
+    expect((await env.store.get(running.id))?.state).toBe('SUCCEEDED');
+  });
+
   it('lets the lock of a holder that stopped renewing it expire, and the next operation proceed', async () => {
     await env.store.acquireLock('pair:orders-ob', { operationId: 'stopped-renewing' }, 900, new Date(clock));
     clock += 901_000;

@@ -190,7 +190,11 @@ describe.each(backends)('operation store contract on $name', (backend) => {
     // A holder that stopped renewing loses it once it expires.
     const later = new Date(now.getTime() + 61_000);
     expect(await store.getLock(target, later)).toBeUndefined();
-    expect((await store.acquireLock(target, { operationId: 'B' }, 60, later)).acquired).toBe(true);
+    // The taker learns whose lapsed lock it overwrote, to check that holder's operation really ended.
+    expect(await store.acquireLock(target, { operationId: 'B' }, 60, later)).toEqual({
+      acquired: true,
+      replaced: { operationId: 'A', acquiredAt: now.getTime() },
+    });
     await store.releaseLock(target, 'B');
     expect(await store.getLock(target, later)).toBeUndefined();
   });
