@@ -102,8 +102,9 @@ export type Finding = z.infer<typeof FindingSchema>;
 export const TriggerSchema = z.strictObject({
   type: z.literal('alert'),
   source: z.string().max(40),
-  name: z.string().max(200),
-  fingerprint: z.string().max(300),
+  // As long as the intakes accept: a CloudWatch alarm name (255) and `cloudwatch:` with its ARN (1,600).
+  name: z.string().max(300),
+  fingerprint: z.string().max(1700),
   decisionId: z.string().max(40),
 });
 export type Trigger = z.infer<typeof TriggerSchema>;

@@ -35,6 +35,11 @@ async function conclude(
   return next;
 }
 
+/** Alert names and summaries are the sender's and unbounded; the promotion message they go into is not. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /**
  * Takes one alert: the same alert however often it arrives (repeats, retries, several Alertmanager
  * replicas) makes one decision, because the first opens the alert's episode and the rest find it open.
@@ -47,9 +52,14 @@ export async function receiveAlert(
   const now = deps.now();
   if (alert.status === 'resolved') return resolveAlert(deps, alert);
 
-  const id = deps.newId();
+  let id = deps.newId();
   const open = await deps.failover.openEpisode(alert.fingerprint, id, now);
-  if (open) return deps.failover.getDecision(open);
+  if (open) {
+    const decided = await deps.failover.getDecision(open);
+    if (decided) return decided;
+    // The receiver that opened the episode died before recording its decision: decide it now, under that id.
+    id = open;
+  }
 
   const pairName = routeAlert(alert, deps.config.alerting.routes);
   const pair = deps.config.pairs.find((p) => p.name === pairName);
@@ -82,7 +92,13 @@ export async function receiveAlert(
       reason: `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after the alert started); a resolve before then cancels`,
     };
   }
-  await deps.failover.createDecision(decision);
+  try {
+    await deps.failover.createDecision(decision);
+  } catch (error) {
+    // A repeat of the alert recorded the same decision first: it is that receiver's to announce.
+    if (error instanceof StaleWriteError) return deps.failover.getDecision(id);
+    throw error;
+  }
   await announce(deps, decision);
   if (decision.outcome === 'holding' && Date.parse(decision.evaluateAt ?? '') <= now.getTime())
     return evaluateDecision(deps, decision, options);
@@ -186,7 +202,10 @@ export async function evaluateDecision(
       const operationKey = `alert:${decision.id}`;
       await deps.queue.enqueue('promote-standby', {
         pair: pair.name,
-        reason: `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
+        reason: clip(
+          `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
+          500,
+        ),
         requestedBy: `alert:${decision.alert.source}`,
         idempotencyKey: operationKey,
         ...(approval?.allowDataLoss ? { allowDataLoss: true } : {}),
@@ -196,7 +215,7 @@ export async function evaluateDecision(
         trigger: {
           type: 'alert',
           source: decision.alert.source,
-          name: decision.alert.name,
+          name: clip(decision.alert.name, 300),
           fingerprint: decision.alert.fingerprint,
           decisionId: decision.id,
         },

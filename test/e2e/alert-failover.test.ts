@@ -144,6 +144,44 @@ describe('a primary-down alert on an auto pair', () => {
     expect((await promotions()).length - before).toBe(1);
   });
 
+  it('decides an alert whose first receiver died after opening its episode, on the next repeat', async () => {
+    await ledgerPrimaryDown();
+    const fingerprint = `died-${Date.now()}`;
+    // The first delivery's Lambda stopped between opening the episode and recording its decision.
+    await later.failover.openEpisode(`alertmanager:${fingerprint}`, 'DIED0000000000000000000000', new Date());
+
+    const answer = await send(alertmanagerEvent('firing', fingerprint));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.decisions[0]).toMatchObject({
+      id: 'DIED0000000000000000000000',
+      pair: 'ledger-pg',
+      outcome: 'holding',
+    });
+    await afterHoldOff(31);
+    expect((await decision('DIED0000000000000000000000')).outcome).toBe('failover-requested');
+    const [promotion] = await promotions();
+    await pollUntilDone(env.store, promotion!.id);
+  });
+
+  it('promotes on an alert whose summary is longer than a promotion request allows', async () => {
+    await ledgerPrimaryDown();
+    const event = alertmanagerEvent('firing');
+    const body = JSON.parse(event.body as string);
+    body.alerts[0].annotations.summary = 'the primary is gone '.repeat(60);
+    event.body = JSON.stringify(body);
+    const before = (await promotions()).length;
+
+    const held = (await send(event)).body.decisions[0];
+    await afterHoldOff(31);
+
+    expect((await decision(held.id)).outcome).toBe('failover-requested');
+    const added = (await promotions()).slice(0, (await promotions()).length - before);
+    expect(added).toHaveLength(1);
+    expect(added[0]?.reason?.length).toBeLessThanOrEqual(500);
+    await pollUntilDone(env.store, added[0]!.id);
+  });
+
   it('does nothing when the alert resolves during the hold-off', async () => {
     await ledgerPrimaryDown();
     const fingerprint = `flap-${Date.now()}`;
