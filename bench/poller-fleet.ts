@@ -60,6 +60,11 @@ async function grow(
       };
       await env.store.acquireLock(pairLock(pair), { operationId: operation.id }, deps.lockTtl, now);
       await env.store.create(operation);
+      // Its changes were told when they happened, as the function that made them would have recorded.
+      await env.store.recordAnnounced(
+        operation.id,
+        operation.events.map((_, n) => n + 1),
+      );
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));

@@ -181,12 +181,12 @@ ${criticalTable(critical)}
 One tick over fleets of running Huawei upgrades, each on its own pair with its own provider job, the provider answering
 at once or after 50 ms. The first tick is the one after the jobs start (every job reports its step: one store write and
 one notification on every channel per operation); a steady tick finds nothing new. Concurrency is
-\`poller.concurrency\` (the default is 16).
+\`poller.concurrency\` (the default is 32).
 
 ${fleetTable(fleet)}
 
 The poll-jobs function itself, bundled as deployed and run in a fresh process over the largest fleet (default
-concurrency, ${deployed.latencyMs} ms provider latency, nothing new to report; a new container, so it renews every lock): ${(deployed.wallMs / 1000).toFixed(2)} s for ${deployed.active.toLocaleString('en')} operations,
+concurrency, ${deployed.latencyMs} ms provider latency, nothing new to report; a new container, which spreads its lock renewals over the next third of their lifetime): ${(deployed.wallMs / 1000).toFixed(2)} s for ${deployed.active.toLocaleString('en')} operations,
 ${deployed.errors} errors, peak RSS ${deployed.maxRssMb.toFixed(0)} MB. The RSS and heap in the table above are this benchmark's whole
 process (the harness, every function's modules and the test stand-ins included), not the poller's.
 
