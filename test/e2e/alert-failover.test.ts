@@ -7,14 +7,12 @@ import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler
 import { handler as listDecisions } from '../../functions/list-decisions/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
-import { loadConfig } from '../../shared/config/load-config.js';
-import { createDeps } from '../../shared/create-deps.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
 import type { Decision } from '../../shared/failover/decision.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import type { Deps } from '../../shared/operations/deps.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
@@ -30,8 +28,7 @@ const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
 
 beforeAll(async () => {
   env = environment();
-  const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
-  later = { ...(await createDeps(config, { env: env.env })), now: () => new Date(Date.now() + offsetMs) };
+  later = await depsFor(env, { now: () => Date.now() + offsetMs });
 });
 
 beforeEach(async () => {

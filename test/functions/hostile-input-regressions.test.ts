@@ -1,22 +1,18 @@
 import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as alertsCloudwatch } from '../../functions/alerts-cloudwatch/handler.js';
 import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler.js';
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
-import { type WriteWatch, watchWrites } from '../support/write-watch.js';
+import { useWatchedEnvironment, type WriteWatch } from '../support/write-watch.js';
 
-const environment = useTestEnvironment();
-let env: TestEnvironment;
+const watched = useWatchedEnvironment();
 let writes: WriteWatch;
 beforeAll(() => {
-  env = environment();
-  writes = watchWrites(env);
+  ({ writes } = watched());
 });
-afterAll(() => writes?.stop());
 
 /** A published webhook fixture with its first alert changed. */
 function alertEvent(variant: 'alertmanager-firing' | 'grafana-firing', change: (alert: any) => void) {

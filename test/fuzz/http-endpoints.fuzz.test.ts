@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
 import { handler as activateMigrationTarget } from '../../functions/activate-migration-target/handler.js';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
@@ -22,7 +22,6 @@ import type { Scope } from '../../shared/config/config-schema.js';
 import { ULID_PATTERN } from '../../shared/domain/ids.js';
 import { OPERATION_STATES } from '../../shared/domain/operation.js';
 import { MAX_BODY_BYTES } from '../../shared/http/http-handler.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import {
   answerWithoutInstance,
   bodyNearLimit,
@@ -43,18 +42,15 @@ import {
   webhookAlert,
 } from '../support/hostile-input.js';
 import { lambdaContext } from '../support/lambda.js';
-import { expectOnlyCountedWrites, type WriteWatch, watchWrites } from '../support/write-watch.js';
+import { expectOnlyCountedWrites, useWatchedEnvironment, type WriteWatch } from '../support/write-watch.js';
 
 const RUNS = 1000;
 
-const environment = useTestEnvironment();
-let env: TestEnvironment;
+const watched = useWatchedEnvironment();
 let writes: WriteWatch;
 beforeAll(() => {
-  env = environment();
-  writes = watchWrites(env);
+  ({ writes } = watched());
 });
-afterAll(() => writes?.stop());
 
 // ---- who calls ------------------------------------------------------------------------------------------
 

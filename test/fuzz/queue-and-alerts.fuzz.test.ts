@@ -1,6 +1,6 @@
 import type { SNSEvent, SNSEventRecord, SQSEvent, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as activateMigrationTarget } from '../../functions/activate-migration-target/handler.js';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as alertsCloudwatch } from '../../functions/alerts-cloudwatch/handler.js';
@@ -10,7 +10,6 @@ import { handler as promoteStandby } from '../../functions/promote-standby/handl
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import { ULID_PATTERN } from '../../shared/domain/ids.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import {
   expectWellFormedAnswer,
@@ -27,18 +26,15 @@ import {
   webhookAlert,
 } from '../support/hostile-input.js';
 import { lambdaContext } from '../support/lambda.js';
-import { expectOnlyCountedWrites, type WriteWatch, watchWrites } from '../support/write-watch.js';
+import { expectOnlyCountedWrites, useWatchedEnvironment, type WriteWatch } from '../support/write-watch.js';
 
 const RUNS = 1000;
 
-const environment = useTestEnvironment();
-let env: TestEnvironment;
+const watched = useWatchedEnvironment();
 let writes: WriteWatch;
 beforeAll(() => {
-  env = environment();
-  writes = watchWrites(env);
+  ({ writes } = watched());
 });
-afterAll(() => writes?.stop());
 
 const SQS_RECORD = loadEvent<SQSEvent>('sqs', 'switchover').Records[0] as SQSRecord;
 const SNS_RECORD = loadEvent<SNSEvent>('alerts', 'cloudwatch-alarm').Records[0] as SNSEventRecord;

@@ -9,6 +9,10 @@ import {
 } from '../../sandbox/local-dynamo.js';
 import { type OcpSimulator, startOcpSimulator } from '../../sandbox/ocp-simulator.js';
 import { startWebhookSink, type WebhookSink } from '../../sandbox/webhook-sink.js';
+import type { Config } from '../../shared/config/config-schema.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { createDeps } from '../../shared/create-deps.js';
+import type { Deps } from '../../shared/operations/deps.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
 import { repoPath } from './fixtures.js';
 import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from './lambda-endpoint.js';
@@ -96,4 +100,19 @@ export function useTestEnvironment(
     if (!env) throw new Error('the test environment has not started');
     return env;
   };
+}
+
+/**
+ * The functions' dependencies on a test environment, as `createDeps` builds them from the shipped config, on a
+ * clock the test moves (grace periods, deadlines, hold-offs) and with the config changed where a test needs.
+ */
+export async function depsFor(
+  env: TestEnvironment,
+  options: { now?: () => number; adjust?: (config: Config) => void } = {},
+): Promise<Deps> {
+  const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
+  options.adjust?.(config);
+  const deps = await createDeps(config, { env: env.env });
+  const now = options.now;
+  return now ? { ...deps, now: () => new Date(now()) } : deps;
 }

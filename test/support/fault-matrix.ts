@@ -6,8 +6,6 @@ import { promoteStandbyFunction } from '../../functions/promote-standby/handler.
 import { switchoverFunction } from '../../functions/switchover/handler.js';
 import { upgradeMinorVersionFunction } from '../../functions/upgrade-minor-version/handler.js';
 import type { FaultRule } from '../../sandbox/simulator-kit.js';
-import { loadConfig } from '../../shared/config/load-config.js';
-import { createDeps } from '../../shared/create-deps.js';
 import {
   isTerminal,
   type Operation,
@@ -20,7 +18,7 @@ import { pollActiveOperations } from '../../shared/operations/advance-operation.
 import type { Deps } from '../../shared/operations/deps.js';
 import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
-import { type TestEnvironment, useTestEnvironment } from './environment.js';
+import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent } from './fixtures.js';
 import { httpAnswer, lambdaContext } from './lambda.js';
 
@@ -317,10 +315,13 @@ export function faultMatrix(providers: ProviderName[]) {
 
   beforeAll(async () => {
     env = environment();
-    const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
-    for (const provider of Object.values(config.providers))
-      if (provider) provider.timeoutMs = PROVIDER_TIMEOUT_MS;
-    healthy = { ...(await createDeps(config, { env: env.env })), now: () => new Date(clock) };
+    healthy = await depsFor(env, {
+      now: () => clock,
+      adjust: (config) => {
+        for (const provider of Object.values(config.providers))
+          if (provider) provider.timeoutMs = PROVIDER_TIMEOUT_MS;
+      },
+    });
   });
 
   afterAll(() => {

@@ -1,9 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
-import type { TestEnvironment } from './environment.js';
+import { type TestEnvironment, useTestEnvironment } from './environment.js';
 
 /** DynamoDB actions that change the table, as named in the `X-Amz-Target` header of each request. */
 const STORE_WRITE_ACTIONS = new Set([
@@ -80,4 +80,19 @@ export async function expectOnlyCountedWrites(writes: WriteWatch, run: () => Pro
   const grown = (await writes.tableItems()) - itemsBefore;
   expect(grown).toBeGreaterThanOrEqual(0);
   expect(grown).toBeLessThanOrEqual(writes.storeWrites() - storeBefore);
+}
+
+/** A test file's environment with its writes watched from the start: the running pair inside a test. */
+export function useWatchedEnvironment(): () => { env: TestEnvironment; writes: WriteWatch } {
+  const environment = useTestEnvironment();
+  let watched: { env: TestEnvironment; writes: WriteWatch } | undefined;
+  beforeAll(() => {
+    const env = environment();
+    watched = { env, writes: watchWrites(env) };
+  });
+  afterAll(() => watched?.writes.stop());
+  return () => {
+    if (!watched) throw new Error('the test environment has not started');
+    return watched;
+  };
 }

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../shared/config/load-config.js';
-import { createDeps } from '../../../shared/create-deps.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { isTerminal, type Operation } from '../../../shared/domain/operation.js';
 import { pollActiveOperations } from '../../../shared/operations/advance-operation.js';
 import type { Deps } from '../../../shared/operations/deps.js';
 import { DEAD_HOLDER_AFTER_MS, requestOperation } from '../../../shared/operations/request-operation.js';
 import { containerWith } from '../../support/dying-container.js';
-import { startTestEnvironment, type TestEnvironment } from '../../support/environment.js';
+import { depsFor, startTestEnvironment, type TestEnvironment } from '../../support/environment.js';
 
 let env: TestEnvironment;
 let deps: Deps;
@@ -15,8 +13,7 @@ let clock: number;
 
 beforeAll(async () => {
   env = await startTestEnvironment();
-  const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
-  deps = { ...(await createDeps(config, { env: env.env })), now: () => new Date(clock) };
+  deps = await depsFor(env, { now: () => clock });
 });
 afterAll(async () => {
   await env?.close();

@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../shared/config/load-config.js';
-import { createDeps } from '../../../shared/create-deps.js';
 import { advanceOperation, pollActiveOperations } from '../../../shared/operations/advance-operation.js';
 import type { Deps } from '../../../shared/operations/deps.js';
 import { requestOperation } from '../../../shared/operations/request-operation.js';
-import { startTestEnvironment, type TestEnvironment } from '../../support/environment.js';
+import { depsFor, startTestEnvironment, type TestEnvironment } from '../../support/environment.js';
 
 let env: TestEnvironment;
 let deps: Deps;
@@ -12,8 +10,7 @@ let clock: number;
 
 beforeAll(async () => {
   env = await startTestEnvironment();
-  const config = await loadConfig(env.env.SWITCHYARD_CONFIG, async () => '', env.env);
-  deps = { ...(await createDeps(config, { env: env.env })), now: () => new Date(clock) };
+  deps = await depsFor(env, { now: () => clock });
 });
 afterAll(async () => {
   await env?.close();
