@@ -3,6 +3,7 @@ import type { FailoverPolicy, PairConfig } from '../config/config-schema.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { type Deps, pairLock } from '../operations/deps.js';
+import { ANNOUNCE_GRACE_MS } from '../operations/persist.js';
 import { targetOf } from '../operations/targets.js';
 import type { CallOptions, Observation } from '../providers/provider.js';
 import type { Decision, DecisionOutcome } from './decision.js';
@@ -11,6 +12,12 @@ const HOUR_MS = 3_600_000;
 
 async function announce(deps: Deps, d: Decision) {
   await deps.notifier.notify(decisionNotificationFor(d));
+  try {
+    await deps.failover.recordTold(d);
+  } catch (error) {
+    // Unrecorded, it is told again later under the same notification id: a repeat rather than a loss.
+    console.error(`[notify] announcement of decision ${d.id} not recorded: ${describeError(error)}`);
+  }
 }
 
 /** Moves a holding decision to its outcome; only the writer that wins announces it. */
@@ -308,8 +315,14 @@ export async function evaluateDecision(
 /** The poller's part: decisions whose hold-off is over. One failing does not stop the rest. */
 export async function evaluateDueDecisions(deps: Deps, options: CallOptions = {}) {
   const now = deps.now().getTime();
-  const due = (await deps.failover.listHolding()).filter((d) => Date.parse(d.evaluateAt ?? '') <= now);
   const errors: string[] = [];
+  // A final decision its writer never announced (it died after the write) is told once no writer can be running.
+  for (const decision of await deps.failover.listUntold())
+    if (now - Date.parse(decision.updatedAt) > ANNOUNCE_GRACE_MS)
+      await announce(deps, decision).catch((error: unknown) =>
+        errors.push(`${decision.id}: ${describeError(error)}`),
+      );
+  const due = (await deps.failover.listHolding()).filter((d) => Date.parse(d.evaluateAt ?? '') <= now);
   for (const decision of due) {
     try {
       await evaluateDecision(deps, decision, options);

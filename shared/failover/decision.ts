@@ -31,6 +31,8 @@ export const DecisionSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int().min(1),
+  /** The version whose notification was confirmed delivered; kept by the store, never written with the decision. */
+  told: z.number().int().min(1).optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 

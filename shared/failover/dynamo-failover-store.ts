@@ -9,6 +9,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StaleWriteError } from '../domain/errors.js';
 import { TABLE } from '../store/table-definition.js';
@@ -20,6 +21,9 @@ const decisionKey = (id: string) => ({ pk: `DECISION#${id}`, sk: 'DECISION' });
 const episodeKey = (fingerprint: string) => ({ pk: `EPISODE#${fingerprint}`, sk: 'EPISODE' });
 const pairStateKey = (pair: string) => ({ pk: `PAIRSTATE#${pair}`, sk: 'PAIRSTATE' });
 const BRAKE_KEY = { pk: 'BRAKE', sk: 'BRAKE' };
+/** Partitions of the poller's index for decisions: still holding, and final but not yet confirmed told. */
+const HOLDING = 'HOLDING';
+const UNTOLD = 'UNTOLD-DECISION';
 
 const conditionFailed = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
@@ -101,12 +105,13 @@ export class DynamoFailoverStore implements FailoverStore {
     await this.client.send(new DeleteCommand({ TableName: this.table, Key: episodeKey(fingerprint) }));
   }
 
-  private decisionItem(d: Decision) {
+  private decisionItem({ told: _kept, ...d }: Decision) {
     return {
       ...decisionKey(d.id),
       ...d,
-      // Holding decisions are in the sparse index the poller reads; all are listed by pair.
-      ...(isFinal(d.outcome) ? {} : { gsi1pk: 'HOLDING', gsi1sk: d.id }),
+      // The poller's sparse index: holding decisions, and final ones until their notification is confirmed told.
+      gsi1pk: isFinal(d.outcome) ? UNTOLD : HOLDING,
+      gsi1sk: d.id,
       gsi2pk: `DECISIONS#${d.pair ?? '-'}`,
       gsi2sk: d.id,
       [TABLE.ttlAttribute]: Math.floor(Date.parse(d.createdAt) / 1000) + 90 * DAY,
@@ -155,7 +160,32 @@ export class DynamoFailoverStore implements FailoverStore {
     return (out.Items ?? []).map(DynamoFailoverStore.parse);
   }
 
-  async listHolding() {
+  listHolding() {
+    return this.partition(HOLDING);
+  }
+
+  listUntold() {
+    return this.partition(UNTOLD);
+  }
+
+  async recordTold(d: Decision) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: decisionKey(d.id),
+          UpdateExpression: `SET told = :v${isFinal(d.outcome) ? ' REMOVE gsi1pk, gsi1sk' : ''}`,
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': d.version },
+        }),
+      );
+    } catch (error) {
+      // A newer version was written since: its own announcement records it.
+      if (!conditionFailed(error)) throw error;
+    }
+  }
+
+  private async partition(name: string) {
     const items: Decision[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -164,7 +194,7 @@ export class DynamoFailoverStore implements FailoverStore {
           TableName: this.table,
           IndexName: TABLE.activeIndex,
           KeyConditionExpression: 'gsi1pk = :h',
-          ExpressionAttributeValues: { ':h': 'HOLDING' },
+          ExpressionAttributeValues: { ':h': name },
           ExclusiveStartKey: start,
         }),
       );

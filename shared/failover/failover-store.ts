@@ -18,6 +18,10 @@ export interface FailoverStore {
   listDecisions(pair: string | undefined, limit: number): Promise<Decision[]>;
   /** Decisions still holding, for the poller to look at again. */
   listHolding(): Promise<Decision[]>;
+  /** Final decisions whose newest version was not confirmed told (their writer died before announcing it). */
+  listUntold(): Promise<Decision[]>;
+  /** Records that `version` of the decision was told; a final one then leaves the poller's list. */
+  recordTold(decision: Decision): Promise<void>;
 
   getPairState(pair: string): Promise<PairFailoverState>;
   /** Writes `next` only if the stored version is `next.version - 1` (0: not stored yet). */

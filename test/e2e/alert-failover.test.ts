@@ -7,11 +7,12 @@ import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler
 import { handler as listDecisions } from '../../functions/list-decisions/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
-import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
+import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
 import type { Decision } from '../../shared/failover/decision.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import type { Deps } from '../../shared/operations/deps.js';
+import { containerWith } from '../support/dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
@@ -316,6 +317,38 @@ describe('a primary-down alert on an auto pair', () => {
     const suppressed = await decision(decisions[0].id);
     expect(suppressed.outcome).toBe('suppressed');
     expect(suppressed.reason).toContain(`upgrade-minor-version ${upgrade.body.operation.id}`);
+  });
+});
+
+describe('a decision whose receiver died before announcing it', () => {
+  it('is told by the poller once no receiver can still be running, and only once', async () => {
+    const dying = containerWith(later, {
+      type: 'crash',
+      on: 'failover',
+      method: 'createDecision',
+      when: 'after',
+    });
+    const fingerprint = `alertmanager:untold-${Date.now()}`;
+    await receiveAlert(dying.deps, {
+      source: 'alertmanager',
+      name: 'PostgresPrimaryDown',
+      status: 'firing',
+      labels: { alertname: 'PostgresPrimaryDown', cluster: 'nowhere' },
+      fingerprint,
+      startsAt: new Date().toISOString(),
+    }).catch(() => undefined);
+    const [stored] = (await later.failover.listUntold()).filter((d) => d.alert.fingerprint === fingerprint);
+    expect(stored?.outcome).toBe('unrouted');
+    const told = () => env.sink.decisions().filter((d) => d.decision.id === stored?.id).length;
+
+    await afterHoldOff(10);
+    expect(told()).toBe(0);
+    await afterHoldOff(151);
+    await afterHoldOff(200);
+
+    expect(told()).toBe(1);
+    expect((await later.failover.listUntold()).map((d) => d.id)).not.toContain(stored?.id);
+    expect((await decision(stored?.id as string)).told).toBe(1);
   });
 });
 

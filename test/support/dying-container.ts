@@ -14,7 +14,7 @@ export type ContainerFault =
   /** The container dies at a store or provider call: `before` it is made, or `after` it returned. */
   | {
       type: 'crash';
-      on: 'store' | 'provider';
+      on: 'store' | 'provider' | 'failover';
       method: string;
       when: 'before' | 'after';
       /** Only at a call with these arguments (the write of an ended operation, say). */
@@ -35,7 +35,7 @@ export interface FaultyContainer {
  */
 export function containerWith(deps: Deps, fault: ContainerFault): FaultyContainer {
   let struck = false;
-  const guard = <T extends object>(target: T, part: 'store' | 'provider' | 'other'): T =>
+  const guard = <T extends object>(target: T, part: 'store' | 'provider' | 'failover' | 'other'): T =>
     new Proxy(target, {
       get(object, property, receiver) {
         const value = Reflect.get(object, property, receiver);
@@ -46,7 +46,7 @@ export function containerWith(deps: Deps, fault: ContainerFault): FaultyContaine
             part === (fault.type === 'stale' ? 'store' : fault.on) &&
             property === fault.method &&
             (fault.type === 'stale' || !fault.matching || fault.matching(args));
-          if (fault.type === 'crash' && (struck || (hit && fault.when === 'before'))) {
+          if (fault.type === 'crash' && part !== 'other' && (struck || (hit && fault.when === 'before'))) {
             struck = true;
             throw new SimulatedCrash(`${part}.${String(property)}`);
           }
@@ -83,7 +83,7 @@ export function containerWith(deps: Deps, fault: ContainerFault): FaultyContaine
     deps: {
       ...deps,
       store: guard(deps.store, 'store'),
-      failover: guard(deps.failover, 'other'),
+      failover: guard(deps.failover, 'failover'),
       queue: guard(deps.queue, 'other'),
       providers,
       notifier: {
