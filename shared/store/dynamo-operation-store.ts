@@ -35,6 +35,18 @@ const lockKey = (target: string) => ({ pk: `LOCK#${target}`, sk: 'LOCK' });
 const idemKey = (key: string) => ({ pk: `IDEM#${key}`, sk: 'IDEM' });
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/** A lock item taken now by `holder`; the table's TTL removes it an hour after it expires. */
+function lockItem(target: string, holder: LockHolder, ttlSeconds: number, now: Date) {
+  const expiresAt = now.getTime() + ttlSeconds * 1000;
+  return {
+    ...lockKey(target),
+    ...holder,
+    acquiredAt: now.getTime(),
+    expiresAt,
+    [TABLE.ttlAttribute]: epochSeconds(new Date(expiresAt)) + 3600,
+  };
+}
+
 /** Partitions of the poller's index: operations still running, and ended ones with a change not yet told. */
 const ACTIVE = 'ACTIVE';
 const UNTOLD = 'UNTOLD';
@@ -239,18 +251,11 @@ export class DynamoOperationStore implements OperationStore {
   }
 
   async acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult> {
-    const expiresAt = now.getTime() + ttlSeconds * 1000;
     try {
       const out = await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            ...lockKey(target),
-            ...holder,
-            acquiredAt: now.getTime(),
-            expiresAt,
-            [TABLE.ttlAttribute]: epochSeconds(new Date(expiresAt)) + 3600,
-          },
+          Item: lockItem(target, holder, ttlSeconds, now),
           // Free, expired (its holder died), or already ours (a retried request).
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR operationId = :me',
           ExpressionAttributeValues: { ':now': now.getTime(), ':me': holder.operationId },
@@ -284,18 +289,11 @@ export class DynamoOperationStore implements OperationStore {
     ttlSeconds: number,
     now: Date,
   ): Promise<boolean> {
-    const expiresAt = now.getTime() + ttlSeconds * 1000;
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            ...lockKey(target),
-            ...holder,
-            acquiredAt: now.getTime(),
-            expiresAt,
-            [TABLE.ttlAttribute]: epochSeconds(new Date(expiresAt)) + 3600,
-          },
+          Item: lockItem(target, holder, ttlSeconds, now),
           ConditionExpression: 'operationId = :dead AND acquiredAt = :deadAt',
           ExpressionAttributeValues: { ':dead': dead.operationId, ':deadAt': dead.acquiredAt ?? -1 },
         }),

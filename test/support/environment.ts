@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type AlibabaSimulator, startAlibabaSimulator } from '../../sandbox/alibaba-simulator.js';
 import { type HuaweiSimulator, startHuaweiSimulator } from '../../sandbox/huawei-simulator.js';
 import {
@@ -115,4 +115,30 @@ export async function depsFor(
   const deps = await createDeps(config, { env: env.env });
   const now = options.now;
   return now ? { ...deps, now: () => new Date(now()) } : deps;
+}
+
+/** A clock a test moves by hand: where the functions' deps take the time from. */
+export interface TestClock {
+  at: number;
+}
+
+/**
+ * A test environment with the functions' deps on a clock each test starts at real time and moves on (grace
+ * periods, deadlines); OCP is reset before each test. The returned function gives them inside a test.
+ */
+export function useClockedEnvironment(): () => { env: TestEnvironment; deps: Deps; clock: TestClock } {
+  const environment = useTestEnvironment();
+  const clock: TestClock = { at: Date.now() };
+  let deps: Deps | undefined;
+  beforeAll(async () => {
+    deps = await depsFor(environment(), { now: () => clock.at });
+  });
+  beforeEach(async () => {
+    await fetch(`${environment().ocp.url}/_sandbox/reset`, { method: 'POST' });
+    clock.at = Date.now();
+  });
+  return () => {
+    if (!deps) throw new Error('the test environment has not started');
+    return { env: environment(), deps, clock };
+  };
 }

@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { isTerminal, type Operation } from '../../../shared/domain/operation.js';
 import { pollActiveOperations } from '../../../shared/operations/advance-operation.js';
 import type { Deps } from '../../../shared/operations/deps.js';
 import { DEAD_HOLDER_AFTER_MS, requestOperation } from '../../../shared/operations/request-operation.js';
 import { containerWith } from '../../support/dying-container.js';
-import { depsFor, startTestEnvironment, type TestEnvironment } from '../../support/environment.js';
+import { type TestClock, type TestEnvironment, useClockedEnvironment } from '../../support/environment.js';
 
+const clocked = useClockedEnvironment();
 let env: TestEnvironment;
 let deps: Deps;
-let clock: number;
-
-beforeAll(async () => {
-  env = await startTestEnvironment();
-  deps = await depsFor(env, { now: () => clock });
-});
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
-  clock = Date.now();
+let clock: TestClock;
+beforeAll(() => {
+  ({ env, deps, clock } = clocked());
 });
 
 const switchover = (pair: string) => ({
@@ -32,8 +24,8 @@ const switchover = (pair: string) => ({
 });
 
 async function pollUntilFree(pair: string) {
-  for (let tick = 0; tick < 100 && (await env.store.getLock(`pair:${pair}`, new Date(clock))); tick++) {
-    clock += 61_000;
+  for (let tick = 0; tick < 100 && (await env.store.getLock(`pair:${pair}`, new Date(clock.at))); tick++) {
+    clock.at += 61_000;
     await pollActiveOperations(deps);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -42,14 +34,19 @@ async function pollUntilFree(pair: string) {
 describe('stuck work', () => {
   it('frees a pair whose lock holder died before creating its operation, once it cannot still be running', async () => {
     // A request took the lock, then its Lambda stopped before writing anything.
-    await env.store.acquireLock('pair:orders-ob', { operationId: 'died-on-the-way' }, 900, new Date(clock));
+    await env.store.acquireLock(
+      'pair:orders-ob',
+      { operationId: 'died-on-the-way' },
+      900,
+      new Date(clock.at),
+    );
 
     await expect(requestOperation(deps, switchover('orders-ob'))).rejects.toBeInstanceOf(ConflictError);
-    clock += DEAD_HOLDER_AFTER_MS + 1_000;
+    clock.at += DEAD_HOLDER_AFTER_MS + 1_000;
     const { operation } = await requestOperation(deps, switchover('orders-ob'));
 
     expect(operation.state).toBe('RUNNING');
-    expect((await env.store.getLock('pair:orders-ob', new Date(clock)))?.operationId).toBe(operation.id);
+    expect((await env.store.getLock('pair:orders-ob', new Date(clock.at)))?.operationId).toBe(operation.id);
     await pollUntilFree('orders-ob');
   });
 
@@ -64,12 +61,12 @@ describe('stuck work', () => {
       matching: ([written]) => isTerminal((written as Operation).state),
     });
     for (let tick = 0; tick < 50 && !dying.struck(); tick++) {
-      clock += 1_000;
+      clock.at += 1_000;
       await new Promise((resolve) => setTimeout(resolve, 20));
       await pollActiveOperations(dying.deps).catch(() => undefined);
     }
     expect((await env.store.get(first.id))?.state).toBe('SUCCEEDED');
-    expect((await env.store.getLock('pair:payments-ob', new Date(clock)))?.operationId).toBe(first.id);
+    expect((await env.store.getLock('pair:payments-ob', new Date(clock.at)))?.operationId).toBe(first.id);
 
     const { operation: next } = await requestOperation(deps, switchover('payments-ob'));
 
@@ -82,18 +79,23 @@ describe('stuck work', () => {
 
   it('keeps a pair for an operation still running whose lock lapsed, as when the poller was down', async () => {
     const { operation: running } = await requestOperation(deps, switchover('orders-ob'));
-    clock += 901_000;
+    clock.at += 901_000;
 
     await expect(requestOperation(deps, switchover('orders-ob'))).rejects.toThrow(/lock had lapsed/);
 
-    expect((await env.store.getLock('pair:orders-ob', new Date(clock)))?.operationId).toBe(running.id);
+    expect((await env.store.getLock('pair:orders-ob', new Date(clock.at)))?.operationId).toBe(running.id);
     await pollUntilFree('orders-ob');
     expect((await env.store.get(running.id))?.state).toBe('SUCCEEDED');
   });
 
   it('lets the lock of a holder that stopped renewing it expire, and the next operation proceed', async () => {
-    await env.store.acquireLock('pair:orders-ob', { operationId: 'stopped-renewing' }, 900, new Date(clock));
-    clock += 901_000;
+    await env.store.acquireLock(
+      'pair:orders-ob',
+      { operationId: 'stopped-renewing' },
+      900,
+      new Date(clock.at),
+    );
+    clock.at += 901_000;
 
     const { operation } = await requestOperation(deps, switchover('orders-ob'));
 

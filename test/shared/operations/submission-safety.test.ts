@@ -1,28 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { advanceOperation, pollActiveOperations } from '../../../shared/operations/advance-operation.js';
 import type { Deps } from '../../../shared/operations/deps.js';
 import { requestOperation } from '../../../shared/operations/request-operation.js';
-import { depsFor, startTestEnvironment, type TestEnvironment } from '../../support/environment.js';
+import { type TestClock, type TestEnvironment, useClockedEnvironment } from '../../support/environment.js';
 
+const clocked = useClockedEnvironment();
 let env: TestEnvironment;
 let deps: Deps;
-let clock: number;
-
-beforeAll(async () => {
-  env = await startTestEnvironment();
-  deps = await depsFor(env, { now: () => clock });
-});
-afterAll(async () => {
-  await env?.close();
-});
-beforeEach(async () => {
-  await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
-  clock = Date.now();
+let clock: TestClock;
+beforeAll(() => {
+  ({ env, deps, clock } = clocked());
 });
 // Each case starts with free pairs: let what the last one started run to its end.
 afterEach(async () => {
   for (let tick = 0; tick < 200 && (await env.store.listActive()).length > 0; tick++) {
-    clock = Math.max(clock, Date.now()) + 61_000;
+    clock.at = Math.max(clock.at, Date.now()) + 61_000;
     await pollActiveOperations(deps);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -50,7 +42,7 @@ describe('submitting at most once', () => {
 
     // Within the grace period the poller leaves it to the request that may still be submitting.
     expect(await advanceOperation(deps, operation)).toBe('skipped');
-    clock += 2 * 60_000;
+    clock.at += 2 * 60_000;
     expect(await advanceOperation(deps, (await env.store.get(operation.id))!)).toBe('progressed');
 
     const adopted = (await env.store.get(operation.id))!;
@@ -66,7 +58,7 @@ describe('submitting at most once', () => {
 
     const { operation } = await requestOperation(deps, request('payments-ob'));
     expect(operation.submission.ambiguous).toBe(true);
-    clock += 2 * 60_000;
+    clock.at += 2 * 60_000;
     await advanceOperation(deps, (await env.store.get(operation.id))!);
 
     const resubmitted = (await env.store.get(operation.id))!;
@@ -78,7 +70,7 @@ describe('submitting at most once', () => {
   it('ends an operation past its deadline TIMED_OUT, announces it and frees the pair', async () => {
     await fault({ route: 'switchover', times: 1, fault: { kind: 'drop', when: 'after' } });
     const { operation } = await requestOperation(deps, request('orders-ob'));
-    clock = Date.parse(operation.deadline) + 1;
+    clock.at = Date.parse(operation.deadline) + 1;
 
     const summary = await pollActiveOperations(deps);
 
@@ -86,7 +78,7 @@ describe('submitting at most once', () => {
     const ended = (await env.store.get(operation.id))!;
     expect(ended.state).toBe('TIMED_OUT');
     expect(env.sink.forOperation(operation.id).at(-1)?.notification.operation.state).toBe('TIMED_OUT');
-    expect(await env.store.getLock('pair:orders-ob', new Date(clock))).toBeUndefined();
+    expect(await env.store.getLock('pair:orders-ob', new Date(clock.at))).toBeUndefined();
   });
 
   it('fails the operation, without a retry, when OCP refuses the switchover', async () => {
@@ -100,6 +92,6 @@ describe('submitting at most once', () => {
 
     expect(operation.state).toBe('FAILED');
     expect(operation.outcome).toContain('tenant is locked');
-    expect(await env.store.getLock('pair:payments-ob', new Date(clock))).toBeUndefined();
+    expect(await env.store.getLock('pair:payments-ob', new Date(clock.at))).toBeUndefined();
   });
 });
