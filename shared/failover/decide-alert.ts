@@ -2,8 +2,7 @@ import { type NormalizedAlert, routeAlert } from '../alerts/alert.js';
 import type { FailoverPolicy, PairConfig } from '../config/config-schema.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
-import { type Deps, pairLock } from '../operations/deps.js';
-import { ANNOUNCE_GRACE_MS } from '../operations/persist.js';
+import { type Deps, OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/deps.js';
 import { targetOf } from '../operations/targets.js';
 import type { CallOptions, Observation } from '../providers/provider.js';
 import type { Decision, DecisionOutcome } from './decision.js';
@@ -318,7 +317,7 @@ export async function evaluateDueDecisions(deps: Deps, options: CallOptions = {}
   const errors: string[] = [];
   // A final decision its writer never announced (it died after the write) is told once no writer can be running.
   for (const decision of await deps.failover.listUntold())
-    if (now - Date.parse(decision.updatedAt) > ANNOUNCE_GRACE_MS)
+    if (now - Date.parse(decision.updatedAt) > OUTLIVES_ANY_FUNCTION_MS)
       await announce(deps, decision).catch((error: unknown) =>
         errors.push(`${decision.id}: ${describeError(error)}`),
       );

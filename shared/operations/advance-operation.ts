@@ -3,12 +3,9 @@ import type { Operation } from '../domain/operation.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
 import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, inputOf, pairLock, phaseStartedAt } from './deps.js';
+import { type Deps, inputOf, OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './deps.js';
 import { persistAndNotify, tellUntold } from './persist.js';
 import { submitToProvider } from './submit-to-provider.js';
-
-/** How long a SUBMITTING operation is left to the request that is submitting it before the poller steps in. */
-export const SUBMIT_GRACE_MS = 60_000;
 
 export type AdvanceResult = 'unchanged' | 'progressed' | 'finished' | 'skipped';
 
@@ -67,7 +64,7 @@ export async function advanceOperation(
 
     if (operation.state === 'SUBMITTING') {
       // The request that created it may still be talking to the provider.
-      if (now.getTime() - Date.parse(operation.updatedAt) < SUBMIT_GRACE_MS) return 'skipped';
+      if (now.getTime() - Date.parse(operation.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
       const found = await driver.findSubmitted({ ...input, since: phaseStartedAt(operation) }, options);
       if (found) {
         const at = deps.now().toISOString();

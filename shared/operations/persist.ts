@@ -2,13 +2,7 @@ import { describeError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import { notificationFor } from '../notify/notifier.js';
 import { slackMessageFor } from '../notify/slack-message.js';
-import type { Deps } from './deps.js';
-
-/**
- * How long the function that wrote a change has to announce it: longer than any Switchyard function runs (the
- * poller's timeout is 120 s). A change still untold after that lost its writer, and the poller tells it.
- */
-export const ANNOUNCE_GRACE_MS = 150_000;
+import { type Deps, OUTLIVES_ANY_FUNCTION_MS } from './deps.js';
 
 /** Announcements still going out, per operation: the next one waits for them, so changes are told in order. */
 const announcing = new Map<string, Promise<void>>();
@@ -77,7 +71,7 @@ export async function tellUntold(deps: Deps, operation: Operation, now: Date): P
   const told = new Set(operation.announced ?? []);
   const untold = operation.events
     .map((event, i) => ({ at: Date.parse(event.at), number: i + 1 }))
-    .filter((e) => !told.has(e.number) && now.getTime() - e.at > ANNOUNCE_GRACE_MS)
+    .filter((e) => !told.has(e.number) && now.getTime() - e.at > OUTLIVES_ANY_FUNCTION_MS)
     .map((e) => e.number);
   for (const number of untold) await announce(deps, operation, number);
   if (untold.length > 0 || isTerminal(operation.state)) await recordTold(deps, operation, untold);

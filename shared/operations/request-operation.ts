@@ -12,7 +12,7 @@ import {
   type Trigger,
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
-import { type Deps, pairLock } from './deps.js';
+import { type Deps, OUTLIVES_A_REQUEST_MS, pairLock } from './deps.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { submitToProvider } from './submit-to-provider.js';
 import { targetOf } from './targets.js';
@@ -99,9 +99,6 @@ function approvalFor(request: OperationRequest): OperationRequest['approval'] {
   };
 }
 
-/** A lock holder with no operation this long after taking the lock has died: longer than a function runs. */
-export const DEAD_HOLDER_AFTER_MS = 60_000;
-
 function fingerprint(request: OperationRequest): string {
   return createHash('sha256')
     .update(JSON.stringify([request.kind, request.pair, request.params]))
@@ -168,7 +165,7 @@ export async function requestOperation(
     const holderDied = active
       ? isTerminal(active.state)
       : locked.holder.acquiredAt !== undefined &&
-        now.getTime() - locked.holder.acquiredAt > DEAD_HOLDER_AFTER_MS;
+        now.getTime() - locked.holder.acquiredAt > OUTLIVES_A_REQUEST_MS;
     const tookOver =
       holderDied &&
       (await store.takeOverLock(lock, locked.holder, holder, config.operations.lockTtlSeconds, now));

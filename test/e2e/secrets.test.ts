@@ -17,19 +17,19 @@ import { handler as getOperation } from '../../functions/get-operation/handler.j
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
-import { ALIBABA_SANDBOX_CREDENTIALS, startAlibabaSimulator } from '../../sandbox/alibaba-simulator.js';
-import { HUAWEI_SANDBOX_CREDENTIALS, startHuaweiSimulator } from '../../sandbox/huawei-simulator.js';
-import { ensureTable, LOCAL_AWS_ENV, startLocalDynamo } from '../../sandbox/local-dynamo.js';
-import { OCP_SANDBOX_CREDENTIALS, startOcpSimulator } from '../../sandbox/ocp-simulator.js';
-import { startWebhookSink } from '../../sandbox/webhook-sink.js';
+import { ALIBABA_SANDBOX_CREDENTIALS } from '../../sandbox/alibaba-simulator.js';
+import { HUAWEI_SANDBOX_CREDENTIALS } from '../../sandbox/huawei-simulator.js';
+import { LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
+import { OCP_SANDBOX_CREDENTIALS } from '../../sandbox/ocp-simulator.js';
+import type { WebhookSink } from '../../sandbox/webhook-sink.js';
 import { sha256Hex } from '../../shared/auth/api-keys.js';
 import { slackSignature } from '../../shared/chat/slack-signature.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { isTerminal, type Operation } from '../../shared/domain/operation.js';
-import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
+import type { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
+import { startTestEnvironment } from '../support/environment.js';
 import { loadEvent, repoPath } from '../support/fixtures.js';
 import { type HttpAnswer, httpAnswer, lambdaContext } from '../support/lambda.js';
-import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from '../support/lambda-endpoint.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
 
 /**
@@ -125,7 +125,7 @@ let store: DynamoOperationStore;
 let scanTable: () => Promise<unknown[]>;
 let ssm: Awaited<ReturnType<typeof startSsmStandIn>>;
 let parameters: Map<string, string>;
-let sink: Awaited<ReturnType<typeof startWebhookSink>>;
+let sink: WebhookSink;
 let urls: { ocp: string; huawei: string; alibaba: string };
 
 /** Everything the product wrote to the console or to stdout/stderr while the flows ran. */
@@ -153,17 +153,10 @@ beforeAll(async () => {
     }) as typeof stream.write);
   }
 
-  const dynamo = await startLocalDynamo();
-  const tableName = 'switchyard-secrets-test';
-  await ensureTable(dynamo.endpoint, tableName);
-  const [ocp, huawei, alibaba] = await Promise.all([
-    startOcpSimulator({ speed: 1000 }),
-    startHuaweiSimulator({ speed: 1000 }),
-    startAlibabaSimulator({ speed: 1000 }),
-  ]);
-  urls = { ocp: ocp.url, huawei: huawei.url, alibaba: alibaba.url };
-  sink = await startWebhookSink({ secret: SECRETS.webhookSecret });
-  const lambdaEndpoint = await startLambdaEndpoint();
+  const env = await startTestEnvironment({ webhookSecret: SECRETS.webhookSecret });
+  urls = { ocp: env.ocp.url, huawei: env.huawei.url, alibaba: env.alibaba.url };
+  sink = env.sink;
+  store = env.store;
   parameters = new Map([
     [PARAMETER('config'), await configDocument()],
     [PARAMETER('ocp/access-key-secret'), SECRETS.ocpSecret],
@@ -180,46 +173,29 @@ beforeAll(async () => {
   ]);
   ssm = await startSsmStandIn(parameters);
   Object.assign(process.env, {
-    ...LOCAL_AWS_ENV,
     SWITCHYARD_CONFIG: `ssm:${PARAMETER('config')}`,
     // The SDK's own setting for a service endpoint: SSM calls go to the stand-in.
     AWS_ENDPOINT_URL_SSM: ssm.url,
     // Short, so the rotation below is taken within the test.
     SWITCHYARD_SECRETS_TTL_SECONDS: '1',
-    SWITCHYARD_TABLE: tableName,
-    SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    OCP_ENDPOINT: ocp.url,
-    HUAWEI_ENDPOINT: huawei.url,
-    ALIBABA_ENDPOINT: alibaba.url,
-    WEBHOOK_SINK_URL: sink.url,
-    SLACK_SINK_URL: sink.slackUrl,
-    SWITCHYARD_SNS_ENDPOINT: sink.snsUrl,
-    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: lambdaEndpoint.url,
-    SWITCHYARD_FUNCTION_PREFIX: TEST_FUNCTION_PREFIX,
   });
-  const clientConfig = { endpoint: dynamo.endpoint, region: LOCAL_AWS_ENV.AWS_REGION };
-  store = new DynamoOperationStore({ tableName, clientConfig });
-  const dynamoClient = new DynamoDBClient(clientConfig);
+  const dynamoClient = new DynamoDBClient({
+    endpoint: env.dynamo.endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+  });
   scanTable = async () => {
     const items: unknown[] = [];
     let ExclusiveStartKey: ScanCommandOutput['LastEvaluatedKey'];
     do {
-      const page = await dynamoClient.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+      const page = await dynamoClient.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
   };
   close = async () => {
-    await Promise.all([
-      ocp.close(),
-      huawei.close(),
-      alibaba.close(),
-      sink.close(),
-      lambdaEndpoint.close(),
-      ssm.close(),
-    ]);
-    await dynamo.close();
+    await ssm.close();
+    await env.close();
   };
 });
 

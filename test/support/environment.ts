@@ -36,7 +36,7 @@ export interface TestEnvironment {
  * ports, and the environment the functions read (the shipped config/sandbox.yaml pointed at them).
  */
 export async function startTestEnvironment(
-  options: { ocpSpeed?: number; huaweiSpeed?: number; alibabaSpeed?: number } = {},
+  options: { ocpSpeed?: number; huaweiSpeed?: number; alibabaSpeed?: number; webhookSecret?: string } = {},
 ): Promise<TestEnvironment> {
   const dynamo = await startLocalDynamo();
   const tableName = 'switchyard-test';
@@ -45,7 +45,7 @@ export async function startTestEnvironment(
   const ocp = await startOcpSimulator({ speed: options.ocpSpeed ?? 1000 });
   const huawei = await startHuaweiSimulator({ speed: options.huaweiSpeed ?? 1000 });
   const alibaba = await startAlibabaSimulator({ speed: options.alibabaSpeed ?? 1000 });
-  const sink = await startWebhookSink({ secret: SANDBOX_WEBHOOK_SECRET });
+  const sink = await startWebhookSink({ secret: options.webhookSecret ?? SANDBOX_WEBHOOK_SECRET });
   const lambdaEndpoint = await startLambdaEndpoint();
   const env = {
     ...LOCAL_AWS_ENV,

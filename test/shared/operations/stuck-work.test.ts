@@ -3,7 +3,8 @@ import { ConflictError } from '../../../shared/domain/errors.js';
 import { isTerminal, type Operation } from '../../../shared/domain/operation.js';
 import { pollActiveOperations } from '../../../shared/operations/advance-operation.js';
 import type { Deps } from '../../../shared/operations/deps.js';
-import { DEAD_HOLDER_AFTER_MS, requestOperation } from '../../../shared/operations/request-operation.js';
+import { OUTLIVES_A_REQUEST_MS } from '../../../shared/operations/deps.js';
+import { requestOperation } from '../../../shared/operations/request-operation.js';
 import { containerWith } from '../../support/dying-container.js';
 import { type TestClock, type TestEnvironment, useClockedEnvironment } from '../../support/environment.js';
 
@@ -42,7 +43,7 @@ describe('stuck work', () => {
     );
 
     await expect(requestOperation(deps, switchover('orders-ob'))).rejects.toBeInstanceOf(ConflictError);
-    clock.at += DEAD_HOLDER_AFTER_MS + 1_000;
+    clock.at += OUTLIVES_A_REQUEST_MS + 1_000;
     const { operation } = await requestOperation(deps, switchover('orders-ob'));
 
     expect(operation.state).toBe('RUNNING');
