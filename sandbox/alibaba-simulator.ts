@@ -15,6 +15,7 @@ import {
   type SimRequest,
   type Simulator,
   STALLED_SECONDS,
+  sandboxMember,
   startSimulator,
 } from './simulator-kit.js';
 
@@ -22,6 +23,13 @@ import {
  * A sandbox ApsaraDB RDS RPC endpoint (API 2014-08-15): `POST /` with the action in x-acs-action (V3) or
  * the Action parameter (RPC signature), JSON answers in Alibaba's shapes and error envelope. It serves
  * the official @alicloud/rds20140815 client unchanged.
+ *
+ * Drills (sandbox control, not Alibaba's API):
+ *   PATCH /_sandbox/instances/{id}   changes an instance: {"DBInstanceStatus":"Stopped"}, {"available":false} (a
+ *                                    primary that Alibaba still lists as Running but that does not answer: Alibaba
+ *                                    has no Unavailable status), {"readOnlyInstances":["pgr-..."]} ...
+ *   PATCH /_sandbox/migrations/{instance}  changes a cloud migration
+ *   POST /_sandbox/reset             restores the seed instances (statuses, availability), links and migrations
  */
 
 export const ALIBABA_SANDBOX_CREDENTIALS = {
@@ -43,6 +51,10 @@ export interface SimRdsInstance {
   Category: string;
   CurrentKernelVersion: string;
   LatestKernelVersion: string;
+  /** Its read-only instances' ids (DescribeDBInstanceAttribute's ReadOnlyDBInstanceIds). */
+  readOnlyInstances?: string[];
+  /** Sandbox only: false for an instance marked down by a drill though its status says otherwise. */
+  available?: boolean;
 }
 
 interface SimMigration {
@@ -90,6 +102,7 @@ const instance = (
   Category: 'HighAvailability',
   CurrentKernelVersion: kernel,
   LatestKernelVersion: latest,
+  readOnlyInstances: [],
 });
 
 /** crm: a cloud migration target in incremental sync; billing: a primary with a DR instance in Beijing. */
@@ -137,7 +150,10 @@ const DEFAULT_LINKS: Readonly<Record<string, string>> = {
 };
 
 /** Seconds each task takes on a real RDS, roughly. */
-const DURATIONS = { switch: 120, promote: 90, upgrade: 300, maintenanceWait: 30 } as const;
+const DURATIONS = { switch: 120, promote: 90, upgrade: 300, maintenanceWait: 30, stop: 60 } as const;
+
+/** Statuses in which an instance is stopped, or on its way there: it takes no writes. */
+const STOPPED_STATUSES: ReadonlySet<string> = new Set(['Stopping', 'Stopped']);
 
 export interface AlibabaSimulatorOptions extends BaseSimulatorOptions {
   instances?: readonly SimRdsInstance[];
@@ -158,6 +174,10 @@ export async function startAlibabaSimulator(
   const migrations: SimMigration[] = [];
   const links = new Map<string, string>();
   const tasks = new Map<string, SimTask>();
+  /** DR instances not promoted: the DR side of a link, or left standing alone by a link deleted without promotion. */
+  const standbys = new Set<string>();
+  /** StopDBInstance answers no TaskId: an instance Stopping becomes Stopped (or, failing, Running) at `endsAt`. */
+  const stops = new Map<string, { endsAt: number; fails: boolean }>();
   const nonces = new Map<string, number>();
   let nextTaskId = 900_000_001;
 
@@ -170,6 +190,9 @@ export async function startAlibabaSimulator(
     for (const m of DEFAULT_MIGRATIONS) migrations.push({ ...m, GmtCreated: stamp, GmtModified: stamp });
     links.clear();
     for (const [dr, source] of Object.entries(DEFAULT_LINKS)) links.set(dr, source);
+    standbys.clear();
+    for (const dr of links.keys()) standbys.add(dr);
+    stops.clear();
     tasks.clear();
     nonces.clear();
   };
@@ -204,6 +227,12 @@ export async function startAlibabaSimulator(
       if (!t.failure) t.effect();
       const i = instances.get(t.InstanceId);
       if (i) i.DBInstanceStatus = 'Running';
+    }
+    for (const [id, stop] of stops) {
+      if (now < stop.endsAt) continue;
+      stops.delete(id);
+      const i = instances.get(id);
+      if (i?.DBInstanceStatus === 'Stopping') i.DBInstanceStatus = stop.fails ? 'Running' : 'Stopped';
     }
   };
 
@@ -301,9 +330,18 @@ export async function startAlibabaSimulator(
             'InvalidDBInstanceId.NotFound',
             'The DBInstanceId provided does not exist in records.',
           );
+        const { readOnlyInstances, available: _available, ...attribute } = found;
         return ok({
           Items: {
-            DBInstanceAttribute: [{ ...found, MasterInstanceId: links.get(found.DBInstanceId) ?? '' }],
+            DBInstanceAttribute: [
+              {
+                ...attribute,
+                MasterInstanceId: links.get(found.DBInstanceId) ?? '',
+                ReadOnlyDBInstanceIds: {
+                  ReadOnlyDBInstanceId: (readOnlyInstances ?? []).map((id) => ({ DBInstanceId: id })),
+                },
+              },
+            ],
           },
         });
       }
@@ -389,7 +427,10 @@ export async function startAlibabaSimulator(
           () => {
             // The link goes and the DR instance stands alone; the old primary is left as it was.
             links.delete(target.DBInstanceId);
-            if (promote) target.DBInstanceType = 'Primary';
+            if (promote) {
+              target.DBInstanceType = 'Primary';
+              standbys.delete(target.DBInstanceId);
+            }
           },
           { busyStatus: 'GuardSwitching', stepName: promote ? 'promote_to_master' : 'delete_link' },
         );
@@ -419,6 +460,37 @@ export async function startAlibabaSimulator(
           },
         );
         return ok({ DBInstanceName: target.DBInstanceId, TargetMinorVersion: version, TaskId: task.TaskId });
+      }
+      // StopDBInstance (DBInstanceId, RegionId; answers only a RequestId)
+      // (https://www.alibabacloud.com/help/en/rds/developer-reference/api-rds-2014-08-15-stopdbinstance). For
+      // PostgreSQL the page asks for Running, no read-only instances, pay-as-you-go, cloud disks, no proxy and not
+      // Cluster Edition; the sandbox checks the first two (its seed instances meet the rest). The page gives no
+      // code for a missing or foreign RegionId: the sandbox answers Alibaba's usual MissingRegionId and NotFound.
+      case 'StopDBInstance': {
+        if (!p.RegionId) return error(400, 'MissingRegionId', 'RegionId is mandatory for this action.');
+        const found = instances.get(p.DBInstanceId ?? '');
+        if (found && found.RegionId !== p.RegionId)
+          return error(
+            404,
+            'InvalidDBInstanceId.NotFound',
+            `The instance ${found.DBInstanceId} is not in the region ${p.RegionId}.`,
+          );
+        const target = usable(p.DBInstanceId);
+        if ('status' in target) return target;
+        if ((target.readOnlyInstances ?? []).length > 0)
+          return error(
+            400,
+            'InstanceHasReadOnlyInstanceNotSupportStop',
+            'The instance has read-only instances and cannot be stopped.',
+          );
+        const injected = faults.take('fail-step', request);
+        const stalled = faults.take('stall', request);
+        target.DBInstanceStatus = 'Stopping';
+        stops.set(target.DBInstanceId, {
+          endsAt: now + clock.scaled(stalled ? STALLED_SECONDS : DURATIONS.stop),
+          fails: injected !== undefined,
+        });
+        return ok({});
       }
       default:
         return error(
@@ -539,6 +611,16 @@ export async function startAlibabaSimulator(
       const now = clock.now();
       return {
         instances: [...instances.values()],
+        // A DR instance is the standby until DeleteReplicationLink with PromoteToMaster completes; the old
+        // primary stays a primary (Alibaba leaves it as it was).
+        members: [...instances.values()].map((i) =>
+          sandboxMember(
+            i.DBInstanceId,
+            standbys.has(i.DBInstanceId) ? 'standby' : 'primary',
+            !STOPPED_STATUSES.has(i.DBInstanceStatus) && i.available !== false,
+            STOPPED_STATUSES.has(i.DBInstanceStatus),
+          ),
+        ),
         migrations,
         links: Object.fromEntries(links),
         tasks: [...tasks.values()].map((t) => taskView(t, now)),

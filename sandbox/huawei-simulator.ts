@@ -14,12 +14,18 @@ import {
   type SimRequest,
   type Simulator,
   STALLED_SECONDS,
+  sandboxMember,
   startSimulator,
 } from './simulator-kit.js';
 
 /**
  * A sandbox Huawei Cloud RDS (v3): instances, DR relations and asynchronous jobs with the documented
  * shapes, AK/SK SDK-HMAC-SHA256 verification, and the errors of API Gateway and RDS.
+ *
+ * Drills (sandbox control, not Huawei's API):
+ *   PATCH /_sandbox/instances/{id}  changes an instance, e.g. {"status":"FAILED"} for a lost primary
+ *   POST /_sandbox/jobs             jobs already running on an instance (benchmarks)
+ *   POST /_sandbox/reset            restores the seed instances and relations (statuses too) and drops every job
  */
 
 export const HUAWEI_SANDBOX_CREDENTIALS = {
@@ -81,6 +87,8 @@ interface SimJob {
   endsAt: number;
   failure?: string;
   effect: () => void;
+  /** The instance's status once the job succeeds (ACTIVE unless the job stops it). */
+  finalStatus?: string;
   settled: boolean;
 }
 
@@ -188,7 +196,18 @@ const DURATIONS = {
   build_slave_dr_relation: 300,
   drreplica_to_master: 90,
   upgrade: 600,
+  stop: 60,
 } as const;
+
+/**
+ * A stopped instance's status. ListSimplifiedInstances documents `shutdown` among its instance_status values
+ * (huawei-cloud-api-definitions-RDS ListSimplifiedInstances.json); the ListInstances status list in the SDK
+ * (providers.md §1.5) predates StopInstance and has no stopped state, so the sandbox says SHUTDOWN there.
+ */
+export const HUAWEI_STOPPED_STATUS = 'SHUTDOWN';
+
+/** Statuses in which an instance does not answer. */
+const UNAVAILABLE_STATUSES: ReadonlySet<string> = new Set(['FAILED', HUAWEI_STOPPED_STATUS]);
 /** A job id becomes queryable a few seconds after it is returned (ListJobInfo constraints). */
 const JOB_VISIBLE_AFTER_S = 5;
 
@@ -243,7 +262,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       job.settled = true;
       if (!job.failure) job.effect();
       const instance = instances.get(job.instanceId);
-      if (instance) instance.status = 'ACTIVE';
+      if (instance) instance.status = (!job.failure && job.finalStatus) || 'ACTIVE';
     }
   };
 
@@ -258,6 +277,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
     name: string,
     seconds: number,
     effect: () => void,
+    finalStatus?: string,
   ): JsonAnswer => {
     const now = clock.now();
     const injected = faults.take('fail-step', request);
@@ -272,6 +292,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       endsAt: now + clock.scaled(stalled ? STALLED_SECONDS : seconds),
       ...(injected ? { failure: injected.message } : {}),
       effect,
+      ...(finalStatus ? { finalStatus } : {}),
       settled: false,
     };
     jobs.set(job.id, job);
@@ -502,6 +523,27 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
           instance.datastore.complete_version = `${major}.${minor + 1}.0`;
         });
       }
+      // StopInstance, POST /v3/{project_id}/instances/{instance_id}/action/shutdown, body {}, answers {job_id}
+      // (https://support.huaweicloud.com/api-rds/rds_05_0025.html). The page refuses it while the instance is
+      // being created, rebooted, scaled, restored, changing class or port; it names no error code, and terraform
+      // retries DBS.01280030 as "busy", so the sandbox answers its own bad-state code for any status but ACTIVE.
+      // Not modelled: pay-per-use and storage-type limits, read replicas stopped along with it, the restart
+      // after 7 or 15 days.
+      case 'StopInstance': {
+        if (instance.type === 'Replica')
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            'A read replica cannot be stopped on its own; stop its primary DB instance.',
+          );
+        if (instance.status !== 'ACTIVE')
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            `The DB instance status is ${instance.status}: only an ACTIVE DB instance can be stopped.`,
+          );
+        return startJob(request, instance, 'StopInstance', DURATIONS.stop, () => {}, HUAWEI_STOPPED_STATUS);
+      }
       default:
         return error(
           404,
@@ -556,6 +598,8 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       return { route: 'drReplicaStatus', targets };
     if (method === 'POST' && /^instances\/[^/]+\/db-upgrade$/.test(rest))
       return { route: 'db-upgrade', targets };
+    if (method === 'POST' && /^instances\/[^/]+\/action\/shutdown$/.test(rest))
+      return { route: 'StopInstance', targets };
     if (method === 'POST' && /^instances\/[^/]+\/action$/.test(rest)) {
       const action = Object.keys(jsonBody(raw) ?? {})[0];
       if (
@@ -594,6 +638,19 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       const now = clock.now();
       return {
         instances: [...instances.values()],
+        members: [...instances.values()].map((i) => {
+          // The DR side of an established relation is the standby; drreplica_to_master ends the relation, and
+          // the old primary stays a primary (Huawei does not demote it). A read replica takes no writes either.
+          const standby =
+            i.type === 'Replica' ||
+            relations.some((r) => r.slave_instance_id === i.id && r.status === 'success');
+          return sandboxMember(
+            i.id,
+            standby ? 'standby' : 'primary',
+            !UNAVAILABLE_STATUSES.has(i.status),
+            i.status === HUAWEI_STOPPED_STATUS,
+          );
+        }),
         relations,
         jobs: [...jobs.values()].map((j) => ({
           id: j.id,

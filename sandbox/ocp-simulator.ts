@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import { ocpSignature, parseOcpAuthorization } from '../shared/providers/oceanbase/ocp-signer.js';
 import {
   type BaseSimulatorOptions,
@@ -9,12 +10,18 @@ import {
   type SimRequest,
   type Simulator,
   STALLED_SECONDS,
+  sandboxMember,
   startSimulator,
 } from './simulator-kit.js';
 
 /**
- * A sandbox OceanBase Cloud Platform: the tenant switchover API, task tracking and AK/SK or Basic auth,
- * with the envelope, subtask DAG and error shapes of the OCP v2 API reference.
+ * A sandbox OceanBase Cloud Platform: the tenant switchover and failover APIs, tenant lock, task tracking and
+ * AK/SK or Basic auth, with the envelope, subtask DAG and error shapes of the OCP v2 API reference.
+ *
+ * Drills (sandbox control, not OCP's API):
+ *   PATCH /_sandbox/tenants/{id}  {"available": false} makes a tenant stop answering (a lost primary); any other
+ *                                 tenant field (role, status, locked, primaryTenantId ...) may be set the same way.
+ *   POST /_sandbox/reset          restores the seed tenants: available, unlocked, paired as seeded.
  */
 
 export const OCP_SANDBOX_CREDENTIALS = {
@@ -23,6 +30,22 @@ export const OCP_SANDBOX_CREDENTIALS = {
   username: 'admin',
   password: 'sandbox-ocp-password',
 } as const;
+
+/**
+ * Error codes. OCP's numeric codes are known only from OCP Express (providers.md §3.1): 10001 illegal argument,
+ * 20000 task not found, 30000 not authenticated, 60002 tenant not found. The code for "cannot reach the
+ * cluster" was not found, so 60100 is the sandbox's own.
+ */
+export const OCP_SANDBOX_CODES = {
+  illegalArgument: 10001,
+  taskNotFound: 20000,
+  notAuthenticated: 30000,
+  tenantNotFound: 60002,
+  clusterUnreachable: 60100,
+} as const;
+
+/** A standby has what its primary wrote up to this long ago (real time): the sandbox's replication delay. */
+export const OCP_REPLICATION_DELAY_MS = 2000;
 
 /** OCP refuses a Date this far from its own clock (the AK/SK rules: "less than 15 minutes"). */
 const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
@@ -65,6 +88,14 @@ export interface SimTenant {
   clusterName: string;
   role: 'PRIMARY' | 'STANDBY';
   status: 'NORMAL' | 'MODIFYING';
+  /** A standby's primary: the tenant it replicates from (none for a primary, or a promoted standby). */
+  primaryTenantId?: number;
+  /** Sandbox only: whether the tenant answers; a drill sets false for a lost primary. Absent: true. */
+  available?: boolean;
+  /** Sandbox only: when it stopped answering (ms since the epoch); its standby has what it wrote until then. */
+  unavailableSince?: number;
+  /** Locked through OCP's lock tenant: no new connections, so it takes no writes (the sandbox's fence). */
+  locked?: boolean;
 }
 
 interface SimSubtask {
@@ -103,6 +134,7 @@ export const DEFAULT_OCP_TENANTS: readonly SimTenant[] = [
     clusterName: 'ob-shanghai',
     role: 'STANDBY',
     status: 'NORMAL',
+    primaryTenantId: 1001,
   },
   { id: 1003, name: 'payments', clusterId: 1, clusterName: 'ob-hangzhou', role: 'PRIMARY', status: 'NORMAL' },
   {
@@ -112,6 +144,7 @@ export const DEFAULT_OCP_TENANTS: readonly SimTenant[] = [
     clusterName: 'ob-shanghai',
     role: 'STANDBY',
     status: 'NORMAL',
+    primaryTenantId: 1003,
   },
 ];
 
@@ -137,7 +170,8 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
 
   const reset = () => {
     tenants.clear();
-    for (const t of options.tenants ?? DEFAULT_OCP_TENANTS) tenants.set(t.id, { ...t });
+    for (const t of options.tenants ?? DEFAULT_OCP_TENANTS)
+      tenants.set(t.id, { available: true, locked: false, ...structuredClone(t) });
     tasks.clear();
   };
   reset();
@@ -157,7 +191,9 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
   const errorAnswer = (
     status: number,
     message: string,
-    code: number | string = status === 401 ? 30000 : 10001,
+    code: number | string = status === 401
+      ? OCP_SANDBOX_CODES.notAuthenticated
+      : OCP_SANDBOX_CODES.illegalArgument,
   ) => ({
     status,
     body: {
@@ -182,8 +218,14 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       const primary = tenants.get(task.roles.primary);
       const standby = tenants.get(task.roles.standby);
       // A failover leaves the lost primary as it was: OceanBase does not demote a tenant it cannot reach.
-      if (standby) standby.role = 'PRIMARY';
-      if (primary && task.kind === 'switchover') primary.role = 'STANDBY';
+      if (standby) {
+        standby.role = 'PRIMARY';
+        delete standby.primaryTenantId;
+      }
+      if (primary && task.kind === 'switchover') {
+        primary.role = 'STANDBY';
+        primary.primaryTenantId = standby?.id;
+      }
       task.settled = true;
     }
     if (task.settled) for (const id of task.tenantIds) (tenants.get(id) as SimTenant).status = 'NORMAL';
@@ -294,6 +336,26 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
         checkItem: 'STANDBY_TENANT_ROLE',
         message: `Tenant ${standby.name} (${standby.id}) is not a standby tenant`,
       });
+    if (
+      primary &&
+      standby?.role === 'STANDBY' &&
+      standby.primaryTenantId !== undefined &&
+      standby.primaryTenantId !== primary.id
+    )
+      problems.push({
+        checkItem: 'STANDBY_OF_PRIMARY',
+        message: `Tenant ${standby.name} (${standby.id}) is not a standby of ${primary.name} (${primary.id})`,
+      });
+    // A switchover demotes the primary and promotes the standby in turn: OCP has to reach both tenants.
+    for (const [side, tenant] of [
+      ['primary', primary],
+      ['standby', standby],
+    ] as const)
+      if (tenant && !isAvailable(tenant))
+        problems.push({
+          checkItem: 'TENANT_AVAILABLE',
+          message: `the ${side} tenant ${tenant.name} (${tenant.id}) is unavailable; a switchover needs both tenants${side === 'primary' ? ', a failover is for a lost primary' : ''}`,
+        });
     for (const id of [primaryId, standbyId]) {
       const running = runningTaskOn(id, now);
       if (running)
@@ -305,6 +367,22 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     const injected = faults.take('precheck', request);
     if (injected) problems.push({ checkItem: 'SANDBOX_FAULT', message: injected.message });
     return { primary, standby, problems };
+  };
+
+  const isAvailable = (tenant: SimTenant) => tenant.available !== false;
+  const primaryOf = (standby: SimTenant) =>
+    standby.primaryTenantId === undefined ? undefined : tenants.get(standby.primaryTenantId);
+
+  /**
+   * The standby's sync SCN: an OceanBase 4.x SCN is nanoseconds since the Unix epoch (OceanBase src/share/scn.cpp;
+   * providers.md §6.3), here the moment up to which the standby has its primary's log: the primary's last
+   * available moment (now, while it answers) less the replication delay. A JSON number, as OCP (Java) writes a
+   * long; the client schema takes a number or a string.
+   */
+  const syncScn = (standby: SimTenant, now: number) => {
+    const primary = primaryOf(standby);
+    const lastSeen = primary && !isAvailable(primary) ? (primary.unavailableSince ?? now) : now;
+    return (lastSeen - OCP_REPLICATION_DELAY_MS) * 1_000_000;
   };
 
   const pathIds = (url: URL) => /^\/api\/v2\/ob\/clusters\/(\d+)\/tenants\/(\d+)/.exec(url.pathname);
@@ -324,10 +402,14 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
         const primaryId = Number(body.tenantId);
         const standbyId = Number(body.standbyTenantId);
         if (!Number.isInteger(primaryId) || !Number.isInteger(standbyId))
-          return errorAnswer(400, 'tenantId and standbyTenantId are required', 10001);
+          return errorAnswer(
+            400,
+            'tenantId and standbyTenantId are required',
+            OCP_SANDBOX_CODES.illegalArgument,
+          );
         const pathTenantRecord = tenants.get(pathTenant);
         if (!pathTenantRecord || pathTenantRecord.clusterId !== clusterId)
-          return errorAnswer(404, `Tenant not found: id=${pathTenant}`, 60002);
+          return errorAnswer(404, `Tenant not found: id=${pathTenant}`, OCP_SANDBOX_CODES.tenantNotFound);
         const { primary, standby, problems } = switchoverProblems(request, primaryId, standbyId, now);
         if (request.route === 'switchoverPreCheck') {
           return envelope({
@@ -342,13 +424,18 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
               name: standby?.name,
               clusterId: standby?.clusterId,
               clusterName: standby?.clusterName,
-              syncScn: 1_700_000_000_000_000_000 + Math.floor(now / 1000),
+              syncScn: standby ? syncScn(standby, now) : undefined,
               primaryTenantServiceName: primary ? `${primary.name}_svc` : undefined,
               checkResults: problems.map((p) => ({ ...p, valid: false })),
             },
           });
         }
-        if (problems.length > 0) return errorAnswer(400, problems.map((p) => p.message).join('; '), 10001);
+        if (problems.length > 0)
+          return errorAnswer(
+            400,
+            problems.map((p) => p.message).join('; '),
+            OCP_SANDBOX_CODES.illegalArgument,
+          );
         return envelope(
           taskView(createTask('switchover', primary as SimTenant, standby as SimTenant, request, now), now),
         );
@@ -362,7 +449,11 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
         const standbyId = Number(items[0]?.tenantId);
         const standby = tenants.get(standbyId);
         if (items.length !== 1 || !standby || standby.clusterId !== clusterId)
-          return errorAnswer(400, 'failoverTenantItemList must name one tenant of this cluster', 10001);
+          return errorAnswer(
+            400,
+            'failoverTenantItemList must name one tenant of this cluster',
+            OCP_SANDBOX_CODES.illegalArgument,
+          );
         const problems: { checkItem: string; message: string }[] = [];
         if (standby.role !== 'STANDBY')
           problems.push({
@@ -375,6 +466,20 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
             checkItem: 'NO_RUNNING_TASK',
             message: `Tenant ${standby.id} has a running task: ${running.name} (id ${running.id})`,
           });
+        // OCP's failover is for a lost primary (providers.md §3.3; common-ocp-10000000002169822 does not list the
+        // checks the pre-check runs, so this one is the sandbox's reading): while the primary answers, the way to
+        // change roles is a switchover, and a failover would leave two primaries taking writes.
+        const primary = primaryOf(standby);
+        if (primary && isAvailable(primary))
+          problems.push({
+            checkItem: 'PRIMARY_TENANT_UNAVAILABLE',
+            message: `the primary tenant ${primary.name} (${primary.id}) is available; a failover is for a lost primary, use a switchover`,
+          });
+        if (!isAvailable(standby))
+          problems.push({
+            checkItem: 'STANDBY_TENANT_AVAILABLE',
+            message: `the standby tenant ${standby.name} (${standby.id}) is unavailable; OCP cannot promote it`,
+          });
         const injected = faults.take('precheck', request);
         if (injected) problems.push({ checkItem: 'SANDBOX_FAULT', message: injected.message });
         if (request.route === 'failoverPreCheck')
@@ -384,11 +489,16 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
             name: standby.name,
             clusterId: standby.clusterId,
             clusterName: standby.clusterName,
-            syncScn: 1_700_000_000_000_000_000 + Math.floor(now / 1000),
+            syncScn: syncScn(standby, now),
             primaryTenantServiceName: `${standby.name.replace(/_standby$/, '')}_svc`,
             checkResults: problems.map((p) => ({ ...p, valid: false })),
           });
-        if (problems.length > 0) return errorAnswer(400, problems.map((p) => p.message).join('; '), 10001);
+        if (problems.length > 0)
+          return errorAnswer(
+            400,
+            problems.map((p) => p.message).join('; '),
+            OCP_SANDBOX_CODES.illegalArgument,
+          );
         // A failover names only the standby: the lost primary is left as it is.
         const task = createTask('failover', undefined, standby, request, now);
         return envelope({
@@ -398,7 +508,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       }
       case 'getTask': {
         const task = tasks.get(Number(url.pathname.split('/')[5]));
-        if (!task) return errorAnswer(404, 'Task instance not found', 20000);
+        if (!task) return errorAnswer(404, 'Task instance not found', OCP_SANDBOX_CODES.taskNotFound);
         return envelope(taskView(task, now));
       }
       case 'listTasks': {
@@ -419,14 +529,15 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
         const parts = url.pathname.split('/');
         const task = tasks.get(Number(parts[5]));
         const subtask = task?.subtasks.find((s) => s.id === Number(parts[7]));
-        if (!task || !subtask) return errorAnswer(404, 'Subtask instance not found', 20000);
+        if (!task || !subtask)
+          return errorAnswer(404, 'Subtask instance not found', OCP_SANDBOX_CODES.taskNotFound);
         return envelope({ log: subtaskLog(task, subtask, now) });
       }
       case 'getTenant': {
         const ids = pathIds(url) as RegExpExecArray;
         const tenant = tenants.get(Number(ids[2]));
         if (!tenant || tenant.clusterId !== Number(ids[1]))
-          return errorAnswer(404, `Tenant not found: id=${ids[2]}`, 60002);
+          return errorAnswer(404, `Tenant not found: id=${ids[2]}`, OCP_SANDBOX_CODES.tenantNotFound);
         return envelope({
           id: tenant.id,
           name: tenant.name,
@@ -434,9 +545,26 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
           clusterName: tenant.clusterName,
           mode: 'MYSQL',
           status: tenant.status,
-          locked: false,
+          locked: tenant.locked === true,
           readonly: false,
         });
+      }
+      // Lock tenant, POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/lock, no body, synchronous
+      // (common-ocp-10000000002169821; providers.md §6.3). Its answer's data is not documented: none is sent.
+      case 'lockTenant': {
+        const ids = pathIds(url) as RegExpExecArray;
+        const tenant = tenants.get(Number(ids[2]));
+        if (!tenant || tenant.clusterId !== Number(ids[1]))
+          return errorAnswer(404, `Tenant not found: id=${ids[2]}`, OCP_SANDBOX_CODES.tenantNotFound);
+        // OCP locks a tenant by running SQL on its cluster, so it cannot while the tenant does not answer.
+        if (!isAvailable(tenant))
+          return errorAnswer(
+            500,
+            `Failed to lock tenant ${tenant.name}: cannot connect to the OceanBase cluster ${tenant.clusterName} (id ${tenant.clusterId})`,
+            OCP_SANDBOX_CODES.clusterUnreachable,
+          );
+        tenant.locked = true;
+        return envelope(undefined);
       }
       default:
         return errorAnswer(404, `No API at ${request.method} ${url.pathname}`);
@@ -551,6 +679,8 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       return { route: 'switchover', targets };
     if (method === 'GET' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+$/.test(p))
       return { route: 'getTenant', targets };
+    if (method === 'POST' && /^\/api\/v2\/ob\/clusters\/\d+\/tenants\/\d+\/lock$/.test(p))
+      return { route: 'lockTenant', targets };
     if (method === 'GET' && p === '/api/v2/tasks/instances') return { route: 'listTasks', targets: [] };
     if (method === 'GET' && /^\/api\/v2\/tasks\/instances\/\d+$/.test(p)) {
       const task = tasks.get(Number(p.split('/')[5]));
@@ -586,13 +716,52 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       settleAll();
       return {
         tenants: [...tenants.values()],
+        // A failover leaves the lost primary PRIMARY: once it answers again, only its lock keeps it from writes.
+        members: [...tenants.values()].map((t) =>
+          sandboxMember(
+            String(t.id),
+            t.role === 'PRIMARY' ? 'primary' : 'standby',
+            isAvailable(t),
+            t.locked === true,
+          ),
+        ),
         tasks: [...tasks.values()].map((t) => taskView(t, clock.now())),
       };
+    },
+    control: (method, path, raw) => {
+      const m = /^\/tenants\/(\d+)$/.exec(path);
+      if (method !== 'PATCH' || !m) return undefined;
+      const tenant = tenants.get(Number(m[1]));
+      if (!tenant) return { status: 404, body: { error: `no tenant ${m[1]}` } };
+      const parsed = TenantPatchSchema.safeParse(jsonBody(raw));
+      if (!parsed.success) return { status: 400, body: { error: z.prettifyError(parsed.error) } };
+      settleAll();
+      const change = parsed.data;
+      // The moment a tenant stops answering is what its standby has synced up to; a body may set it itself.
+      if (change.available === false && isAvailable(tenant)) tenant.unavailableSince = clock.now();
+      if (change.available === true) delete tenant.unavailableSince;
+      Object.assign(tenant, change);
+      if (change.primaryTenantId === null) delete tenant.primaryTenantId;
+      return { status: 200, body: tenant };
     },
     reset,
   });
   return { ...running, faults, tenants };
 }
+
+/** What a drill may change on a tenant (PATCH /_sandbox/tenants/{id}); primaryTenantId null unpairs it. */
+const TenantPatchSchema = z
+  .object({
+    name: z.string(),
+    role: z.enum(['PRIMARY', 'STANDBY']),
+    status: z.enum(['NORMAL', 'MODIFYING']),
+    primaryTenantId: z.number().int().nullable(),
+    available: z.boolean(),
+    unavailableSince: z.number(),
+    locked: z.boolean(),
+  })
+  .partial()
+  .strict();
 
 function failoverTargets(body: Record<string, unknown>): string[] {
   const items = Array.isArray(body.failoverTenantItemList)

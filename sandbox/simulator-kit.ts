@@ -90,6 +90,30 @@ export class FaultBook {
   }
 }
 
+/**
+ * One database member (instance or tenant) as GET /_sandbox/state lists it in `members`, so a test can assert
+ * "at most one writable primary" the same way on every provider.
+ */
+export interface SandboxMember {
+  id: string;
+  role: 'primary' | 'standby';
+  /** It answers: not stopped, failed or marked down by a drill. */
+  available: boolean;
+  /** Fenced through the provider's API (stopped, locked), so it takes no writes even when it answers. */
+  fenced: boolean;
+  /** A primary that answers and is not fenced: it would take a write now. */
+  acceptsWrites: boolean;
+}
+
+export function sandboxMember(
+  id: string,
+  role: SandboxMember['role'],
+  available: boolean,
+  fenced: boolean,
+): SandboxMember {
+  return { id, role, available, fenced, acceptsWrites: role === 'primary' && available && !fenced };
+}
+
 /** How long a stalled job runs, in simulated seconds: ten years, longer than anyone waits. */
 export const STALLED_SECONDS = 10 * 365 * 86_400;
 

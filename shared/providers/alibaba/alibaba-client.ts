@@ -13,6 +13,7 @@ import {
   AlibabaErrorBodySchema,
   AlibabaHistoryTasksSchema,
   AlibabaInstanceAttributeResponseSchema,
+  AlibabaRequestIdSchema,
   AlibabaTaskIdSchema,
 } from './alibaba-schemas.js';
 import {
@@ -85,6 +86,8 @@ export class AlibabaRdsClient {
   private readonly http: ProviderHttp;
   private readonly now: () => Date;
   private readonly base: URL;
+  /** Each instance's region, once read: an instance never moves, and StopDBInstance must name it. */
+  private readonly regions = new Map<string, string>();
 
   constructor(private readonly options: AlibabaClientOptions) {
     this.base = new URL(options.endpoint);
@@ -166,6 +169,35 @@ export class AlibabaRdsClient {
         ...(options.targetMinorVersion ? { TargetMinorVersion: options.targetMinorVersion } : {}),
       },
       AlibabaTaskIdSchema,
+      { idempotent: false, signal },
+    );
+  }
+
+  /**
+   * StopDBInstance (DBInstanceId and RegionId, both required; answers only a RequestId, no TaskId)
+   * (https://www.alibabacloud.com/help/en/rds/developer-reference/api-rds-2014-08-15-stopdbinstance). The other
+   * actions name no region, so the instance's own is read first (DescribeDBInstanceAttribute), once per
+   * instance. Follow the stop through the instance's status: Stopping, then Stopped.
+   */
+  async stopDBInstance(instanceId: string, signal?: AbortSignal): Promise<void> {
+    let regionId = this.regions.get(instanceId);
+    if (regionId === undefined) {
+      const instance = await this.describeInstance(instanceId, signal);
+      if (!instance?.RegionId)
+        throw new ProviderError(`Alibaba RDS lists no region for the instance ${instanceId}`, {
+          provider: 'alibaba',
+          providerCode: instance ? undefined : 'InvalidDBInstanceId.NotFound',
+          outcome: 'not-applied',
+          retryable: false,
+          answerStatus: 422,
+        });
+      regionId = instance.RegionId;
+      this.regions.set(instanceId, regionId);
+    }
+    await this.call(
+      'StopDBInstance',
+      { DBInstanceId: instanceId, RegionId: regionId },
+      AlibabaRequestIdSchema,
       { idempotent: false, signal },
     );
   }

@@ -56,6 +56,9 @@ export const AlibabaCloudMigrationResultSchema = z.object({
     .default([]),
 });
 
+/** An action that answers only its RequestId (StopDBInstance). */
+export const AlibabaRequestIdSchema = z.looseObject({ RequestId: z.string().optional() });
+
 export const AlibabaTaskIdSchema = z.looseObject({
   TaskId: z.union([z.number(), z.string()]),
   TaskName: z.string().optional(),

@@ -148,6 +148,21 @@ export class HuaweiRdsClient {
     );
   }
 
+  /**
+   * StopInstance: POST .../instances/{id}/action/shutdown with body {}, answers {job_id}
+   * (https://support.huaweicloud.com/api-rds/rds_05_0025.html). Pay-per-use instances only; the instance starts
+   * itself again after 7 or 15 days.
+   */
+  stopInstance(ref: HuaweiInstanceRef, signal?: AbortSignal): Promise<{ job_id: string }> {
+    return this.call(
+      'POST',
+      ref,
+      `/v3/${ref.projectId}/instances/${ref.instanceId}/action/shutdown`,
+      HuaweiJobIdSchema,
+      { idempotent: false, signal, body: {} },
+    );
+  }
+
   /** ListJobInfo. The job's project and region are those of the instance it was started on. */
   async getJob(ref: Omit<HuaweiInstanceRef, 'instanceId'>, jobId: string, signal?: AbortSignal) {
     return (

@@ -11,6 +11,7 @@ import {
 import {
   OcpErrorBodySchema,
   OcpFailoverPreCheckSchema,
+  OcpNoDataSchema,
   OcpSubtaskLogSchema,
   OcpSwitchoverPreCheckSchema,
   OcpTaskInstanceSchema,
@@ -179,6 +180,18 @@ export class OcpClient {
 
   getTenant(clusterId: number, tenantId: number, signal?: AbortSignal) {
     return this.call('GET', `/api/v2/ob/clusters/${clusterId}/tenants/${tenantId}`, OcpTenantSchema, {
+      idempotent: true,
+      signal,
+    });
+  }
+
+  /**
+   * Lock tenant: POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/lock, no body, synchronous
+   * (common-ocp-10000000002169821). A locked tenant takes no new connections; those already open stay. Locking
+   * a locked tenant changes nothing, so it may be retried.
+   */
+  async lockTenant(clusterId: number, tenantId: number, signal?: AbortSignal): Promise<void> {
+    await this.call('POST', `/api/v2/ob/clusters/${clusterId}/tenants/${tenantId}/lock`, OcpNoDataSchema, {
       idempotent: true,
       signal,
     });

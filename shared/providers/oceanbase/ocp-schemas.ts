@@ -104,6 +104,9 @@ export const OcpTenantSchema = z.looseObject({
   locked: z.boolean().optional(),
 });
 
+/** An action that answers no data (lock tenant): whatever `data` holds, if any, is not read. */
+export const OcpNoDataSchema = z.unknown().optional();
+
 /** Wraps a data schema in the success envelope. */
 export function ocpEnvelope<T extends z.ZodType>(data: T) {
   return z.object({ successful: z.literal(true), data });
