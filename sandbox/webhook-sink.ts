@@ -6,7 +6,12 @@ import {
   WEBHOOK_TIMESTAMP_HEADER,
   webhookSignature,
 } from '../shared/notify/channel-notifiers.js';
-import type { DecisionNotification, Notification, OperationNotification } from '../shared/notify/notifier.js';
+import type {
+  DecisionNotification,
+  Notification,
+  OperationNotification,
+  PairRiskNotification,
+} from '../shared/notify/notifier.js';
 
 export interface ReceivedNotification {
   notification: Notification;
@@ -40,6 +45,8 @@ export interface WebhookSink {
   forOperation(id: string): (ReceivedNotification & { notification: OperationNotification })[];
   /** What arrived about alert decisions, in order. */
   decisions(): DecisionNotification[];
+  /** Split-brain risks announced for pairs, and their ends. */
+  pairRisks(): PairRiskNotification[];
   close(): Promise<void>;
 }
 
@@ -116,10 +123,13 @@ export async function startWebhookSink(options: {
     forOperation: (id) =>
       received.filter(
         (r): r is ReceivedNotification & { notification: OperationNotification } =>
-          r.notification.type !== 'decision' && r.notification.operation.id === id,
+          (r.notification.type === 'operation.state' || r.notification.type === 'operation.progress') &&
+          r.notification.operation.id === id,
       ),
     decisions: () =>
       received.map((r) => r.notification).filter((n): n is DecisionNotification => n.type === 'decision'),
+    pairRisks: () =>
+      received.map((r) => r.notification).filter((n): n is PairRiskNotification => n.type === 'pair.risk'),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,11 +4,18 @@ import { sharedDeps } from '../../shared/create-deps.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
 import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/http/http-handler.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import { fenceAtRiskPairs } from '../../shared/operations/split-brain.js';
 import { type PollJobsEvent, PollJobsEventSchema } from './schema.js';
 
-type TickSummary = PollSummary & { decisions: Awaited<ReturnType<typeof evaluateDueDecisions>> };
+type TickSummary = PollSummary & {
+  decisions: Awaited<ReturnType<typeof evaluateDueDecisions>>;
+  atRisk: Awaited<ReturnType<typeof fenceAtRiskPairs>>;
+};
 
-/** The scheduled poller: decides alerts whose hold-off is over, then advances every active operation. */
+/**
+ * The scheduled poller: decides alerts whose hold-off is over, advances every active operation, and fences the
+ * old primaries that promotions left unfenced (reported down) once the provider can reach them.
+ */
 export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
   timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
 }).handler(async (event, context, { signal: lambdaSignal }) => {
@@ -17,7 +24,8 @@ export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
   const deps = await sharedDeps();
   const decisions = await evaluateDueDecisions(deps, { signal });
   const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
-  if (summary.active > 0 || summary.errors.length > 0 || decisions.due > 0)
-    console.log(`[poll-jobs] ${JSON.stringify(summary)}`);
-  return summary;
+  const atRisk = await fenceAtRiskPairs(deps, { signal });
+  if (summary.active > 0 || summary.errors.length > 0 || decisions.due > 0 || atRisk.errors.length > 0)
+    console.log(`[poll-jobs] ${JSON.stringify({ ...summary, atRisk })}`);
+  return { ...summary, atRisk };
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ObservationSchema } from './observation.js';
 
 export const OPERATION_KINDS = [
   'configure-dr',
@@ -95,6 +96,8 @@ export const FindingSchema = z.object({
   message: z.string(),
   /** Passed, but a person must know it before going ahead (replication lag before a promotion, say). */
   warning: z.boolean().optional(),
+  /** A safety rule of Switchyard's, not a provider's check: the pair's state forbids the request now. */
+  safety: z.boolean().optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
@@ -126,6 +129,25 @@ export const ApprovalSchema = z.object({
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 
+/** How a promotion deals with the old primary, and what came of it. */
+export const FencingSchema = z.object({
+  policy: z.enum(['required', 'best-effort', 'off']),
+  /** The operation's phase that fences, when it runs as one of them. */
+  phase: z.number().int().min(0).optional(),
+  /** The old primary, as people know it. */
+  member: z.string(),
+  /** The provider's mechanism and its limits, in a sentence. */
+  mechanism: z.string(),
+  /**
+   * planned: a phase will fence; fenced: done; deferred: the provider reports the old primary down, and
+   * Switchyard fences it once it is reachable (the pair is at risk until then); failed: tried and failed;
+   * not-fenced: fencing is off, or the provider offers none.
+   */
+  state: z.enum(['planned', 'fenced', 'deferred', 'failed', 'not-fenced']),
+  detail: z.string(),
+});
+export type Fencing = z.infer<typeof FencingSchema>;
+
 export const OperationSchema = z.object({
   id: z.string(),
   kind: OperationKindSchema,
@@ -144,6 +166,10 @@ export const OperationSchema = z.object({
   /** Where the chat command that asked for it wants its state changes (a Slack response_url, valid 30 minutes). */
   replyTo: ReplyToSchema.optional(),
   findings: z.array(FindingSchema).default([]),
+  /** promote-standby: what the observers said of the old primary when it was asked for (and looked at again). */
+  observation: ObservationSchema.optional(),
+  /** promote-standby: the old primary's fence. */
+  fencing: FencingSchema.optional(),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),
   /** The current phase, from 0; an operation of several phases runs one provider job per phase, in order. */

@@ -16,7 +16,13 @@ export const TRANSITIONS: Readonly<Record<OperationState, readonly OperationStat
 };
 
 /** States a new operation may start in. */
-export const INITIAL_STATES: readonly OperationState[] = ['PENDING_APPROVAL', 'SUBMITTING', 'REJECTED'];
+// CANCELLED: an alert's promotion that finds, on its last look, the primary up again or the alert resolved.
+export const INITIAL_STATES: readonly OperationState[] = [
+  'PENDING_APPROVAL',
+  'SUBMITTING',
+  'REJECTED',
+  'CANCELLED',
+];
 
 export class InvalidTransitionError extends AppError {
   constructor(from: OperationState, to: OperationState) {
@@ -52,6 +58,8 @@ export function transition(
       | 'approval'
       | 'deadline'
       | 'findings'
+      | 'fencing'
+      | 'observation'
     >
   > = {},
 ): Operation {

@@ -1,10 +1,13 @@
 import { type NormalizedAlert, routeAlert } from '../alerts/alert.js';
-import type { FailoverPolicy, PairConfig } from '../config/config-schema.js';
+import type { FailoverPolicy } from '../config/config-schema.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
+import { describeEvidence, lagIsKnown, type Observation } from '../domain/observation.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
+import { claimPair } from '../operations/claim-pair.js';
 import { type Deps, OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/deps.js';
+import { observePrimary } from '../operations/observe-primary.js';
 import { targetOf } from '../operations/targets.js';
-import type { CallOptions, Observation } from '../providers/provider.js';
+import type { CallOptions } from '../providers/provider.js';
 import type { Decision, DecisionOutcome } from './decision.js';
 
 const HOUR_MS = 3_600_000;
@@ -90,12 +93,18 @@ export async function receiveAlert(
       reason: `failover mode is notify for ${pair.name}: people are told, nothing is done`,
     };
   } else {
-    const due = Math.max(now.getTime(), Date.parse(alert.startsAt) + pair.failover.holdOffSeconds * 1000);
+    // From when Switchyard first heard of it, or its startsAt if later: a sender cannot shorten the hold-off.
+    const from = Math.max(now.getTime(), Date.parse(alert.startsAt));
+    const due = from + pair.failover.holdOffSeconds * 1000;
     decision = {
       ...base,
+      receivedAt: at,
       outcome: 'holding',
       evaluateAt: new Date(due).toISOString(),
-      reason: `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after the alert started); a resolve before then cancels`,
+      reason:
+        due > now.getTime()
+          ? `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after Switchyard received it); the primary is observed again then, and a resolve before then cancels`
+          : 'no hold-off for this pair: the primary is observed now',
     };
   }
   try {
@@ -131,22 +140,26 @@ async function resolveAlert(deps: Deps, alert: NormalizedAlert) {
   }
 }
 
+/** The RPO rule: a known lag over the budget, or an unknown one while the policy requires a known lag. */
 function overBudget(policy: FailoverPolicy, observation: Observation): string | undefined {
   const { lag } = observation;
   if (policy.maxLagSeconds !== undefined && lag?.seconds !== undefined && lag.seconds > policy.maxLagSeconds)
     return `${observation.lagDetail}, over the budget of ${policy.maxLagSeconds} s`;
   if (policy.maxLagMb !== undefined && lag?.mb !== undefined && lag.mb > policy.maxLagMb)
     return `${observation.lagDetail}, over the budget of ${policy.maxLagMb} MB`;
-  const known = lag?.seconds !== undefined || lag?.mb !== undefined;
-  if (policy.requireKnownLag && !known)
-    return `${observation.lagDetail}, and the policy requires a known lag`;
+  if (policy.requireKnownLag && !lagIsKnown(observation))
+    return `${observation.lagDetail}, and the pair requires a known lag before promoting on its own`;
   return undefined;
 }
 
+/** The idempotency key of the promotion an alert decision asks for. */
+const promotionKey = (decision: Decision) => `alert:${decision.id}`;
+
 /**
- * Decides a holding alert after its hold-off: still firing, not during another operation, the provider
- * agrees the primary is down, no cooldown, within the RPO budget, under the brake; then it asks for the
- * promotion through the promote-standby queue.
+ * Decides a holding alert after its hold-off, for each of the observers' three answers: up declines, unknown
+ * leaves it to a person (saying what could not be confirmed), and only down goes on to the other rules: not
+ * during another operation, no cooldown, within the RPO budget, under the brake. The pair is claimed before the
+ * promotion is enqueued, so alerts for one pair at once make one promotion and count once against the brake.
  */
 export async function evaluateDecision(
   deps: Deps,
@@ -154,21 +167,25 @@ export async function evaluateDecision(
   options: CallOptions = {},
 ): Promise<Decision> {
   if (decision.outcome !== 'holding' || !decision.pair) return decision;
-  const pair = deps.config.pairs.find((p) => p.name === decision.pair) as PairConfig;
-  const policy = pair.failover;
   const now = deps.now();
   const end = (outcome: DecisionOutcome, reason: string, extra: Partial<Decision> = {}) =>
     conclude(deps, decision, outcome, reason, extra);
+  const pair = deps.config.pairs.find((p) => p.name === decision.pair);
   try {
+    if (!pair) return await end('cancelled', `the pair ${decision.pair} is no longer configured`);
+    const policy = pair.failover;
     if ((await deps.failover.episode(decision.alert.fingerprint)) !== decision.id)
       return await end('cancelled', 'the alert was resolved during the hold-off');
 
+    const operationKey = promotionKey(decision);
     const lock = await deps.store.getLock(pairLock(pair), now);
-    if (lock) {
+    // A lock held under this decision's own key is its claim from an earlier try that did not finish.
+    if (lock && lock.idempotencyKey !== `promote-standby:${operationKey}`) {
       const running = await deps.store.get(lock.operationId);
       return await end(
         'suppressed',
         `Switchyard is running ${running?.kind ?? 'an operation'} ${lock.operationId} on ${pair.name}; its alerts do not trigger a failover meanwhile`,
+        { operationId: lock.operationId },
       );
     }
 
@@ -183,64 +200,76 @@ export async function evaluateDecision(
     const input = { kind: 'promote-standby' as const, target: targetOf(pair), params: {}, phase: 0 };
     // What the checks below need, read at once: in a failover the seconds go to the provider, not to us.
     const [observation, state, brake] = await Promise.all([
-      driver.observe
-        ? driver.observe(input, options)
-        : ({
-            primaryHealthy: undefined,
-            primaryDetail: 'the provider offers no health view',
-            lagDetail: 'the lag is unknown',
-          } satisfies Observation),
+      observePrimary(pair, provider, driver, input, { ...options, now: deps.now }),
       deps.failover.getPairState(pair.name),
       deps.failover.getBrake(),
     ]);
-    if (observation.primaryHealthy === true)
-      return await end(
-        'declined',
-        `${observation.primaryDetail}: the provider says the primary is healthy, so no failover`,
-      );
+    const evidence = describeEvidence(observation);
+    const seen = { observation };
+    if (observation.primary === 'up')
+      return await end('declined', `the primary is up, so no failover: ${evidence}`, seen);
 
-    /** Asks for the promotion through the promote-standby queue; with `approval` it waits for people. */
+    /** Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people. */
     const requestPromotion = async (approval?: {
       reason: string;
       approversNeeded: 1 | 2;
       allowDataLoss?: boolean;
     }) => {
-      const operationKey = `alert:${decision.id}`;
-      await deps.queue.enqueue('promote-standby', {
-        pair: pair.name,
-        reason: clip(
-          `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
-          500,
-        ),
-        requestedBy: `alert:${decision.alert.source}`,
-        idempotencyKey: operationKey,
-        ...(approval?.allowDataLoss ? { allowDataLoss: true } : {}),
-        ...(approval
-          ? { approval: { reason: approval.reason, approversNeeded: approval.approversNeeded } }
-          : {}),
-        trigger: {
-          type: 'alert',
-          source: decision.alert.source,
-          name: clip(decision.alert.name, 300),
-          fingerprint: decision.alert.fingerprint,
-          decisionId: decision.id,
-        },
-      });
-      return operationKey;
-    };
-    /** A person decides: the promotion is asked for, waiting for approval. */
-    const waitForPeople = async (reason: string, dataLoss = false) =>
-      end(
-        'needs-approval',
-        `${reason}; promote-standby waits for ${dataLoss ? 'two approvals' : 'an approval'} (POST /v1/operations/{id}/approve)`,
-        {
-          operationKey: await requestPromotion({
-            reason,
-            approversNeeded: dataLoss ? 2 : 1,
-            allowDataLoss: dataLoss,
-          }),
-        },
+      const claim = await claimPair(
+        deps,
+        pair.name,
+        { operationId: deps.newId(), idempotencyKey: `promote-standby:${operationKey}` },
+        now,
       );
+      if (!claim.claimed) return { claimed: false as const, busy: claim.holder.operationId };
+      try {
+        await deps.queue.enqueue('promote-standby', {
+          pair: pair.name,
+          reason: clip(
+            `automatic failover: alert "${decision.alert.name}"${decision.alert.summary ? ` (${decision.alert.summary})` : ''}`,
+            500,
+          ),
+          requestedBy: `alert:${decision.alert.source}`,
+          idempotencyKey: operationKey,
+          ...(approval?.allowDataLoss ? { allowDataLoss: true } : {}),
+          ...(approval
+            ? { approval: { reason: clip(approval.reason, 1000), approversNeeded: approval.approversNeeded } }
+            : {}),
+          trigger: {
+            type: 'alert',
+            source: decision.alert.source,
+            name: clip(decision.alert.name, 300),
+            fingerprint: decision.alert.fingerprint,
+            decisionId: decision.id,
+          },
+        });
+      } catch (error) {
+        // Nothing was enqueued: the pair must not stay claimed for a promotion that will never come.
+        if (!claim.existing) await deps.store.releaseLock(pairLock(pair), claim.operationId);
+        throw error;
+      }
+      return { claimed: true as const, operationKey, operationId: claim.operationId };
+    };
+    const suppressedBy = (busy: string) =>
+      end(
+        'suppressed',
+        `another operation (${busy}) claimed ${pair.name} first; this alert does not trigger a second failover`,
+        { ...seen, operationId: busy },
+      );
+    /** A person decides: the promotion is asked for, waiting for approval. */
+    const waitForPeople = async (reason: string, dataLoss = false) => {
+      const asked = await requestPromotion({
+        reason,
+        approversNeeded: dataLoss ? 2 : 1,
+        allowDataLoss: dataLoss,
+      });
+      if (!asked.claimed) return suppressedBy(asked.busy);
+      return end(
+        'needs-approval',
+        `${reason}; promote-standby ${asked.operationId} waits for ${dataLoss ? 'two approvals' : 'an approval'} (POST /v1/operations/${asked.operationId}/approve)`,
+        { ...seen, operationKey: asked.operationKey, operationId: asked.operationId },
+      );
+    };
 
     const last = state.lastAutomaticFailoverAt ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
     const acknowledged =
@@ -249,28 +278,31 @@ export async function evaluateDecision(
       return await end(
         'blocked',
         `cooldown: Switchyard failed ${pair.name} over on its own at ${state.lastAutomaticFailoverAt}; no automatic failover there until a person acknowledges it (POST /v1/pairs/${pair.name}/ack) or until ${new Date(last + policy.cooldownSeconds * 1000).toISOString()}`,
+        seen,
       );
 
     const over = overBudget(policy, observation);
+    const unconfirmed =
+      observation.primary === 'unknown' ? `the primary could not be confirmed down (${evidence})` : undefined;
     if (policy.mode === 'dry-run')
       return await end(
         'dry-run',
-        over
-          ? `would wait for two approvals (RPO budget: ${over}); dry-run mode does nothing`
-          : `would promote the standby now (${observation.primaryDetail}; ${observation.lagDetail}); dry-run mode does nothing`,
+        unconfirmed || over
+          ? `would wait for ${over ? 'two approvals' : 'an approval'} (${[unconfirmed, over && `RPO budget: ${over}`].filter(Boolean).join('; ')}); dry-run mode does nothing`
+          : `would promote the standby now (${evidence}; ${observation.lagDetail}); dry-run mode does nothing`,
+        seen,
       );
-    if (over)
-      return await waitForPeople(`RPO budget: ${over}; no automatic promotion, data may be lost`, true);
-
     const recent = brake.recent.filter((t) => now.getTime() - Date.parse(t) < HOUR_MS);
-    if (brake.engaged)
-      return await waitForPeople(
+    // Every reason a person must decide, said together: two approvers when data may be lost.
+    const forPeople = [
+      unconfirmed && `${unconfirmed}: unknown is not down, so a person decides`,
+      policy.mode === 'approve' &&
+        `failover mode is approve for ${pair.name}: a person decides (${evidence}; ${observation.lagDetail})`,
+      over && `RPO budget: ${over}; no automatic promotion, data may be lost`,
+      brake.engaged &&
         `the global brake is engaged (${brake.reason ?? 'by a person'}): every pair waits for a person; release it with POST /v1/brake`,
-      );
-    if (policy.mode === 'approve')
-      return await waitForPeople(
-        `failover mode is approve for ${pair.name}: a person decides (${observation.primaryDetail}; ${observation.lagDetail})`,
-      );
+    ].filter((r): r is string => typeof r === 'string');
+    if (forPeople.length > 0) return await waitForPeople(forPeople.join('; '), over !== undefined);
     const limit = deps.config.alerting.maxAutomaticFailoversPerHour;
     if (recent.length >= limit) {
       await deps.failover.putBrake({
@@ -287,22 +319,31 @@ export async function evaluateDecision(
       );
     }
 
+    // Claim the pair first: a second alert for it finds the claim and is suppressed, uncounted.
+    const claim = await claimPair(
+      deps,
+      pair.name,
+      { operationId: deps.newId(), idempotencyKey: `promote-standby:${operationKey}` },
+      now,
+    );
+    if (!claim.claimed) return await suppressedBy(claim.holder.operationId);
     // Count this failover before asking for it, so two pairs at once cannot both slip under the limit.
     await deps.failover.putBrake({
       ...brake,
       recent: [...recent, now.toISOString()],
       version: brake.version + 1,
     });
-    const operationKey = await requestPromotion();
     await deps.failover.putPairState({
       ...state,
       lastAutomaticFailoverAt: now.toISOString(),
       version: state.version + 1,
     });
+    const asked = await requestPromotion();
+    if (!asked.claimed) return await suppressedBy(asked.busy);
     return await end(
       'failover-requested',
-      `promote-standby requested for ${pair.name} (${observation.primaryDetail}; ${observation.lagDetail})`,
-      { operationKey },
+      `promote-standby ${asked.operationId} requested for ${pair.name} (${evidence}; ${observation.lagDetail})`,
+      { ...seen, operationKey: asked.operationKey, operationId: asked.operationId },
     );
   } catch (error) {
     // Another tick decided it first, or the brake or pair state moved under us: look again next tick.

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NormalizedAlertSchema } from '../alerts/alert.js';
+import { ObservationSchema } from '../domain/observation.js';
+import type { JobRef } from '../domain/operation.js';
 
 /** What Switchyard decided about one alert, and why: every outcome is recorded and announced. */
 export const DECISION_OUTCOMES = [
@@ -28,6 +30,12 @@ export const DecisionSchema = z.object({
   evaluateAt: z.string().optional(),
   /** The Idempotency-Key of the promotion asked for, when one was. */
   operationKey: z.string().optional(),
+  /** The promotion's operation id, claimed on the pair before it was asked for. */
+  operationId: z.string().optional(),
+  /** When Switchyard first received the alert: the hold-off counts from here (or from startsAt, if later). */
+  receivedAt: z.string().optional(),
+  /** What the observers said of the primary when it was decided. */
+  observation: ObservationSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int().min(1),
@@ -44,6 +52,15 @@ export interface PairFailoverState {
   lastAutomaticFailoverAt?: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  /** A promotion left the old primary unfenced (it was reported down): Switchyard fences it once reachable. */
+  atRisk?: {
+    since: string;
+    operationId: string;
+    member: string;
+    detail: string;
+    /** The fence the poller has sent and follows. */
+    fenceJob?: JobRef;
+  };
   version: number;
 }
 

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
 import type { Deps } from '../operations/deps.js';
+import { endRisk } from '../operations/split-brain.js';
 
 /** A person has looked at the pair's last automatic failover: its cooldown ends. HTTP and chat share it. */
 export async function acknowledgePair(deps: Deps, pair: string, by: Principal) {
@@ -13,6 +14,14 @@ export async function acknowledgePair(deps: Deps, pair: string, by: Principal) {
     version: state.version + 1,
   };
   await deps.failover.putPairState(next);
+  // A person who acknowledges the pair has dealt with an old primary Switchyard could not fence.
+  if (state.atRisk)
+    await endRisk(
+      deps,
+      pair,
+      'acknowledged',
+      `${by.principal} acknowledged that ${state.atRisk.member} is dealt with`,
+    );
   return {
     pair,
     lastAutomaticFailoverAt: next.lastAutomaticFailoverAt ?? null,

@@ -74,9 +74,31 @@ export const DecisionNotificationSchema = z.object({
 });
 export type DecisionNotification = z.infer<typeof DecisionNotificationSchema>;
 
+/**
+ * What people are told when a pair is at risk of split brain (its old primary promoted over but not fenced), and
+ * when that ends: fenced by Switchyard, or acknowledged by a person.
+ */
+export const PairRiskNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('pair.risk'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  pair: z.object({
+    name: z.string(),
+    risk: z.enum(['split-brain', 'fenced', 'acknowledged']),
+    /** The old primary not yet fenced. */
+    member: z.string(),
+    operationId: z.string(),
+    detail: z.string(),
+  }),
+});
+export type PairRiskNotification = z.infer<typeof PairRiskNotificationSchema>;
+
 export const NotificationSchema = z.discriminatedUnion('type', [
   OperationNotificationSchema,
   DecisionNotificationSchema,
+  PairRiskNotificationSchema,
 ]);
 export type Notification = z.infer<typeof NotificationSchema>;
 

@@ -53,6 +53,17 @@ function operationMessage(n: OperationNotification): SlackMessage {
 
 /** The Slack rendering of any notification: incoming webhooks and slash-command replies share it. */
 export function slackMessageFor(n: Notification): SlackMessage {
+  if (n.type === 'pair.risk')
+    return {
+      text: n.text,
+      blocks: [
+        section(
+          `${n.pair.risk === 'split-brain' ? ':warning: *split brain risk*' : ':white_check_mark: *risk over*'} on *${n.pair.name}*: ${n.pair.detail}`,
+        ),
+        section(`*Next:* ${n.nextAction}`),
+        context(`pair \`${n.pair.name}\` · operation \`${n.pair.operationId}\``),
+      ],
+    };
   if (n.type !== 'decision') return operationMessage(n);
   return {
     text: n.text,

@@ -3,9 +3,10 @@ import type { Operation } from '../domain/operation.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
 import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, inputOf, OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './deps.js';
+import { type Deps, OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './deps.js';
+import { fenceStepLast, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify, tellUntold } from './persist.js';
-import { submitToProvider } from './submit-to-provider.js';
+import { continueAfterFenceFailure, submitToProvider } from './submit-to-provider.js';
 
 export type AdvanceResult = 'unchanged' | 'progressed' | 'finished' | 'skipped';
 
@@ -60,12 +61,11 @@ export async function advanceOperation(
     const provider = deps.providers.get(operation.provider);
     const driver = provider?.operations[operation.kind];
     if (!provider || !driver) return 'skipped';
-    const input = inputOf(operation);
 
     if (operation.state === 'SUBMITTING') {
       // The request that created it may still be talking to the provider.
       if (now.getTime() - Date.parse(operation.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
-      const found = await driver.findSubmitted({ ...input, since: phaseStartedAt(operation) }, options);
+      const found = await phaseDriver(driver, operation).findSubmitted(phaseStartedAt(operation), options);
       if (found) {
         const at = deps.now().toISOString();
         await persistAndNotify(
@@ -93,16 +93,37 @@ export async function advanceOperation(
 
     if (operation.state !== 'RUNNING' || !operation.job) return 'skipped';
     await renewLockIfDue(deps, lock, operation.id, now);
-    const job = await driver.followJob(operation.job, input, options);
+    const phase = phaseDriver(driver, operation);
+    const job = await phase.followJob(operation.job, options);
     const at = deps.now().toISOString();
-    const steps = mergeSteps(operation.steps, job.steps);
+    const steps = fenceStepLast(mergeSteps(operation.steps, job.steps), operation.fencing);
     if (job.status === 'running') {
       const next = recordSteps(operation, steps, { at, actor: 'poller' });
       if (!next) return 'unchanged';
       await persistAndNotify(deps, next);
       return 'progressed';
     }
-    const phases = driver.phases ?? 1;
+    if (phase.fence && job.status === 'failed') {
+      await continueAfterFenceFailure(
+        deps,
+        { ...operation, steps },
+        driver,
+        job.message ?? 'the fence failed',
+        'poller',
+        options,
+      );
+      return 'progressed';
+    }
+    // A fence that held is recorded before anything else happens: people see the old primary is fenced.
+    const fencing =
+      phase.fence && operation.fencing
+        ? {
+            ...operation.fencing,
+            state: 'fenced' as const,
+            detail: `${operation.fencing.member} is fenced: ${operation.fencing.mechanism}`,
+          }
+        : operation.fencing;
+    const phases = phasesOf(driver, operation);
     if (job.status === 'succeeded' && operation.phase + 1 < phases) {
       // This phase is done: send the next one, with the same submit-at-most-once care as the first.
       const next = await persistAndNotify(
@@ -113,10 +134,13 @@ export async function advanceOperation(
           {
             at,
             actor: 'poller',
-            message: `phase ${operation.phase + 1} of ${phases} done (job ${operation.job.id}); submitting phase ${operation.phase + 2}`,
+            message: phase.fence
+              ? `${fencing?.detail}; promoting`
+              : `phase ${operation.phase + 1} of ${phases} done (job ${operation.job.id}); submitting phase ${operation.phase + 2}`,
           },
           {
             steps,
+            fencing,
             phase: operation.phase + 1,
             jobs: [...operation.jobs, operation.job],
             job: undefined,
@@ -128,7 +152,7 @@ export async function advanceOperation(
       return 'progressed';
     }
     const succeeded = job.status === 'succeeded';
-    const advice = succeeded ? undefined : driver.failureAdvice?.(input, operation.phase);
+    const advice = succeeded ? undefined : phase.failureAdvice();
     const reason = `${job.message ?? 'the provider reported failure'}${advice ? ` ${advice}` : ''}`;
     await finish(
       deps,
@@ -139,10 +163,10 @@ export async function advanceOperation(
           at,
           actor: 'poller',
           message: succeeded
-            ? `${operation.provider} job ${operation.job.id} completed`
+            ? `${operation.provider} job ${operation.job.id} completed${phase.fence ? `: ${fencing?.detail}` : ''}`
             : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${reason}`,
         },
-        { steps, ...(succeeded ? {} : { outcome: reason, failedStep: job.failedStep }) },
+        { steps, fencing, ...(succeeded ? {} : { outcome: reason, failedStep: job.failedStep }) },
       ),
     );
     return 'finished';

@@ -1,9 +1,11 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
+import { describeEvidence } from '../domain/observation.js';
 import type { Operation, Principal } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions } from '../providers/provider.js';
 import { type Deps, inputOf, pairLock } from './deps.js';
 import { persistAndNotify } from './persist.js';
+import { noLongerCalledFor, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
 
 async function pending(deps: Deps, id: string): Promise<Operation> {
@@ -63,7 +65,40 @@ export async function approveOperation(
   const provider = deps.providers.get(operation.provider);
   const driver = provider?.operations[operation.kind];
   if (!driver) throw new ConflictError(`${operation.provider} no longer offers ${operation.kind}.`);
-  const precheck = await driver.precheck(inputOf(operation), options);
+  const pair = deps.config.pairs.find((p) => p.name === operation.pair);
+  const promotion = operation.kind === 'promote-standby' && pair && provider;
+  const [precheck, observation] = await Promise.all([
+    driver.precheck(inputOf(operation), options),
+    promotion ? observeForPromotion(deps, pair, provider, driver, inputOf(operation), options) : undefined,
+  ]);
+  if (observation) {
+    // An alert's promotion looks again: a resolved alert or a primary up again needs no promotion.
+    const cancel = operation.trigger
+      ? await noLongerCalledFor(deps, operation.trigger, observation)
+      : undefined;
+    if (cancel) {
+      const cancelled = await persistAndNotify(
+        deps,
+        transition(
+          operation,
+          'CANCELLED',
+          { at, actor: approver.principal, message: `approved, but ${cancel}` },
+          { approval: recorded, observation, outcome: cancel },
+        ),
+      );
+      await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+      return cancelled;
+    }
+    // Planned for a primary reported down (fenced after the promotion): one that answers now must be fenced first.
+    if (operation.observation?.primary === 'down' && observation.primary !== 'down')
+      return endRejected(
+        deps,
+        operation,
+        approver,
+        `the primary was reported down when the promotion was asked for, and is ${observation.primary} now (${describeEvidence(observation)}): ask again, so that it is fenced before the promotion [fencing.required]`,
+        { approval: recorded, observation },
+      );
+  }
   if (!precheck.valid) {
     const failed = precheck.findings.filter((f) => !f.passed).map((f) => `${f.message} [${f.rule}]`);
     return endRejected(deps, operation, approver, `precheck failed at approval: ${failed.join('; ')}`, {
@@ -84,6 +119,7 @@ export async function approveOperation(
       {
         approval: recorded,
         findings: precheck.findings,
+        ...(observation ? { observation } : {}),
         deadline: new Date(
           deps.now().getTime() + deps.config.operations.deadlineSeconds[operation.kind] * 1000,
         ).toISOString(),

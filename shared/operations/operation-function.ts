@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, UnprocessableError } from '../domain/errors.js';
+import { AppError, ConflictError, UnprocessableError } from '../domain/errors.js';
 import { ULID_PATTERN } from '../domain/ids.js';
 import {
   type Operation,
@@ -74,7 +74,7 @@ function isRefusal(error: unknown): error is AppError {
   return error instanceof AppError && error.expose && error.statusCode < 500;
 }
 
-/** Answers the chat conversation with a refusal, or lets the queue retry anything else. */
+/** Answers the chat conversation with a refusal, or lets the queue retry anything else (then the DLQ). */
 async function replyOrRethrow(deps: Deps, replyTo: ReplyTo | undefined, error: unknown, what: string) {
   if (!replyTo || !isRefusal(error)) throw error;
   await deps.replies.reply(replyTo, {
@@ -104,6 +104,19 @@ export function operationLocation(operation: Operation): string {
 export function operationResponse(outcome: RequestOutcome): HttpResult {
   const { operation } = outcome;
   const headers = { location: operationLocation(operation) };
+  const failed = operation.findings.filter((f) => !f.passed);
+  // Refused by safety rules alone: the request itself is fine, the pair's state forbids it now.
+  if (
+    operation.state === 'REJECTED' &&
+    outcome.type === 'accepted' &&
+    failed.length > 0 &&
+    failed.every((f) => f.safety)
+  )
+    throw new ConflictError(operation.outcome ?? 'A safety rule refuses the request.', {
+      operation,
+      rules: failed.map((f) => f.rule),
+      findings: operation.findings,
+    });
   if (operation.state === 'REJECTED' && outcome.type === 'accepted')
     throw new UnprocessableError('precheck_failed', operation.outcome ?? 'The precheck failed.', {
       operation,
@@ -275,6 +288,13 @@ export function operationFunction<S extends z.ZodObject>(
             { signal },
           );
         } catch (error) {
+          // An alert's promotion that finds its pair taken is over: by a retry the alert may be long gone.
+          if (input.trigger && error instanceof ConflictError) {
+            console.error(
+              `[sqs] ${what} for alert decision ${input.trigger.decisionId} was refused, not retried: ${error.message}`,
+            );
+            return;
+          }
           await replyOrRethrow(deps, input.replyTo, error, what);
         }
       },

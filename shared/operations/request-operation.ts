@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { PairConfig } from '../config/config-schema.js';
 import { ConflictError, UnprocessableError } from '../domain/errors.js';
-import {
-  type Finding,
-  isTerminal,
-  type Operation,
-  type OperationKind,
-  type Principal,
-  type ReplyTo,
-  type Source,
-  type Trigger,
+import type {
+  Finding,
+  Operation,
+  OperationKind,
+  Principal,
+  ReplyTo,
+  Source,
+  Trigger,
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
-import { type Deps, OUTLIVES_A_REQUEST_MS, pairLock } from './deps.js';
+import { claimPair, pairBusy } from './claim-pair.js';
+import { type Deps, pairLock } from './deps.js';
+import { withFenceStep } from './fencing.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
+import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
 import { targetOf } from './targets.js';
 
@@ -89,14 +91,22 @@ export async function dryRunOperation(
   return { type: 'dry-run', kind: request.kind, pair: request.pair, ...result };
 }
 
-/** The approval a request needs: asked for, or forced by allowDataLoss (two people). */
-function approvalFor(request: OperationRequest): OperationRequest['approval'] {
+/** The approval a request needs: asked for, forced by allowDataLoss (two people), or by a safety rule. */
+function approvalFor(
+  request: OperationRequest,
+  required?: { reason: string; approversNeeded: 1 | 2 },
+): OperationRequest['approval'] {
   const dataLoss = request.params.allowDataLoss === true;
-  if (!request.approval && !dataLoss) return undefined;
+  const asked = [request.approval, required].filter((a) => a !== undefined);
+  if (asked.length === 0 && !dataLoss) return undefined;
   return {
-    reason: request.approval?.reason ?? 'allowDataLoss was asked for: data may be lost',
-    approversNeeded: dataLoss ? 2 : (request.approval?.approversNeeded ?? 1),
+    reason: asked.map((a) => a.reason).join('; ') || 'allowDataLoss was asked for: data may be lost',
+    approversNeeded: dataLoss ? 2 : (Math.max(...asked.map((a) => a.approversNeeded)) as 1 | 2),
   };
+}
+
+function describeFailed(failed: Finding[]): string {
+  return failed.map((f) => `${f.message} [${f.rule}]`).join('; ');
 }
 
 function fingerprint(request: OperationRequest): string {
@@ -138,46 +148,11 @@ export async function requestOperation(
   operationId ??= deps.newId();
 
   const now = deps.now();
-  const holder = { operationId, idempotencyKey };
-  const locked = await store.acquireLock(lock, holder, config.operations.lockTtlSeconds, now);
-  if (locked.acquired && locked.replaced) {
-    // An expired lock is no proof its holder died: an operation still running keeps its pair (the poller was down).
-    const lapsed = await store.get(locked.replaced.operationId);
-    if (lapsed && !isTerminal(lapsed.state)) {
-      await store.takeOverLock(
-        lock,
-        { ...holder, acquiredAt: now.getTime() },
-        locked.replaced,
-        config.operations.lockTtlSeconds,
-        now,
-      );
-      throw new ConflictError(
-        `Pair ${resolved.pair.name} is busy with operation ${lapsed.id} (${lapsed.kind}, ${lapsed.state}), whose lock had lapsed: check that the poller runs.`,
-        { activeOperation: lapsed.id, location: `/v1/operations/${lapsed.id}` },
-      );
-    }
-  }
-  if (!locked.acquired) {
-    const active = await store.get(locked.holder.operationId);
-    if (idempotencyKey && locked.holder.idempotencyKey === idempotencyKey && active)
-      return { type: 'existing', operation: active };
-    // The holder ended but died before freeing the pair, or died before creating its operation: the pair is free.
-    const holderDied = active
-      ? isTerminal(active.state)
-      : locked.holder.acquiredAt !== undefined &&
-        now.getTime() - locked.holder.acquiredAt > OUTLIVES_A_REQUEST_MS;
-    const tookOver =
-      holderDied &&
-      (await store.takeOverLock(lock, locked.holder, holder, config.operations.lockTtlSeconds, now));
-    if (!tookOver)
-      throw new ConflictError(
-        `Pair ${resolved.pair.name} is busy with operation ${locked.holder.operationId}${active ? ` (${active.kind}, ${active.state})` : ''}; one operation at a time per pair.`,
-        {
-          activeOperation: locked.holder.operationId,
-          location: `/v1/operations/${locked.holder.operationId}`,
-        },
-      );
-  }
+  const claim = await claimPair(deps, resolved.pair.name, { operationId, idempotencyKey }, now);
+  if (!claim.claimed) throw pairBusy(resolved.pair.name, claim);
+  if (claim.existing) return { type: 'existing', operation: claim.existing };
+  // The decision of an alert claimed the pair for this promotion before it enqueued it: its id is ours.
+  operationId = claim.operationId;
 
   try {
     if (idempotencyKey) {
@@ -198,17 +173,44 @@ export async function requestOperation(
     }
 
     const input = { kind: request.kind, target: resolved.target, params: request.params, phase: 0 };
-    const precheck = await resolved.driver.precheck(input, options);
+    const promotion = request.kind === 'promote-standby';
+    // A promotion asks its observers beside the precheck: in a failover the seconds go to the provider, not to us.
+    const [checked, observation] = await Promise.all([
+      resolved.driver.precheck(input, options),
+      promotion
+        ? observeForPromotion(deps, resolved.pair, resolved.provider, resolved.driver, input, options)
+        : undefined,
+    ]);
+    const guard = observation
+      ? await guardPromotion(
+          deps,
+          resolved.pair,
+          resolved.provider,
+          resolved.driver,
+          { ...input, target: checked.target },
+          observation,
+          request,
+        )
+      : undefined;
+    const findings = [...checked.findings, ...(guard?.findings ?? [])];
+    const precheck = { ...checked, findings, valid: checked.valid && findings.every((f) => f.passed) };
     const at = deps.now().toISOString();
     // Data that may be lost needs two people, whatever the request says.
-    const approval = approvalFor(request);
-    const waits = precheck.valid && approval !== undefined;
+    const approval = approvalFor(request, guard?.approval);
+    const waits = precheck.valid && approval !== undefined && !guard?.cancel;
     const deadline = new Date(
       now.getTime() +
         (waits ? config.operations.approvalTtlSeconds : config.operations.deadlineSeconds[request.kind]) *
           1000,
     ).toISOString();
     const failed = precheck.findings.filter((f) => !f.passed);
+    const state = guard?.cancel
+      ? 'CANCELLED'
+      : !precheck.valid
+        ? 'REJECTED'
+        : waits
+          ? 'PENDING_APPROVAL'
+          : 'SUBMITTING';
     const warnings = precheck.findings
       .filter((f) => f.passed && f.warning)
       .map((f) => `WARNING: ${f.message}`);
@@ -219,7 +221,7 @@ export async function requestOperation(
       pair: resolved.pair.name,
       target: precheck.target,
       params: request.params,
-      state: !precheck.valid ? 'REJECTED' : waits ? 'PENDING_APPROVAL' : 'SUBMITTING',
+      state,
       reason: request.reason,
       requestedBy: request.requestedBy,
       source: request.source,
@@ -228,13 +230,16 @@ export async function requestOperation(
       replyTo: request.replyTo,
       ...(waits && approval ? { approval: { ...approval, approvals: [] } } : {}),
       findings: precheck.findings,
+      ...(guard ? { observation: guard.observation } : {}),
+      ...(guard?.fencing ? { fencing: guard.fencing } : {}),
       submission: { attempts: 0, ambiguous: false },
       phase: 0,
       jobs: [],
-      steps: resolved.driver.plannedSteps?.({ ...input, target: precheck.target }) ?? [],
-      outcome: precheck.valid
-        ? undefined
-        : `precheck failed: ${failed.map((f) => `${f.message} [${f.rule}]`).join('; ')}`,
+      steps: withFenceStep(
+        resolved.driver.plannedSteps?.({ ...input, target: precheck.target }) ?? [],
+        guard?.fencing,
+      ),
+      outcome: guard?.cancel ?? (precheck.valid ? undefined : `precheck failed: ${describeFailed(failed)}`),
       createdAt: at,
       updatedAt: at,
       deadline,
@@ -244,25 +249,28 @@ export async function requestOperation(
           at,
           actor: request.requestedBy.principal,
           type: 'created',
-          to: !precheck.valid ? 'REJECTED' : waits ? 'PENDING_APPROVAL' : 'SUBMITTING',
-          message: precheck.valid
-            ? [
-                `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`,
-                ...warnings,
-                ...(waits && approval
-                  ? [
-                      `waits for ${approval.approversNeeded} approval(s) until ${deadline}: ${approval.reason}`,
-                    ]
-                  : []),
-              ].join('. ')
-            : `precheck failed: ${failed.map((f) => `${f.message} [${f.rule}]`).join('; ')}`,
+          to: state,
+          message: guard?.cancel
+            ? `requested via ${request.source}; cancelled before anything was sent: ${guard.cancel}`
+            : precheck.valid
+              ? [
+                  `requested via ${request.source}${request.reason ? `: ${request.reason}` : ''}; precheck passed`,
+                  ...warnings,
+                  ...(guard?.fencing ? [`fencing: ${guard.fencing.detail}`] : []),
+                  ...(waits && approval
+                    ? [
+                        `waits for ${approval.approversNeeded} approval(s) until ${deadline}: ${approval.reason}`,
+                      ]
+                    : []),
+                ].join('. ')
+              : `precheck failed: ${describeFailed(failed)}`,
         },
       ],
     };
-    const submitsNow = precheck.valid && !waits;
+    const submitsNow = state === 'SUBMITTING';
     // In a failover every millisecond before the provider call counts: it is announced while it is sent.
     const created = await persistAndNotify(deps, base, { create: true, announceInBackground: submitsNow });
-    if (!precheck.valid) {
+    if (state === 'REJECTED' || state === 'CANCELLED') {
       await store.releaseLock(lock, operationId);
       return { type: 'accepted', operation: created };
     }

@@ -2,13 +2,76 @@ import { describeError, ProviderError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions, OperationDriver } from '../providers/provider.js';
-import { type Deps, inputOf, pairLock } from './deps.js';
+import { type Deps, pairLock } from './deps.js';
+import { afterFenceFailure, FENCE_STEP_ID, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify } from './persist.js';
+import { markAtRisk } from './split-brain.js';
 
 /**
- * Sends a SUBMITTING operation to its provider once. A definite refusal ends it FAILED; an answer we
- * did not get (timeout, reset, 5xx) leaves it SUBMITTING and marked ambiguous, so the poller asks the
- * provider what happened before anything is sent again.
+ * A fence that did not take, recorded: under `required` with the primary not reported down the operation ends
+ * FAILED with nothing promoted; otherwise it goes on to the next phase, or ends if the fence came last.
+ */
+export async function continueAfterFenceFailure(
+  deps: Deps,
+  operation: Operation,
+  driver: OperationDriver,
+  reason: string,
+  actor: string,
+  options: CallOptions = {},
+): Promise<Operation> {
+  const at = deps.now().toISOString();
+  const { goOn, fencing } = afterFenceFailure(operation, reason);
+  // The fence step people saw planned says what came of it.
+  operation = {
+    ...operation,
+    steps: operation.steps.map((s) =>
+      s.id === FENCE_STEP_ID ? { ...s, status: goOn ? 'skipped' : 'failed', message: fencing.detail } : s,
+    ),
+  };
+  if (!goOn) {
+    const saved = await persistAndNotify(
+      deps,
+      transition(
+        operation,
+        'FAILED',
+        { at, actor, message: `not promoted: ${fencing.detail}` },
+        { fencing, outcome: `not promoted: ${fencing.detail} [fencing.required]` },
+      ),
+    );
+    await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+    return saved;
+  }
+  if (operation.phase + 1 >= phasesOf(driver, operation)) {
+    const saved = await persistAndNotify(
+      deps,
+      transition(
+        operation,
+        'SUCCEEDED',
+        { at, actor, message: `promoted; ${fencing.detail}` },
+        { fencing, outcome: `promoted, but ${fencing.detail}` },
+      ),
+    );
+    await deps.store.releaseLock(pairLock(operation.pair), operation.id);
+    if (fencing.state === 'deferred') await markAtRisk(deps, saved);
+    return saved;
+  }
+  const next = await persistAndNotify(deps, {
+    ...operation,
+    fencing,
+    phase: operation.phase + 1,
+    job: undefined,
+    jobs: operation.job ? [...operation.jobs, operation.job] : operation.jobs,
+    submission: { attempts: 0, ambiguous: false },
+    updatedAt: at,
+    events: [...operation.events, { at, actor, type: 'submission', message: `${fencing.detail}; promoting` }],
+  });
+  return submitToProvider(deps, next, driver, options);
+}
+
+/**
+ * Sends a SUBMITTING operation's current phase to its provider once. A definite refusal ends it FAILED; an answer
+ * we did not get (timeout, reset, 5xx) leaves it SUBMITTING and marked ambiguous, so the poller asks the provider
+ * what happened before anything is sent again. A fence phase that fails follows the pair's fencing policy.
  */
 export async function submitToProvider(
   deps: Deps,
@@ -22,8 +85,9 @@ export async function submitToProvider(
     attempts: operation.submission.attempts + 1,
     lastAttemptAt: attemptAt,
   };
+  const phase = phaseDriver(driver, operation);
   try {
-    const job = await driver.submit(inputOf(operation), options);
+    const job = await phase.submit(options);
     const at = deps.now().toISOString();
     const next = transition(
       operation,
@@ -31,7 +95,7 @@ export async function submitToProvider(
       {
         at,
         actor: 'switchyard',
-        message: `submitted to ${operation.provider} as job ${job.id}${job.name ? ` (${job.name})` : ''}`,
+        message: `${phase.fence ? 'fence sent' : 'submitted'} to ${operation.provider} as job ${job.id}${job.name ? ` (${job.name})` : ''}`,
       },
       {
         job: { id: job.id, name: job.name, submittedAt: at, phase: operation.phase },
@@ -41,8 +105,22 @@ export async function submitToProvider(
     return await persistAndNotify(deps, next);
   } catch (error) {
     const at = deps.now().toISOString();
-    if (error instanceof ProviderError && error.outcome === 'not-applied') {
-      const advice = driver.failureAdvice?.(inputOf(operation), operation.phase);
+    const refused = error instanceof ProviderError && error.outcome === 'not-applied';
+    // A primary reported down is not expected to answer: no answer to its fence is a fence for later.
+    const fenceCanWait =
+      phase.fence &&
+      (operation.observation?.primary === 'down' || operation.fencing?.policy === 'best-effort');
+    if (phase.fence && (refused || fenceCanWait))
+      return continueAfterFenceFailure(
+        deps,
+        { ...operation, submission: { ...submission, ambiguous: false, lastError: describeError(error) } },
+        driver,
+        `${operation.provider} ${refused ? 'refused' : 'did not answer'}: ${describeError(error)}`,
+        'switchyard',
+        options,
+      );
+    if (refused) {
+      const advice = phase.failureAdvice();
       const outcome = `${describeError(error)}${advice ? ` ${advice}` : ''}`;
       const next = transition(
         operation,

@@ -1,3 +1,4 @@
+import type { Observation } from '../domain/observation.js';
 import type { Finding, JobRef, OperationKind, ProviderName, Step } from '../domain/operation.js';
 
 /** Provider ids an operation acts on (cluster/tenant ids, instance ids), as recorded on the operation. */
@@ -37,14 +38,27 @@ export interface JobStatus {
   failedStep?: string;
 }
 
-/** The provider's own view, asked before an automatic failover (the "second observer"). */
-export interface Observation {
-  /** undefined when the provider could not say (its API for that region did not answer, say). */
-  primaryHealthy: boolean | undefined;
-  primaryDetail: string;
-  /** The standby's replication lag, where the provider reports one. */
-  lag?: { seconds?: number; mb?: number };
-  lagDetail: string;
+export type { Evidence, Observation, PrimaryVerdict } from '../domain/observation.js';
+
+/**
+ * How a provider fences a pair's old primary so it takes no writes: through its own API, before the
+ * promotion where the provider allows that, otherwise right after it. A fence is a provider job, followed
+ * like any other, so it is a step of the promotion with its own record and announcement.
+ */
+export interface Fencer {
+  /** `before`: the promotion may follow a fence; `after`: the provider refuses a promotion once the primary is fenced. */
+  readonly timing: 'before' | 'after';
+  /** What the fence does and what it leaves open, in a sentence for the record. */
+  describe(input: OperationInput): string;
+  /** The old primary's id, as people know it. */
+  member(input: OperationInput): string;
+  fence(input: OperationInput, options?: CallOptions): Promise<SubmittedJob>;
+  /** After an ambiguous fence request: the fence the provider has already started or finished, if any. */
+  findFence(
+    input: OperationInput & { since: string },
+    options?: CallOptions,
+  ): Promise<SubmittedJob | undefined>;
+  followFence(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
 }
 
 /** What one provider does for one operation kind. */
@@ -64,8 +78,10 @@ export interface OperationDriver {
   ): Promise<SubmittedJob | undefined>;
   /** Where the current phase's job stands, as steps. */
   followJob(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
-  /** promote-standby drivers: how the primary and the standby look to the provider right now. */
+  /** promote-standby drivers: how the primary and the standby look to the provider right now (never throws). */
   observe?(input: OperationInput, options?: CallOptions): Promise<Observation>;
+  /** promote-standby drivers: how the provider fences the old primary; absent where it offers no way. */
+  readonly fencer?: Fencer;
 }
 
 /** The port every provider adapter implements. */

@@ -1,12 +1,14 @@
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as activateMigrationTarget } from '../../functions/activate-migration-target/handler.js';
+import { handler as approve } from '../../functions/approve-operation/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
-import { pollUntilDone, postOperation } from '../support/operations.js';
+import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
+import { losePrimary, sandboxMembers } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -126,6 +128,7 @@ describe('Alibaba activate-migration-target', () => {
 
 describe('Alibaba promote-standby', () => {
   it('promotes the DR instance, saying plainly that data may be lost, connections drop and the old primary leaves', async () => {
+    await losePrimary(env, 'billing-rds');
     const accepted = await postOperation(promoteStandby, 'promote-standby', { pair: 'billing-rds' });
 
     expect(accepted.status).toBe(202);
@@ -144,6 +147,30 @@ describe('Alibaba promote-standby', () => {
     expect(done.state).toBe('SUCCEEDED');
     expect(env.alibaba.links.has(STANDBY)).toBe(false);
     expect(env.alibaba.calls.get('DeleteReplicationLink')).toBe(1);
+  });
+
+  it('takes a promotion over a Running primary as a planned failover: a second person approves, the old primary is stopped first', async () => {
+    const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'billing-rds' });
+    expect(asked.status).toBe(202);
+    expect(asked.body.operation).toMatchObject({
+      state: 'PENDING_APPROVAL',
+      fencing: { policy: 'required', phase: 0, state: 'planned', member: 'pgm-bp1billing0primary' },
+    });
+    expect(asked.body.operation.approval.reason).toContain('planned failover: the primary is up');
+    expect(env.alibaba.calls.get('StopDBInstance') ?? 0).toBe(0);
+
+    const approved = await decideOperation(approve, asked.body.operation.id, 'sandbox-approver-key');
+    expect(approved.status).toBe(200);
+    const done = await pollUntilDone(env.store, asked.body.operation.id);
+
+    expect(done).toMatchObject({ state: 'SUCCEEDED', fencing: { state: 'fenced' } });
+    expect(done.steps.map((s) => [s.id, s.status])).toEqual([
+      ['fence', 'succeeded'],
+      ['DeleteReplicationLink', 'succeeded'],
+    ]);
+    const writable = (await sandboxMembers(env, 'alibaba')).filter((m) => m.acceptsWrites).map((m) => m.id);
+    expect(writable).toContain(STANDBY);
+    expect(writable).not.toContain('pgm-bp1billing0primary');
   });
 
   it('refuses a standby that is not Running', async () => {

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as approve } from '../../functions/approve-operation/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
@@ -7,32 +6,27 @@ import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
-import { loadEvent } from '../support/fixtures.js';
-import { httpAnswer, lambdaContext } from '../support/lambda.js';
-import { pollUntilDone, postOperation } from '../support/operations.js';
+import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
 beforeAll(() => {
   env = environment();
 });
+const LEDGER_PRIMARY = '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03';
+const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
+
 beforeEach(async () => {
   await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  // A promotion is for a lost primary: with the primary up it would be a planned failover, refused on Huawei.
+  await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ status: 'FAILED' }),
+  });
 });
-
-const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
 const promotionsSent = () => env.huawei.calls.get('drreplica_to_master') ?? 0;
 
-async function decide(handler: typeof approve, id: string, key: string, comment?: string) {
-  const event = loadEvent<APIGatewayProxyEventV2>('http', 'get-operation');
-  event.requestContext.http.method = 'POST';
-  event.rawPath = `/v1/operations/${id}/approve`;
-  event.pathParameters = { id };
-  event.headers.authorization = `Bearer ${key}`;
-  event.headers['content-type'] = 'application/json';
-  event.body = JSON.stringify(comment ? { comment } : {});
-  return httpAnswer(await handler(event, lambdaContext()));
-}
+const decide = decideOperation;
 
 async function requestDataLossPromotion() {
   const answer = await postOperation(promoteStandby, 'promote-standby', {

@@ -12,6 +12,7 @@ import { type TestEnvironment, useTestEnvironment } from '../support/environment
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone } from '../support/operations.js';
+import { losePrimary } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -192,6 +193,7 @@ describe('the Slack slash command', () => {
   });
 
   it('holds a data-loss promotion for two approvers, refusing the requester, and runs it', async () => {
+    await losePrimary(env, 'ledger-pg');
     const asked = slashCommand(OPERATOR, 'promote ledger-pg --allow-data-loss');
     await send(asked);
     const [waiting] = (await operationsOn('ledger-pg')).filter((o) => o.kind === 'promote-standby');
@@ -213,16 +215,19 @@ describe('the Slack slash command', () => {
     expect(repliesTo(second)[0]?.text).toContain('promote-standby on ledger-pg is now RUNNING');
     expect(env.huawei.calls.get('drreplica_to_master')).toBe(1);
     expect((await pollUntilDone(env.store, id)).state).toBe('SUCCEEDED');
-    // The requester's conversation heard each state change, not the approvals.
+    // The requester's conversation heard each state change, not the approvals: the second SUBMITTING is the
+    // old primary's fence, sent once the promotion is done (Huawei allows no earlier).
     expect(repliesTo(asked).map((r) => r.text.match(/-> (\w+)\./)?.[1] ?? 'created')).toEqual([
       'created',
       'SUBMITTING',
       'RUNNING',
+      'SUBMITTING',
       'SUCCEEDED',
     ]);
   });
 
   it('refuses the requester approving their own operation, and rejects on request', async () => {
+    await losePrimary(env, 'ledger-pg');
     const asked = slashCommand(ADMIN, 'promote ledger-pg --allow-data-loss');
     await send(asked);
     const [waiting] = (await operationsOn('ledger-pg')).filter((o) => o.state === 'PENDING_APPROVAL');

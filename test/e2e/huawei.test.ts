@@ -7,6 +7,7 @@ import { type TestEnvironment, useTestEnvironment } from '../support/environment
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
+import { losePrimary } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -79,7 +80,16 @@ describe('Huawei RDS configure-dr', () => {
 });
 
 describe('Huawei RDS promote-standby', () => {
+  it('refuses to promote over an ACTIVE primary, which Huawei lets Switchyard fence only after the promotion', async () => {
+    const answer = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    expect(answer.status).toBe(409);
+    expect(answer.headers['content-type']).toBe('application/problem+json');
+    expect(answer.body.rules).toEqual(['fencing.required']);
+    expect(answer.body.detail).toContain('only after the promotion');
+    expect(env.huawei.calls.get('drreplica_to_master') ?? 0).toBe(0);
+  });
   it('promotes the DR instance, stating the replication lag read just before in the answer and the notification', async () => {
+    await losePrimary(env, 'ledger-pg');
     const accepted = await postOperation(promoteStandby, 'promote-standby', {
       pair: 'ledger-pg',
       reason: 'primary lost',
@@ -101,6 +111,7 @@ describe('Huawei RDS promote-standby', () => {
   });
 
   it('takes a promotion from its queue', async () => {
+    await losePrimary(env, 'ledger-pg');
     const event = loadEvent<SQSEvent>('sqs', 'promote-standby');
     const result = (await promoteStandby(event as never, lambdaContext())) as {
       batchItemFailures: unknown[];

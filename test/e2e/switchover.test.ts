@@ -9,6 +9,7 @@ import { type TestEnvironment, useTestEnvironment } from '../support/environment
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone as pollStore, postOperation } from '../support/operations.js';
+import { losePrimary } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -252,6 +253,7 @@ describe('tenant failover (promote-standby on an OceanBase pair)', () => {
   });
 
   it('promotes the standby tenant through the batch failover API, stating that data may be lost', async () => {
+    await losePrimary(env, 'payments-ob');
     const accepted = await postOperation(promoteStandby, 'promote-standby', { pair: 'payments-ob' });
 
     expect(accepted.status).toBe(202);
@@ -261,16 +263,33 @@ describe('tenant failover (promote-standby on an OceanBase pair)', () => {
     expect(env.ocp.lastParams.get('failover')).toBeDefined();
     const done = await pollUntilDone(accepted.body.operation.id);
     expect(done.state).toBe('SUCCEEDED');
-    expect(done.steps.map((s) => s.name)).toEqual([
-      'Prepare failover tenant',
-      'Failover standby tenant to primary',
-      'Update tenant role in meta',
+    expect(done.steps.map((s) => [s.name, s.status])).toEqual([
+      ['Prepare failover tenant', 'succeeded'],
+      ['Failover standby tenant to primary', 'succeeded'],
+      ['Update tenant role in meta', 'succeeded'],
+      // OCP cannot lock a tenant it cannot reach: the old primary is fenced when it answers again.
+      ['Fence the old primary tenant 1003', 'skipped'],
     ]);
+    expect(done.fencing?.state).toBe('deferred');
     expect(env.ocp.tenants.get(1004)?.role).toBe('PRIMARY');
     expect(env.ocp.calls.get('failover')).toBe(1);
   });
 
+  it('refuses a failover while the primary tenant answers: OCP has a switchover for that', async () => {
+    const answer = await postOperation(promoteStandby, 'promote-standby', { pair: 'payments-ob' });
+    expect(answer.status).toBe(422);
+    expect(answer.body.detail).toContain('PRIMARY_TENANT_UNAVAILABLE');
+    expect(answer.body.findings).toContainEqual(
+      expect.objectContaining({
+        rule: 'switchover-available',
+        message: expect.stringContaining('POST /v1/switchovers'),
+      }),
+    );
+    expect(env.ocp.calls.get('failover') ?? 0).toBe(0);
+  });
+
   it("refuses a failover when OCP's pre-check does", async () => {
+    await losePrimary(env, 'payments-ob');
     await fetch(`${env.ocp.url}/_sandbox/faults`, {
       method: 'POST',
       body: JSON.stringify({

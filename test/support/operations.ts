@@ -24,6 +24,23 @@ export async function postOperation(
   return httpAnswer(await handler(event, lambdaContext()));
 }
 
+/** A person's approval or rejection (whichever handler is given) of a waiting operation, with their API key. */
+export async function decideOperation(
+  handler: HttpHandler,
+  id: string,
+  key: string,
+  comment?: string,
+): Promise<HttpAnswer> {
+  const event = loadEvent<APIGatewayProxyEventV2>('http', 'get-operation');
+  event.requestContext.http.method = 'POST';
+  event.rawPath = `/v1/operations/${id}/approve`;
+  event.pathParameters = { id };
+  event.headers.authorization = `Bearer ${key}`;
+  event.headers['content-type'] = 'application/json';
+  event.body = JSON.stringify(comment ? { comment } : {});
+  return httpAnswer(await handler(event, lambdaContext()));
+}
+
 /** Runs the scheduled poller a tick at a time, as the schedule would, until the operation ends. */
 export async function pollUntilDone(store: OperationStore, id: string, maxTicks = 300): Promise<Operation> {
   for (let tick = 0; tick < maxTicks; tick++) {

@@ -2,11 +2,13 @@ import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
 import type {
   CallOptions,
+  Fencer,
   JobStatus,
   Observation,
   OperationDriver,
   OperationInput,
   PrecheckResult,
+  PrimaryVerdict,
   Provider,
   SubmittedJob,
   Target,
@@ -356,32 +358,37 @@ class AlibabaPromoteDriver extends AlibabaDriver {
     return this.client.deleteReplicationLink(this.instanceOf(input), signal);
   }
 
+  /**
+   * The primary as Alibaba reports it (DescribeDBInstanceAttribute; states from the instance state table,
+   * https://www.alibabacloud.com/help/en/rds/apsaradb-rds-for-postgresql/instance-state-table). Alibaba has no
+   * "unavailable" state: only Stopped says the primary takes no connections, and only Running without a lock
+   * says it does; everything else (rebooting, a class change, a lock for an overdue bill) says nothing.
+   * There is no lag figure for a DR link (providers.md 6.2), so the lag is always unknown here.
+   */
   async observe(input: OperationInput, options: CallOptions = {}): Promise<Observation> {
-    const lagDetail = 'Alibaba Cloud reports no lag figure for a DR link';
+    const lagDetail = 'Alibaba Cloud reports no lag figure for a DR link, so the lag is unknown';
+    const asked = `DescribeDBInstanceAttribute for the primary ${input.target.primaryInstanceId}`;
+    const observation = (answer: string, verdict: PrimaryVerdict): Observation => ({
+      primary: verdict,
+      evidence: [{ observer: 'Alibaba', asked, answer, verdict }],
+      lagDetail,
+    });
     try {
       const primary = await this.client.describeInstance(
         String(input.target.primaryInstanceId),
         options.signal,
       );
-      if (!primary)
-        return {
-          primaryHealthy: false,
-          primaryDetail: `Alibaba lists no primary ${input.target.primaryInstanceId}`,
-          lagDetail,
-        };
-      return {
-        primaryHealthy: primary.DBInstanceStatus === 'Running',
-        primaryDetail: `Alibaba reports the primary ${primary.DBInstanceStatus}`,
-        lagDetail,
-      };
+      if (!primary) return observation('no such instance, which a wrong id or region also gives', 'unknown');
+      const locked = primary.LockMode !== undefined && primary.LockMode !== 'Unlock';
+      const answer = `${primary.DBInstanceStatus}${locked ? `, locked (${primary.LockMode})` : ''}`;
+      if (primary.DBInstanceStatus === 'Stopped') return observation(answer, 'down');
+      return observation(answer, primary.DBInstanceStatus === 'Running' && !locked ? 'up' : 'unknown');
     } catch (error) {
-      return {
-        primaryHealthy: undefined,
-        primaryDetail: `Alibaba did not answer for the primary (${describeError(error)})`,
-        lagDetail,
-      };
+      return observation(`no answer (${describeError(error)})`, 'unknown');
     }
   }
+
+  readonly fencer: Fencer = new AlibabaStopFencer(this.client, this.now);
 
   /** Done when the task succeeded and the instance is Running again (DescribeDBInstanceAttribute). */
   override async followJob(
@@ -479,6 +486,78 @@ export class AlibabaProvider implements Provider {
       'activate-migration-target': new AlibabaActivateMigrationDriver(client, now),
       'promote-standby': new AlibabaPromoteDriver(client, now),
       'upgrade-minor-version': new AlibabaUpgradeDriver(client, now),
+    };
+  }
+}
+
+/**
+ * Fences the old primary by stopping it, before the promotion (StopDBInstance,
+ * https://www.alibabacloud.com/help/en/rds/developer-reference/api-rds-2014-08-15-stopdbinstance). It returns
+ * no TaskId, so the fence is followed through the instance's own state until it is Stopped. Alibaba refuses it
+ * for an instance with read-only instances, on local disks or subscription billing, and restarts a stopped
+ * instance after 15 days at most: a person must retire it before then.
+ */
+class AlibabaStopFencer implements Fencer {
+  readonly timing = 'before';
+
+  constructor(
+    private readonly client: AlibabaRdsClient,
+    private readonly now: () => number,
+  ) {}
+
+  describe(input: OperationInput) {
+    return `Alibaba StopDBInstance on the old primary ${input.target.primaryInstanceId}, before the promotion; it starts again after 15 days at most unless a person retires it`;
+  }
+
+  member(input: OperationInput) {
+    return String(input.target.primaryInstanceId);
+  }
+
+  private jobOf(input: OperationInput): SubmittedJob {
+    return {
+      id: `StopDBInstance:${input.target.primaryInstanceId}`,
+      name: `Fence the old primary ${input.target.primaryInstanceId}: stop it`,
+    };
+  }
+
+  async fence(input: OperationInput, options: CallOptions = {}) {
+    await this.client.stopDBInstance(String(input.target.primaryInstanceId), options.signal);
+    return this.jobOf(input);
+  }
+
+  async findFence(input: OperationInput, options: CallOptions = {}) {
+    const primary = await this.client.describeInstance(
+      String(input.target.primaryInstanceId),
+      options.signal,
+    );
+    return primary?.DBInstanceStatus === 'Stopping' || primary?.DBInstanceStatus === 'Stopped'
+      ? this.jobOf(input)
+      : undefined;
+  }
+
+  async followFence(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const primary = await this.client.describeInstance(
+      String(input.target.primaryInstanceId),
+      options.signal,
+    );
+    const status = primary?.DBInstanceStatus ?? 'not listed';
+    const step: Step = {
+      id: 'StopDBInstance',
+      name: job.name ?? this.jobOf(input).name ?? 'Fence the old primary',
+      status: 'running',
+      upstreams: [],
+      downstreams: [],
+      message: `the old primary is ${status}`,
+    };
+    if (status === 'Stopped') return { status: 'succeeded', steps: [{ ...step, status: 'succeeded' }] };
+    // Accepted a moment ago, the stop may not show yet: Running is a stop still starting, for a minute.
+    const young = this.now() - Date.parse(job.submittedAt) < 60_000;
+    if (status === 'Stopping' || (status === 'Running' && young)) return { status: 'running', steps: [step] };
+    return {
+      status: 'failed',
+      steps: [{ ...step, status: 'failed' }],
+      failedStep: step.name,
+      message: `Alibaba accepted StopDBInstance but the old primary is ${status}, not Stopped`,
     };
   }
 }

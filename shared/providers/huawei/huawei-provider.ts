@@ -2,11 +2,13 @@ import { describeError, ProviderError } from '../../domain/errors.js';
 import type { Finding, JobRef, OperationKind, Step } from '../../domain/operation.js';
 import type {
   CallOptions,
+  Fencer,
   JobStatus,
   Observation,
   OperationDriver,
   OperationInput,
   PrecheckResult,
+  PrimaryVerdict,
   Provider,
   SubmittedJob,
   Target,
@@ -400,39 +402,108 @@ class HuaweiPromoteDriver extends HuaweiDriver {
     return this.client.action(ref(target, 'dr'), { drreplica_to_master: {} }, signal);
   }
 
+  /**
+   * The primary as Huawei reports it: FAILED (the console's "Abnormal") or SHUTDOWN is down, ACTIVE is up, and
+   * every other state (rebooting, modifying, frozen, storage full ...) or no answer at all says nothing.
+   * Instance status values: ListInstances (https://support.huaweicloud.com/api-rds/rds_01_0004.html) and
+   * ListSimplifiedInstances for `shutdown`; the lag: ShowDrReplicaStatus (rds_12_0004).
+   */
   async observe({ target }: OperationInput, options: CallOptions = {}): Promise<Observation> {
-    let primaryHealthy: boolean | undefined;
-    let primaryDetail: string;
-    try {
-      const primary = await this.client.getInstance(ref(target, 'primary'), options.signal);
-      const abnormal = primary?.nodes.filter((n) => n.status !== undefined && n.status !== 'ACTIVE') ?? [];
-      primaryHealthy = primary !== undefined && primary.status === 'ACTIVE' && abnormal.length === 0;
-      primaryDetail = !primary
-        ? `Huawei lists no primary ${target.primaryInstanceId}`
-        : `Huawei reports the primary ${primary.status}${abnormal.length ? ` with ${abnormal.length} abnormal node(s)` : ''}`;
-    } catch (error) {
-      // An unreachable primary region is what an outage looks like: it does not vouch for the primary.
-      primaryDetail = `Huawei did not answer for the primary's region (${describeError(error)})`;
-    }
-    try {
-      const status = await this.client.drReplicaStatus(ref(target, 'dr'), options.signal);
-      const mb = Math.max(
-        Number(status.wal_write_receive_delay_in_mb ?? Number.NaN),
-        Number(status.wal_write_replay_delay_in_mb ?? Number.NaN),
-      );
-      const ms = Number(status.wal_receive_replay_delay_in_ms ?? Number.NaN);
-      return {
-        primaryHealthy,
-        primaryDetail,
-        lag: {
-          ...(Number.isFinite(mb) ? { mb } : {}),
-          ...(Number.isFinite(ms) ? { seconds: ms / 1000 } : {}),
-        },
-        lagDetail: `the DR instance is ${Number.isFinite(mb) ? `${mb} MB` : 'an unknown amount'} and ${Number.isFinite(ms) ? `${ms / 1000} s` : 'an unknown time'} behind`,
-      };
-    } catch (error) {
-      return { primaryHealthy, primaryDetail, lagDetail: `the lag is unknown (${describeError(error)})` };
-    }
+    const asked = `ListInstances for the primary ${target.primaryInstanceId} (${target.primaryRegion})`;
+    const [primary, replica] = await Promise.allSettled([
+      this.client.getInstance(ref(target, 'primary'), options.signal),
+      this.client.drReplicaStatus(ref(target, 'dr'), options.signal),
+    ]);
+    const evidence =
+      primary.status === 'rejected'
+        ? { answer: `no answer (${describeError(primary.reason)})`, verdict: 'unknown' as const }
+        : !primary.value
+          ? {
+              answer: 'no such instance listed, which a wrong id or project also gives',
+              verdict: 'unknown' as const,
+            }
+          : {
+              answer: `status ${primary.value.status}`,
+              verdict: HUAWEI_STATUS_VERDICT[primary.value.status] ?? 'unknown',
+            };
+    const observation = { primary: evidence.verdict, evidence: [{ observer: 'Huawei', asked, ...evidence }] };
+    if (replica.status === 'rejected')
+      return { ...observation, lagDetail: `the lag is unknown (${describeError(replica.reason)})` };
+    const status = replica.value;
+    const mb = Math.max(
+      Number(status.wal_write_receive_delay_in_mb ?? Number.NaN),
+      Number(status.wal_write_replay_delay_in_mb ?? Number.NaN),
+    );
+    const ms = Number(status.wal_receive_replay_delay_in_ms ?? Number.NaN);
+    return {
+      ...observation,
+      lag: {
+        ...(Number.isFinite(mb) ? { mb } : {}),
+        ...(Number.isFinite(ms) ? { seconds: ms / 1000 } : {}),
+      },
+      lagDetail: `the DR instance is ${Number.isFinite(mb) ? `${mb} MB` : 'an unknown amount'} and ${Number.isFinite(ms) ? `${ms / 1000} s` : 'an unknown time'} behind`,
+    };
+  }
+
+  readonly fencer: Fencer;
+
+  constructor(client: HuaweiRdsClient, now: () => number) {
+    super(client, now);
+    this.fencer = new HuaweiStopFencer(client, now);
+  }
+}
+
+/** Which Huawei instance states say the primary is down or up; any other says nothing. */
+const HUAWEI_STATUS_VERDICT: Record<string, PrimaryVerdict> = {
+  ACTIVE: 'up',
+  FAILED: 'down',
+  SHUTDOWN: 'down',
+};
+
+/**
+ * Fences the old primary by stopping it (StopInstance, https://support.huaweicloud.com/api-rds/rds_05_0025.html).
+ * Only after the promotion: drreplica_to_master lists "primary and DR instance status normal" among its
+ * constraints (rds_12_0003), so a primary stopped first would block the promotion. StopInstance is for
+ * pay-per-use instances on SSD storage, is refused while the instance reboots, scales or restores, and the
+ * instance starts itself again after 7 or 15 days; a person must take it out of service before then.
+ */
+class HuaweiStopFencer extends HuaweiDriver implements Fencer {
+  readonly timing = 'after';
+
+  sideOf(): Side {
+    return 'primary';
+  }
+
+  stepOf(input: OperationInput) {
+    return { id: 'StopInstance', name: `Fence the old primary ${input.target.primaryInstanceId}: stop it` };
+  }
+
+  describe(input: OperationInput) {
+    return `Huawei StopInstance on the old primary ${input.target.primaryInstanceId}, after the promotion (Huawei refuses a promotion once the primary is stopped); it restarts itself after 7 to 15 days unless a person retires it`;
+  }
+
+  member(input: OperationInput) {
+    return String(input.target.primaryInstanceId);
+  }
+
+  async precheck(input: OperationInput): Promise<PrecheckResult> {
+    return this.result([], input.target);
+  }
+
+  protected send({ target }: OperationInput, signal?: AbortSignal) {
+    return this.client.stopInstance(ref(target, 'primary'), signal);
+  }
+
+  fence(input: OperationInput, options?: CallOptions) {
+    return this.submit(input, options);
+  }
+
+  findFence(input: OperationInput & { since: string }, options?: CallOptions) {
+    return this.findSubmitted(input, options);
+  }
+
+  followFence(job: JobRef, input: OperationInput, options?: CallOptions) {
+    return this.followJob(job, input, options);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.j
 import { orderByDependencies } from '../../domain/steps.js';
 import type {
   CallOptions,
+  Fencer,
   JobStatus,
   Observation,
   OperationDriver,
@@ -240,27 +241,144 @@ class OcpFailoverDriver extends OcpTaskDriver {
     return { id: String(task.id), name: task.name };
   }
 
-  /** OCP reports a tenant's status (NORMAL, MODIFYING ...) but not whether it answers, so it cannot vouch for the primary. */
+  /**
+   * OCP's own word on the primary is its failover pre-check of the standby: it decides "whether a failover can be
+   * performed" (cluster-2700.failover-pre-check), and OCP allows a failover only for a lost primary. The page
+   * does not list the checks it runs, so a pre-check that does not pass is not read as "up": it says nothing,
+   * and a person decides. A tenant's status (NORMAL, MODIFYING ...) is its lifecycle, not whether it answers.
+   */
   async observe({ target }: OperationInput, options: CallOptions = {}): Promise<Observation> {
-    const lagDetail = 'OCP gives the standby a sync SCN, not a lag in seconds';
-    try {
-      const tenant = await this.client.getTenant(
-        Number(target.clusterId),
-        Number(target.tenantId),
-        options.signal,
-      );
-      return {
-        primaryHealthy: undefined,
-        primaryDetail: `OCP lists the primary tenant ${tenant.name} as ${tenant.status ?? 'unknown'}, which does not say whether it answers`,
-        lagDetail,
-      };
-    } catch (error) {
-      return {
-        primaryHealthy: undefined,
-        primaryDetail: `OCP did not answer for the primary tenant (${describeError(error)})`,
-        lagDetail,
-      };
+    const ask = async (t: Target) => {
+      const asked = `failoverPreCheck for the standby tenant ${t.standbyTenantId}`;
+      try {
+        const result = await this.client.failoverPreCheck(
+          { clusterId: Number(t.standbyClusterId), tenantId: Number(t.standbyTenantId) },
+          options.signal,
+        );
+        const failed = result.checkResults
+          .filter((c) => (c.valid ?? c.passed) === false)
+          .map((c) => c.message ?? c.checkItem ?? 'a check failed');
+        const answer = result.valid
+          ? `passed: OCP would fail tenant ${t.tenantId} over, as it does only for a lost primary`
+          : `not passed${failed.length ? ` (${failed.join('; ')})` : ''}`;
+        return {
+          result,
+          evidence: { observer: 'OCP', asked, answer, verdict: result.valid ? 'down' : 'unknown' } as const,
+        };
+      } catch (error) {
+        return {
+          evidence: {
+            observer: 'OCP',
+            asked,
+            answer: `no answer (${describeError(error)})`,
+            verdict: 'unknown',
+          } as const,
+        };
+      }
+    };
+    let seen = await ask(target);
+    // After a switchover the configured primary is the standby: ask about the other tenant too, as the precheck does.
+    if (seen.evidence.verdict !== 'down' && seen.result) {
+      const other = await ask(reversed(target));
+      if (other.evidence.verdict === 'down') seen = other;
     }
+    const lag = lagFromScn(seen.result?.syncScn, Date.now());
+    return {
+      primary: seen.evidence.verdict,
+      evidence: [seen.evidence],
+      ...(lag !== undefined ? { lag: { seconds: lag } } : {}),
+      lagDetail:
+        lag !== undefined
+          ? `the standby has everything up to ${lag.toFixed(1)} s ago (its sync SCN); what the primary wrote after that is lost`
+          : `the lag is unknown (OCP gave the sync SCN ${seen.result?.syncScn ?? 'no value'}, not an OceanBase 4.x timestamp)`,
+    };
+  }
+
+  readonly fencer: Fencer = new OcpLockFencer(this.client);
+}
+
+/** The "max SCN" sentinel OceanBase uses for an invalid position. */
+const MAX_SCN = 4_611_686_018_427_387_903n;
+
+/**
+ * Seconds since the standby's sync SCN, when it is an OceanBase 4.x SCN: nanoseconds since the Unix epoch
+ * (OceanBase's src/share/scn.cpp; TIMESTAMP_TO_SCN('2023-02-21 00:00:01') = 1676908801000000000). Measured
+ * against now, it is at least the data lost, never less: the primary may have stopped writing before now.
+ */
+export function lagFromScn(scn: number | string | undefined, nowMs: number): number | undefined {
+  if (scn === undefined || !/^\d{1,20}$/.test(String(scn))) return undefined;
+  const value = BigInt(String(scn));
+  // Before 2020 or at the sentinel: not a timestamp (an OceanBase 3.x SCN, or no position at all).
+  if (value < 1_577_836_800_000_000_000n || value >= MAX_SCN) return undefined;
+  return Math.max(0, (nowMs - Number(value / 1_000_000n)) / 1000);
+}
+
+/**
+ * Fences the old primary tenant by locking it (POST /api/v2/ob/clusters/{id}/tenants/{tenantId}/lock,
+ * common-ocp-10000000002169821), before the promotion. A locked tenant takes no new connections, but the
+ * sessions already open stay until they end (OceanBase's lock-tenant page): OCP offers no way to end them.
+ */
+class OcpLockFencer implements Fencer {
+  readonly timing = 'before';
+
+  constructor(private readonly client: OcpClient) {}
+
+  describe(input: OperationInput) {
+    return `OCP lock of the old primary tenant ${input.target.tenantId}, before the promotion: no new connections, though sessions already open stay until they end`;
+  }
+
+  member(input: OperationInput) {
+    return `tenant ${input.target.tenantId}`;
+  }
+
+  private jobOf(input: OperationInput) {
+    return {
+      id: `lock:${input.target.tenantId}`,
+      name: `Fence the old primary tenant ${input.target.tenantId}: lock it`,
+    };
+  }
+
+  async fence(input: OperationInput, options: CallOptions = {}) {
+    await this.client.lockTenant(
+      Number(input.target.clusterId),
+      Number(input.target.tenantId),
+      options.signal,
+    );
+    return this.jobOf(input);
+  }
+
+  async findFence(input: OperationInput, options: CallOptions = {}) {
+    const tenant = await this.client.getTenant(
+      Number(input.target.clusterId),
+      Number(input.target.tenantId),
+      options.signal,
+    );
+    return tenant.locked ? this.jobOf(input) : undefined;
+  }
+
+  /** The lock is synchronous: the tenant's own `locked` flag says whether it took. */
+  async followFence(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
+    const tenant = await this.client.getTenant(
+      Number(input.target.clusterId),
+      Number(input.target.tenantId),
+      options.signal,
+    );
+    const step: Step = {
+      id: 'lock-tenant',
+      name: job.name ?? this.jobOf(input).name,
+      status: tenant.locked ? 'succeeded' : 'failed',
+      upstreams: [],
+      downstreams: [],
+      message: `OCP lists tenant ${tenant.name} as ${tenant.locked ? 'locked' : 'not locked'}`,
+    };
+    return tenant.locked
+      ? { status: 'succeeded', steps: [step] }
+      : {
+          status: 'failed',
+          steps: [step],
+          failedStep: step.name,
+          message: `OCP accepted the lock but tenant ${tenant.name} is not locked`,
+        };
   }
 }
 

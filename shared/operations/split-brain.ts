@@ -1,0 +1,139 @@
+import { describeError, StaleWriteError } from '../domain/errors.js';
+import type { Operation } from '../domain/operation.js';
+import type { PairFailoverState } from '../failover/decision.js';
+import { CHAT_COMMAND, type PairRiskNotification } from '../notify/notifier.js';
+import type { CallOptions } from '../providers/provider.js';
+import { type Deps, inputOf } from './deps.js';
+
+type Risk = NonNullable<PairFailoverState['atRisk']>;
+
+function riskNotification(
+  deps: Deps,
+  pair: string,
+  risk: Risk,
+  kind: PairRiskNotification['pair']['risk'],
+  detail: string,
+): PairRiskNotification {
+  const text =
+    kind === 'split-brain'
+      ? `${pair} is at risk of split brain: ${detail}`
+      : `${pair} is no longer at risk of split brain: ${detail}`;
+  return {
+    // One id per change of the risk, so a receiver drops a repeat.
+    id: `${pair}:risk:${risk.operationId}:${kind}`,
+    type: 'pair.risk',
+    at: deps.now().toISOString(),
+    text,
+    nextAction:
+      kind === 'split-brain'
+        ? `Keep applications off ${risk.member}; Switchyard fences it as soon as the provider can reach it. If a person has retired it, \`${CHAT_COMMAND} ack ${pair}\`.`
+        : 'Nothing to do.',
+    pair: { name: pair, risk: kind, member: risk.member, operationId: risk.operationId, detail },
+  };
+}
+
+/** Reads, changes and writes the pair's state, again from a fresh read if another writer moved it meanwhile. */
+async function changePairState(
+  deps: Deps,
+  pair: string,
+  change: (state: PairFailoverState) => PairFailoverState | undefined,
+): Promise<PairFailoverState | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const state = await deps.failover.getPairState(pair);
+    const next = change(state);
+    if (!next) return undefined;
+    try {
+      await deps.failover.putPairState({ ...next, version: state.version + 1 });
+      return next;
+    } catch (error) {
+      if (!(error instanceof StaleWriteError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** A promotion that left its old primary unfenced (reported down): the pair is at risk until it is fenced. */
+export async function markAtRisk(deps: Deps, operation: Operation): Promise<void> {
+  const fencing = operation.fencing;
+  if (!fencing) return;
+  const risk: Risk = {
+    since: deps.now().toISOString(),
+    operationId: operation.id,
+    member: fencing.member,
+    detail: fencing.detail,
+  };
+  const marked = await changePairState(deps, operation.pair, (state) =>
+    state.atRisk?.operationId === operation.id ? undefined : { ...state, atRisk: risk },
+  );
+  if (marked)
+    await deps.notifier.notify(riskNotification(deps, operation.pair, risk, 'split-brain', risk.detail));
+}
+
+/** The risk is over: the old primary is fenced, or a person says it is dealt with. Announced once. */
+export async function endRisk(
+  deps: Deps,
+  pair: string,
+  how: 'fenced' | 'acknowledged',
+  detail: string,
+): Promise<void> {
+  let ended: Risk | undefined;
+  await changePairState(deps, pair, (state) => {
+    ended = state.atRisk;
+    if (!ended) return undefined;
+    const { atRisk: _over, ...rest } = state;
+    return rest as PairFailoverState;
+  });
+  if (ended) await deps.notifier.notify(riskNotification(deps, pair, ended, how, detail));
+}
+
+/**
+ * The poller's part: every pair at risk gets its old primary fenced as soon as the provider takes the fence,
+ * and the fence followed until it holds. One pair failing does not stop the rest.
+ */
+export async function fenceAtRiskPairs(deps: Deps, options: CallOptions = {}) {
+  const errors: string[] = [];
+  for (const pair of deps.config.pairs) {
+    try {
+      const state = await deps.failover.getPairState(pair.name);
+      const risk = state.atRisk;
+      if (!risk) continue;
+      const operation = await deps.store.get(risk.operationId);
+      const fencer = operation && deps.providers.get(operation.provider)?.operations[operation.kind]?.fencer;
+      if (!operation || !fencer) continue;
+      const input = { ...inputOf(operation), phase: 0 };
+      if (risk.fenceJob) {
+        const job = await fencer.followFence(risk.fenceJob, input, options);
+        if (job.status === 'succeeded')
+          await endRisk(
+            deps,
+            pair.name,
+            'fenced',
+            `${risk.member} is fenced now (${fencer.describe(input)})`,
+          );
+        else if (job.status === 'failed')
+          await changePairState(deps, pair.name, (s) =>
+            s.atRisk ? { ...s, atRisk: { ...s.atRisk, fenceJob: undefined } } : undefined,
+          );
+        continue;
+      }
+      let sent: Awaited<ReturnType<typeof fencer.fence>>;
+      try {
+        sent = await fencer.fence(input, options);
+      } catch {
+        // Still unreachable, or the provider still refuses: the pair stays at risk, and the next tick tries again.
+        continue;
+      }
+      const submittedAt = deps.now().toISOString();
+      await changePairState(deps, pair.name, (s) =>
+        s.atRisk?.operationId === risk.operationId
+          ? {
+              ...s,
+              atRisk: { ...s.atRisk, fenceJob: { id: sent.id, name: sent.name, submittedAt, phase: 0 } },
+            }
+          : undefined,
+      );
+    } catch (error) {
+      errors.push(`${pair.name}: ${describeError(error)}`);
+    }
+  }
+  return { errors };
+}
