@@ -106,16 +106,16 @@ export async function submitToProvider(
   } catch (error) {
     const at = deps.now().toISOString();
     const refused = error instanceof ProviderError && error.outcome === 'not-applied';
-    // A primary reported down is not expected to answer: no answer to its fence is a fence for later.
-    const fenceCanWait =
-      phase.fence &&
-      (operation.observation?.primary === 'down' || operation.fencing?.policy === 'best-effort');
-    if (phase.fence && (refused || fenceCanWait))
+    // A fence with no clear answer is no fence: under `required` nothing is promoted, and the pair is not held
+    // for an hour on a guess; the old primary may be fenced or not, which the operation says.
+    if (phase.fence)
       return continueAfterFenceFailure(
         deps,
         { ...operation, submission: { ...submission, ambiguous: false, lastError: describeError(error) } },
         driver,
-        `${operation.provider} ${refused ? 'refused' : 'did not answer'}: ${describeError(error)}`,
+        refused
+          ? `${operation.provider} refused: ${describeError(error)}`
+          : `${operation.provider} did not answer (${describeError(error)}), so it may or may not have taken the fence: check it`,
         'switchyard',
         options,
       );
