@@ -4,6 +4,7 @@ import { handler as acknowledgePair } from '../../functions/acknowledge-pair/han
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as alertsCloudwatch } from '../../functions/alerts-cloudwatch/handler.js';
 import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler.js';
+import { handler as approve } from '../../functions/approve-operation/handler.js';
 import { handler as listDecisions } from '../../functions/list-decisions/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
@@ -16,7 +17,8 @@ import { containerWith } from '../support/dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
-import { pollUntilDone, postOperation } from '../support/operations.js';
+import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
+import { losePrimary, sandboxMembers } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -448,5 +450,148 @@ describe('alert intake', () => {
     body.alerts[0].someOtherField = 'x';
     event.body = JSON.stringify(body);
     expect((await send(event)).status).toBe(200);
+  });
+});
+
+describe("an alert's promotion looks again before anything is sent", () => {
+  const billingAlert = (fingerprint: string, status: 'firing' | 'resolved') => ({
+    source: 'grafana' as const,
+    name: 'RDS primary unavailable',
+    status,
+    labels: { alertname: 'RDS primary unavailable', pair: 'billing-rds' },
+    fingerprint: `grafana:${fingerprint}`,
+    startsAt: new Date(Date.now() - 60 * 60_000).toISOString(),
+  });
+  /** billing-rds is in approve mode: a lost primary's alert leaves a promotion waiting for two people (no lag figure). */
+  async function waitingPromotion(fingerprint: string) {
+    await losePrimary(env, 'billing-rds');
+    const held = await receiveAlert(earlier, billingAlert(fingerprint, 'firing'));
+    offsetMs = 0;
+    await evaluateDueDecisions(later);
+    const decided = await decision(held?.id as string);
+    expect(decided.outcome).toBe('needs-approval');
+    const waiting = await env.store.get(decided.operationId as string);
+    expect(waiting).toMatchObject({ state: 'PENDING_APPROVAL', approval: { approversNeeded: 2 } });
+    return waiting!;
+  }
+  const approveTwice = async (id: string) => {
+    await decideOperation(approve, id, 'sandbox-admin-key');
+    return (await decideOperation(approve, id, 'sandbox-approver-key')).body.operation;
+  };
+
+  it('cancels it when the alert resolved while it waited for people', async () => {
+    const waiting = await waitingPromotion(`resolved-${Date.now()}`);
+    await receiveAlert(
+      later,
+      billingAlert(waiting.trigger!.fingerprint.replace(/^grafana:/, ''), 'resolved'),
+    );
+
+    const after = await approveTwice(waiting.id);
+
+    expect(after).toMatchObject({
+      state: 'CANCELLED',
+      outcome: 'the alert "RDS primary unavailable" was resolved before the promotion was sent',
+    });
+    expect(env.alibaba.calls.get('DeleteReplicationLink') ?? 0).toBe(0);
+    expect(env.alibaba.calls.get('StopDBInstance') ?? 0).toBe(0);
+    expect(await env.store.getLock('pair:billing-rds', new Date())).toBeUndefined();
+  });
+
+  it('cancels it when the primary is up again by the time people approve', async () => {
+    const waiting = await waitingPromotion(`recovered-${Date.now()}`);
+    await losePrimary(env, 'billing-rds', true);
+
+    const after = await approveTwice(waiting.id);
+
+    expect(after.state).toBe('CANCELLED');
+    expect(after.outcome).toContain('the primary is up again');
+    expect(after.outcome).toContain('Running (up)');
+    expect(env.alibaba.calls.get('DeleteReplicationLink') ?? 0).toBe(0);
+  });
+
+  it('promotes, fencing the old primary once it answers again, when it is still down at approval', async () => {
+    const waiting = await waitingPromotion(`still-down-${Date.now()}`);
+    const after = await approveTwice(waiting.id);
+    expect(after.state).toBe('RUNNING');
+    const done = await pollUntilDone(env.store, waiting.id);
+    expect(done).toMatchObject({ state: 'SUCCEEDED', fencing: { state: 'deferred' } });
+    expect(
+      env.sink
+        .pairRisks()
+        .filter((r) => r.pair.operationId === waiting.id)
+        .map((r) => r.pair.risk),
+    ).toEqual(['split-brain']);
+
+    // The old primary starts again on its own (Alibaba restarts a stopped instance after 15 days): the poller stops it.
+    await losePrimary(env, 'billing-rds', true);
+    for (let tick = 0; tick < 20 && (await later.failover.getPairState('billing-rds')).atRisk; tick++)
+      await pollUntilDone(env.store, waiting.id, 1);
+    expect(
+      (await sandboxMembers(env, 'alibaba')).filter((m) => m.acceptsWrites).map((m) => m.id),
+    ).not.toContain('pgm-bp1billing0primary');
+    expect(
+      env.sink
+        .pairRisks()
+        .filter((r) => r.pair.operationId === waiting.id)
+        .map((r) => r.pair.risk),
+    ).toEqual(['split-brain', 'fenced']);
+  });
+});
+
+describe("a pair's own observer", () => {
+  it("must agree the primary is down: a write path that still answers makes it a person's call", async () => {
+    const { createServer } = await import('node:http');
+    let status = 200;
+    const server = createServer((_req, res) => res.writeHead(status).end()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/healthz/db-write`;
+    try {
+      const observed = await depsFor(env, {
+        now: () => Date.now() + offsetMs,
+        adjust: (config) => {
+          const pair = config.pairs.find((p) => p.name === 'ledger-pg');
+          if (pair) pair.failover.observer = { url, timeoutMs: 1000, downStatuses: [503] };
+        },
+      });
+      await ledgerPrimaryDown();
+      const alert = (n: string) => ({
+        source: 'alertmanager' as const,
+        name: 'PostgresPrimaryDown',
+        status: 'firing' as const,
+        labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
+        fingerprint: `alertmanager:observer-${n}-${Date.now()}`,
+        startsAt: new Date(Date.now() - 60 * 60_000).toISOString(),
+      });
+      offsetMs = 0;
+      const disagrees = await receiveAlert(
+        { ...observed, now: () => new Date(Date.now() - 31_000) },
+        alert('up'),
+      );
+      await evaluateDueDecisions(observed);
+      const first = await decision(disagrees?.id as string);
+      expect(first.outcome).toBe('needs-approval');
+      expect(first.reason).toContain('could not be confirmed down');
+      expect(first.reason).toContain('the pair observer GET');
+      expect(first.reason).toContain('HTTP 200 (up)');
+      await rejectOperation(
+        later,
+        first.operationId as string,
+        { principal: 'test', channel: 'http' },
+        'checked',
+      );
+
+      status = 503;
+      const agrees = await receiveAlert(
+        { ...observed, now: () => new Date(Date.now() - 31_000) },
+        alert('down'),
+      );
+      await evaluateDueDecisions(observed);
+      const second = await decision(agrees?.id as string);
+      expect(second.outcome).toBe('failover-requested');
+      expect(second.reason).toContain('HTTP 503 (down)');
+      await pollUntilDone(env.store, second.operationId as string);
+    } finally {
+      server.close();
+    }
   });
 });

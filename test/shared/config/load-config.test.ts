@@ -83,6 +83,38 @@ pairs:
     ).rejects.toThrow(/pairs\.1\.name: duplicate/);
   });
 
+  it('refuses a lag budget the provider cannot measure, naming the key, and requires a known lag by default', async () => {
+    const providers = `providers:
+  oceanbase: { endpoint: "http://ocp", auth: { type: basic, username: { value: u }, password: { value: p } } }
+  alibaba: { auth: { accessKeyId: { value: a }, accessKeySecret: { value: s } } }
+`;
+    const alibaba = (failover: string) => `pairs:
+  - name: billing
+    provider: alibaba
+    failover: ${failover}
+    alibaba: { regionId: cn-hangzhou, primary: { instanceId: p }, standby: { instanceId: s } }
+`;
+    const refused = loadConfig(
+      await configFile(`${providers}${alibaba('{ mode: auto, maxLagSeconds: 30 }')}`),
+      noSsm,
+      {},
+    );
+    await expect(refused).rejects.toThrow(
+      /pairs\.0\.failover\.maxLagSeconds: Alibaba Cloud reports no replication lag/,
+    );
+    const ocp = `pairs:
+  - name: orders
+    provider: oceanbase
+    failover: { mode: auto, maxLagMb: 16 }
+    oceanbase: { primary: { clusterId: 1, tenantId: 1 }, standby: { clusterId: 2, tenantId: 2 } }
+`;
+    await expect(loadConfig(await configFile(`${providers}${ocp}`), noSsm, {})).rejects.toThrow(
+      /pairs\.0\.failover\.maxLagMb/,
+    );
+    const config = await loadConfig(await configFile(`${providers}${alibaba('{ mode: auto }')}`), noSsm, {});
+    expect(config.pairs[0]?.failover).toMatchObject({ requireKnownLag: true, fencing: 'required' });
+  });
+
   it('says where the YAML is broken without quoting the line, which may hold a secret', async () => {
     const location = await configFile(
       'chat:\n  slack:\n    signingSecret: { value: inline-secret-4d2f } users: []\n',
