@@ -8,8 +8,13 @@ export const handler = httpHandler(
     scope: 'operate',
     path: AcknowledgePairPathSchema,
     body: AcknowledgePairBodySchema,
-    async handle({ deps, path, principal }) {
-      return { status: 200, body: await acknowledgePair(deps, path.pair, principal) };
+    async handle({ deps, path, body, principal }) {
+      return {
+        status: 200,
+        body: await acknowledgePair(deps, path.pair, principal, {
+          oldPrimaryRetired: body.oldPrimaryRetired,
+        }),
+      };
     },
   },
   sharedDeps,

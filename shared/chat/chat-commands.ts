@@ -10,7 +10,7 @@ export type ChatCommand =
   | { name: 'promote'; pair: string; allowDataLoss: boolean }
   | { name: 'upgrade'; pair: string; version?: string }
   | { name: 'approve' | 'reject'; operationId: string; comment?: string }
-  | { name: 'ack'; pair: string }
+  | { name: 'ack'; pair: string; oldPrimaryRetired: boolean }
   | { name: 'brake'; engaged: boolean; reason?: string };
 
 /** The scope each command needs, as the HTTP routes do; help needs none. */
@@ -37,7 +37,7 @@ export function helpText(command: string): string {
     '`promote <pair> [--allow-data-loss]` — make the standby the primary (data loss needs two approvers)',
     "`upgrade <pair> [--version X]` — upgrade the primary's minor version",
     '`approve <operation-id> [comment]` / `reject <operation-id> [comment]` — decide on a waiting operation',
-    '`ack <pair>` — acknowledge an automatic failover, ending its cooldown',
+    '`ack <pair> [--retired]` — acknowledge an automatic failover, ending its cooldown; `--retired`: you have taken the old primary out of service, ending its split-brain risk',
     '`brake on [reason]` / `brake off` — stop automatic failover everywhere, or re-arm it',
   ].join('\n');
 }
@@ -107,7 +107,9 @@ export function parseChatCommand(text: string): ChatCommand {
     case 'ack': {
       const pair = pairArgument();
       if (!pair) return refuse('`ack` needs a pair name.');
-      return { name: 'ack', pair };
+      const bad = unknownFlags(['--retired']);
+      if (bad.length > 0) return refuse(`\`ack\` does not take ${bad.join(', ')}.`);
+      return { name: 'ack', pair, oldPrimaryRetired: flags.has('--retired') };
     }
     case 'brake': {
       const setting = words[0]?.toLowerCase();

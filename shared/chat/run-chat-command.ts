@@ -149,9 +149,11 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
     }
 
     case 'ack': {
-      const ack = await acknowledgePair(deps, command.pair, user.principal);
+      const ack = await acknowledgePair(deps, command.pair, user.principal, {
+        oldPrimaryRetired: command.oldPrimaryRetired,
+      });
       return message(
-        `Acknowledged *${ack.pair}*${ack.lastAutomaticFailoverAt ? ` (automatic failover at ${ack.lastAutomaticFailoverAt})` : ''}: automatic failover is allowed there again.`,
+        `Acknowledged *${ack.pair}*${ack.lastAutomaticFailoverAt ? ` (automatic failover at ${ack.lastAutomaticFailoverAt})` : ''}: automatic failover is allowed there again.${ack.atRisk ? ` It is still at risk of split brain: ${ack.atRisk.member} is not fenced; once it is out of service, \`/switchyard ack ${ack.pair} --retired\`.` : ''}`,
       );
     }
 

@@ -91,13 +91,16 @@ const HuaweiInstanceRefSchema = z.strictObject({
     .optional(),
 });
 
-export const HuaweiPairSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-  provider: z.literal('huawei'),
-  description: z.string().optional(),
-  failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
-  huawei: z.strictObject({ primary: HuaweiInstanceRefSchema, dr: HuaweiInstanceRefSchema }),
-});
+export const HuaweiPairSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+    provider: z.literal('huawei'),
+    description: z.string().optional(),
+    failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
+    huawei: z.strictObject({ primary: HuaweiInstanceRefSchema, dr: HuaweiInstanceRefSchema }),
+  })
+  // ShowDrReplicaStatus gives WAL delays in MB; its one time figure is the replay delay, not the data lost.
+  .superRefine(lagBudgetsMeasurable('Huawei Cloud', ['maxLagSeconds']));
 
 const AlibabaInstanceRefSchema = z.strictObject({
   instanceId: z.string().min(1),

@@ -11,6 +11,8 @@ import type { CallOptions } from '../providers/provider.js';
 import type { Decision, DecisionOutcome } from './decision.js';
 
 const HOUR_MS = 3_600_000;
+/** How far ahead of our clock a sender's startsAt may be and still be believed. */
+const MAX_CLOCK_SKEW_MS = 300_000;
 
 async function announce(deps: Deps, d: Decision) {
   await deps.notifier.notify(decisionNotificationFor(d));
@@ -94,7 +96,10 @@ export async function receiveAlert(
     };
   } else {
     // From when Switchyard first heard of it, or its startsAt if later: a sender cannot shorten the hold-off.
-    const from = Math.max(now.getTime(), Date.parse(alert.startsAt));
+    // A startsAt further ahead than a clock's skew is not believed either: it would put the decision off for ever.
+    const starts = Date.parse(alert.startsAt);
+    const from =
+      starts > now.getTime() && starts - now.getTime() <= MAX_CLOCK_SKEW_MS ? starts : now.getTime();
     const due = from + pair.failover.holdOffSeconds * 1000;
     decision = {
       ...base,
@@ -103,7 +108,7 @@ export async function receiveAlert(
       evaluateAt: new Date(due).toISOString(),
       reason:
         due > now.getTime()
-          ? `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after Switchyard received it); the primary is observed again then, and a resolve before then cancels`
+          ? `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after ${from > now.getTime() ? 'the alert says it started' : 'Switchyard received it'}); the primary is observed again then, and a resolve before then cancels`
           : 'no hold-off for this pair: the primary is observed now',
     };
   }
@@ -143,6 +148,11 @@ async function resolveAlert(deps: Deps, alert: NormalizedAlert) {
 /** The RPO rule: a known lag over the budget, or an unknown one while the policy requires a known lag. */
 function overBudget(policy: FailoverPolicy, observation: Observation): string | undefined {
   const { lag } = observation;
+  // A budget whose figure could not be read cannot be checked: that is a person's call, not a pass.
+  if (policy.maxLagSeconds !== undefined && lag?.seconds === undefined)
+    return `${observation.lagDetail}: the lag in seconds could not be read, so the budget of ${policy.maxLagSeconds} s cannot be checked`;
+  if (policy.maxLagMb !== undefined && lag?.mb === undefined)
+    return `${observation.lagDetail}: the lag in MB could not be read, so the budget of ${policy.maxLagMb} MB cannot be checked`;
   if (policy.maxLagSeconds !== undefined && lag?.seconds !== undefined && lag.seconds > policy.maxLagSeconds)
     return `${observation.lagDetail}, over the budget of ${policy.maxLagSeconds} s`;
   if (policy.maxLagMb !== undefined && lag?.mb !== undefined && lag.mb > policy.maxLagMb)
@@ -266,12 +276,18 @@ export async function evaluateDecision(
       if (!asked.claimed) return suppressedBy(asked.busy);
       return end(
         'needs-approval',
-        `${reason}; promote-standby ${asked.operationId} waits for ${dataLoss ? 'two approvals' : 'an approval'} (POST /v1/operations/${asked.operationId}/approve)`,
+        `${reason}; promote-standby ${asked.operationId} is asked for, to wait for ${dataLoss ? 'two approvals' : 'an approval'} once its prechecks pass (GET /v1/operations/${asked.operationId})`,
         { ...seen, operationKey: asked.operationKey, operationId: asked.operationId },
       );
     };
 
-    const last = state.lastAutomaticFailoverAt ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
+    // A promotion cancelled or refused before anything was sent is no failover: it starts no cooldown.
+    const lastOperation = state.lastAutomaticOperationId
+      ? await deps.store.get(state.lastAutomaticOperationId)
+      : undefined;
+    const neverSent = lastOperation?.state === 'CANCELLED' || lastOperation?.state === 'REJECTED';
+    const last =
+      state.lastAutomaticFailoverAt && !neverSent ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
     const acknowledged =
       state.acknowledgedAt !== undefined && last !== undefined && Date.parse(state.acknowledgedAt) >= last;
     if (last !== undefined && !acknowledged && now.getTime() - last < policy.cooldownSeconds * 1000)
@@ -336,6 +352,7 @@ export async function evaluateDecision(
     await deps.failover.putPairState({
       ...state,
       lastAutomaticFailoverAt: now.toISOString(),
+      lastAutomaticOperationId: claim.operationId,
       version: state.version + 1,
     });
     const asked = await requestPromotion();

@@ -50,6 +50,8 @@ export const isFinal = (outcome: DecisionOutcome) => outcome !== 'holding';
 export interface PairFailoverState {
   pair: string;
   lastAutomaticFailoverAt?: string;
+  /** The promotion that failover asked for: one cancelled before anything was sent starts no cooldown. */
+  lastAutomaticOperationId?: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   /** A promotion left the old primary unfenced (it was reported down): Switchyard fences it once reachable. */

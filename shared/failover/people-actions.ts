@@ -3,8 +3,17 @@ import type { Principal } from '../domain/operation.js';
 import type { Deps } from '../operations/deps.js';
 import { endRisk } from '../operations/split-brain.js';
 
-/** A person has looked at the pair's last automatic failover: its cooldown ends. HTTP and chat share it. */
-export async function acknowledgePair(deps: Deps, pair: string, by: Principal) {
+/**
+ * A person has looked at the pair's last automatic failover: its cooldown ends. Only when they also say the old
+ * primary is out of service does a split-brain risk end: the cooldown's own advice must not silence it. HTTP and
+ * chat share it.
+ */
+export async function acknowledgePair(
+  deps: Deps,
+  pair: string,
+  by: Principal,
+  options: { oldPrimaryRetired?: boolean } = {},
+) {
   if (!deps.config.pairs.some((p) => p.name === pair)) throw new NotFoundError(`No pair named "${pair}".`);
   const state = await deps.failover.getPairState(pair);
   const next = {
@@ -14,19 +23,21 @@ export async function acknowledgePair(deps: Deps, pair: string, by: Principal) {
     version: state.version + 1,
   };
   await deps.failover.putPairState(next);
-  // A person who acknowledges the pair has dealt with an old primary Switchyard could not fence.
-  if (state.atRisk)
+  const retired = state.atRisk && options.oldPrimaryRetired;
+  if (retired)
     await endRisk(
       deps,
       pair,
       'acknowledged',
-      `${by.principal} acknowledged that ${state.atRisk.member} is dealt with`,
+      `${by.principal} says ${state.atRisk?.member} is out of service`,
     );
   return {
     pair,
     lastAutomaticFailoverAt: next.lastAutomaticFailoverAt ?? null,
     acknowledgedAt: next.acknowledgedAt,
     acknowledgedBy: next.acknowledgedBy,
+    /** Still at risk of split brain: the old primary is not fenced, and no one said it is out of service. */
+    atRisk: retired ? null : (state.atRisk ?? null),
   };
 }
 

@@ -6,6 +6,7 @@ import type { CallOptions } from '../providers/provider.js';
 import { type Deps, OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './deps.js';
 import { fenceStepLast, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify, tellUntold } from './persist.js';
+import { markIfAtRisk } from './split-brain.js';
 import { continueAfterFenceFailure, submitToProvider } from './submit-to-provider.js';
 
 export type AdvanceResult = 'unchanged' | 'progressed' | 'finished' | 'skipped';
@@ -205,8 +206,9 @@ async function renewLockIfDue(deps: Deps, lock: string, operationId: string, now
 
 async function finish(deps: Deps, next: Operation) {
   lockRenewedAt.delete(next.id);
-  await persistAndNotify(deps, next);
+  const saved = await persistAndNotify(deps, next);
   await deps.store.releaseLock(pairLock(next.pair), next.id);
+  await markIfAtRisk(deps, saved);
 }
 
 export interface PollSummary {

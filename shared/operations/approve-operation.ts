@@ -4,6 +4,7 @@ import type { Operation, Principal } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions } from '../providers/provider.js';
 import { type Deps, inputOf, pairLock } from './deps.js';
+import { FENCE_STEP_ID, planFencing, withFenceStep } from './fencing.js';
 import { persistAndNotify } from './persist.js';
 import { noLongerCalledFor, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
@@ -71,6 +72,7 @@ export async function approveOperation(
     driver.precheck(inputOf(operation), options),
     promotion ? observeForPromotion(deps, pair, provider, driver, inputOf(operation), options) : undefined,
   ]);
+  let replanned: Pick<Operation, 'fencing' | 'steps'> | undefined;
   if (observation) {
     // An alert's promotion looks again: a resolved alert or a primary up again needs no promotion.
     const cancel = operation.trigger
@@ -89,15 +91,31 @@ export async function approveOperation(
       await deps.store.releaseLock(pairLock(operation.pair), operation.id);
       return cancelled;
     }
-    // Planned for a primary reported down (fenced after the promotion): one that answers now must be fenced first.
-    if (operation.observation?.primary === 'down' && observation.primary !== 'down')
-      return endRejected(
-        deps,
-        operation,
-        approver,
-        `the primary was reported down when the promotion was asked for, and is ${observation.primary} now (${describeEvidence(observation)}): ask again, so that it is fenced before the promotion [fencing.required]`,
-        { approval: recorded, observation },
+    // The primary's state moved while people decided: the fence is planned again from what is seen now.
+    if (observation.primary !== operation.observation?.primary && pair && provider) {
+      const plan = planFencing(
+        pair.failover.fencing,
+        driver.fencer,
+        inputOf(operation),
+        observation,
+        provider.displayName,
       );
+      if ('refusal' in plan)
+        return endRejected(
+          deps,
+          operation,
+          approver,
+          `the primary was ${operation.observation?.primary ?? 'not observed'} when the promotion was asked for and is ${observation.primary} now (${describeEvidence(observation)}): ${plan.refusal.message} [${plan.refusal.rule}]`,
+          { approval: recorded, observation },
+        );
+      replanned = {
+        fencing: plan.fencing,
+        steps: withFenceStep(
+          operation.steps.filter((s) => s.id !== FENCE_STEP_ID),
+          plan.fencing,
+        ),
+      };
+    }
   }
   if (!precheck.valid) {
     const failed = precheck.findings.filter((f) => !f.passed).map((f) => `${f.message} [${f.rule}]`);
@@ -120,6 +138,7 @@ export async function approveOperation(
         approval: recorded,
         findings: precheck.findings,
         ...(observation ? { observation } : {}),
+        ...replanned,
         deadline: new Date(
           deps.now().getTime() + deps.config.operations.deadlineSeconds[operation.kind] * 1000,
         ).toISOString(),

@@ -200,3 +200,20 @@ export function afterFenceFailure(operation: Operation, reason: string): { goOn:
     },
   };
 }
+
+/**
+ * Whether a promotion's standby is primary now while its old primary is not fenced: the promotion succeeded, or
+ * its job completed before the operation ended another way (a fence that failed or never finished).
+ */
+export function promotedUnfenced(operation: Operation): boolean {
+  const fencing = operation.fencing;
+  if (
+    operation.kind !== 'promote-standby' ||
+    !fencing ||
+    fencing.policy === 'off' ||
+    fencing.state === 'fenced'
+  )
+    return false;
+  const promotionPhase = fencing.phase === 0 ? 1 : 0;
+  return operation.state === 'SUCCEEDED' || operation.jobs.some((job) => job.phase === promotionPhase);
+}

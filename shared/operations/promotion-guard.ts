@@ -26,7 +26,8 @@ export async function noLongerCalledFor(
   trigger: Trigger,
   observation: Observation,
 ): Promise<string | undefined> {
-  if ((await deps.failover.episode(trigger.fingerprint)) !== trigger.decisionId)
+  // Resolved is no open episode: one that resolved and fired again is still firing, under a newer decision.
+  if ((await deps.failover.episode(trigger.fingerprint)) === undefined)
     return `the alert "${trigger.name}" was resolved before the promotion was sent`;
   if (observation.primary === 'up')
     return `the primary is up again (${describeEvidence(observation)}), so the alert's promotion is not sent`;
@@ -105,9 +106,11 @@ export async function guardPromotion(
         reason: `planned failover: the primary is up (${evidence}); a second person must approve, and ${fencing.member} is fenced before the promotion`,
         approversNeeded: 1 as const,
       }
-    : request.trigger && !request.approval && observation.primary !== 'down'
+    : observation.primary !== 'down' && !(request.trigger && request.approval)
       ? {
-          reason: `the primary could not be confirmed down just before the promotion (${evidence}): a person decides`,
+          reason: request.trigger
+            ? `the primary could not be confirmed down just before the promotion (${evidence}): a person decides`
+            : `the primary could not be confirmed down (${evidence}): one person's word is not enough, a second person must approve`,
           approversNeeded: 1 as const,
         }
       : undefined;

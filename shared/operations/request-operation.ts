@@ -13,7 +13,7 @@ import type {
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
 import { claimPair, pairBusy } from './claim-pair.js';
 import { type Deps, pairLock } from './deps.js';
-import { withFenceStep } from './fencing.js';
+import { safetyRefusal, withFenceStep } from './fencing.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
@@ -105,6 +105,23 @@ function approvalFor(
   };
 }
 
+/** The operations after which another member of the pair is primary. */
+const changesRoles = (kind: OperationKind) => kind === 'promote-standby' || kind === 'switchover';
+
+/**
+ * A pair at risk of split brain changes no roles until its old primary is fenced or a person says it is out of
+ * service: the poller's fence of "the old primary" must not land on a member that has become primary again.
+ */
+async function atRiskRefusal(deps: Deps, pair: string): Promise<Finding | undefined> {
+  const risk = (await deps.failover.getPairState(pair)).atRisk;
+  return risk
+    ? safetyRefusal(
+        'pair.at-risk',
+        `${pair} is at risk of split brain since ${risk.since}: ${risk.member} was promoted over and is not fenced yet; Switchyard fences it once the provider can reach it, or a person who has taken it out of service says so (POST /v1/pairs/${pair}/ack with oldPrimaryRetired)`,
+      )
+    : undefined;
+}
+
 function describeFailed(failed: Finding[]): string {
   return failed.map((f) => `${f.message} [${f.rule}]`).join('; ');
 }
@@ -175,11 +192,12 @@ export async function requestOperation(
     const input = { kind: request.kind, target: resolved.target, params: request.params, phase: 0 };
     const promotion = request.kind === 'promote-standby';
     // A promotion asks its observers beside the precheck: in a failover the seconds go to the provider, not to us.
-    const [checked, observation] = await Promise.all([
+    const [checked, observation, atRisk] = await Promise.all([
       resolved.driver.precheck(input, options),
       promotion
         ? observeForPromotion(deps, resolved.pair, resolved.provider, resolved.driver, input, options)
         : undefined,
+      changesRoles(request.kind) ? atRiskRefusal(deps, resolved.pair.name) : undefined,
     ]);
     const guard = observation
       ? await guardPromotion(
@@ -192,7 +210,7 @@ export async function requestOperation(
           request,
         )
       : undefined;
-    const findings = [...checked.findings, ...(guard?.findings ?? [])];
+    const findings = [...checked.findings, ...(guard?.findings ?? []), ...(atRisk ? [atRisk] : [])];
     const precheck = { ...checked, findings, valid: checked.valid && findings.every((f) => f.passed) };
     const at = deps.now().toISOString();
     // Data that may be lost needs two people, whatever the request says.

@@ -3,7 +3,8 @@ import type { Operation } from '../domain/operation.js';
 import type { PairFailoverState } from '../failover/decision.js';
 import { CHAT_COMMAND, type PairRiskNotification } from '../notify/notifier.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, inputOf } from './deps.js';
+import { type Deps, inputOf, pairLock } from './deps.js';
+import { promotedUnfenced } from './fencing.js';
 
 type Risk = NonNullable<PairFailoverState['atRisk']>;
 
@@ -51,15 +52,21 @@ async function changePairState(
   }
 }
 
-/** A promotion that left its old primary unfenced (reported down): the pair is at risk until it is fenced. */
-export async function markAtRisk(deps: Deps, operation: Operation): Promise<void> {
+/**
+ * An operation that ended with its standby promoted and its old primary not fenced (reported down, a fence that
+ * failed or never finished): the pair is at risk of split brain until the poller fences it or a person retires it.
+ */
+export async function markIfAtRisk(deps: Deps, operation: Operation): Promise<void> {
   const fencing = operation.fencing;
-  if (!fencing) return;
+  if (!fencing || !promotedUnfenced(operation)) return;
   const risk: Risk = {
     since: deps.now().toISOString(),
     operationId: operation.id,
     member: fencing.member,
-    detail: fencing.detail,
+    detail:
+      fencing.state === 'planned'
+        ? `the standby was promoted, but the fence of ${fencing.member} did not finish (operation ${operation.state})`
+        : fencing.detail,
   };
   const marked = await changePairState(deps, operation.pair, (state) =>
     state.atRisk?.operationId === operation.id ? undefined : { ...state, atRisk: risk },
@@ -96,6 +103,9 @@ export async function fenceAtRiskPairs(deps: Deps, options: CallOptions = {}) {
       const state = await deps.failover.getPairState(pair.name);
       const risk = state.atRisk;
       if (!risk) continue;
+      // An operation running on the pair comes first: the fence waits for it to end.
+      const lock = await deps.store.getLock(pairLock(pair.name), deps.now());
+      if (lock && lock.operationId !== risk.operationId) continue;
       const operation = await deps.store.get(risk.operationId);
       const fencer = operation && deps.providers.get(operation.provider)?.operations[operation.kind]?.fencer;
       if (!operation || !fencer) continue;

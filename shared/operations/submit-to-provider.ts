@@ -5,7 +5,7 @@ import type { CallOptions, OperationDriver } from '../providers/provider.js';
 import { type Deps, pairLock } from './deps.js';
 import { afterFenceFailure, FENCE_STEP_ID, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify } from './persist.js';
-import { markAtRisk } from './split-brain.js';
+import { markIfAtRisk } from './split-brain.js';
 
 /**
  * A fence that did not take, recorded: under `required` with the primary not reported down the operation ends
@@ -52,7 +52,7 @@ export async function continueAfterFenceFailure(
       ),
     );
     await deps.store.releaseLock(pairLock(operation.pair), operation.id);
-    if (fencing.state === 'deferred') await markAtRisk(deps, saved);
+    await markIfAtRisk(deps, saved);
     return saved;
   }
   const next = await persistAndNotify(deps, {

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SNSEvent, SQSEvent } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
@@ -6,6 +6,7 @@ import { handler as alertsCloudwatch } from '../../functions/alerts-cloudwatch/h
 import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler.js';
 import { handler as approve } from '../../functions/approve-operation/handler.js';
 import { handler as listDecisions } from '../../functions/list-decisions/handler.js';
+import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
@@ -94,6 +95,24 @@ const ledgerPrimaryDown = () =>
   });
 const promotions = async () =>
   (await env.store.list({ pair: 'ledger-pg', limit: 100 })).items.filter((o) => o.kind === 'promote-standby');
+
+/**
+ * An alert received 31 s ago and decided now, at the end of its hold-off: a startsAt in the past does not shorten
+ * the hold-off, which counts from when Switchyard received the alert.
+ */
+const overdue = async () => {
+  const received = await receiveAlert(earlier, {
+    source: 'alertmanager',
+    name: 'PostgresPrimaryDown',
+    status: 'firing',
+    labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
+    fingerprint: `alertmanager:overdue-${Date.now()}-${alertSeq++}`,
+    startsAt: new Date(Date.now() - 60 * 60_000).toISOString(),
+  });
+  offsetMs = 0;
+  await evaluateDueDecisions(later);
+  return decision(received?.id as string);
+};
 
 describe('a primary-down alert on an auto pair', () => {
   it('leads to one promotion after the hold-off, naming the alert', async () => {
@@ -227,7 +246,7 @@ describe('a primary-down alert on an auto pair', () => {
     const held = await decision(decisions[0].id);
     expect(held.outcome).toBe('needs-approval');
     expect(held.reason).toContain(
-      'RPO budget: the DR instance is 80 MB and 9 s behind, over the budget of 16 MB',
+      'RPO budget: the DR instance is 80 MB behind (it replays 9000 ms behind what it received); replication normal, over the budget of 16 MB',
     );
     // An operation waits for two people; nothing reached the provider.
     const all = await promotions();
@@ -240,24 +259,6 @@ describe('a primary-down alert on an auto pair', () => {
     });
     expect(env.huawei.calls.get('drreplica_to_master') ?? 0).toBe(0);
   });
-
-  /**
-   * An alert received 31 s ago and decided now, at the end of its hold-off: a startsAt in the past does not shorten
-   * the hold-off, which counts from when Switchyard received the alert.
-   */
-  const overdue = async () => {
-    const received = await receiveAlert(earlier, {
-      source: 'alertmanager',
-      name: 'PostgresPrimaryDown',
-      status: 'firing',
-      labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
-      fingerprint: `alertmanager:overdue-${Date.now()}-${alertSeq++}`,
-      startsAt: new Date(Date.now() - 60 * 60_000).toISOString(),
-    });
-    offsetMs = 0;
-    await evaluateDueDecisions(later);
-    return decision(received?.id as string);
-  };
 
   it('blocks a second automatic failover by the cooldown until a person acknowledges it', async () => {
     await ledgerPrimaryDown();
@@ -593,5 +594,105 @@ describe("a pair's own observer", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('what a sender cannot make Switchyard do', () => {
+  const ledgerAlert = (n: string, startsAt: string) => ({
+    source: 'alertmanager' as const,
+    name: 'PostgresPrimaryDown',
+    status: 'firing' as const,
+    labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
+    fingerprint: `alertmanager:${n}-${Date.now()}`,
+    startsAt,
+  });
+
+  it('a startsAt far ahead of the clock does not put the decision off for ever', async () => {
+    await ledgerPrimaryDown();
+    const held = await receiveAlert(later, ledgerAlert('future', '2099-01-01T00:00:00Z'));
+    expect(held?.outcome).toBe('holding');
+    expect(Date.parse(held?.evaluateAt as string) - Date.now()).toBeLessThan(31_000);
+    expect(held?.reason).toContain('30 s after Switchyard received it');
+  });
+
+  it('a Huawei lag figure that cannot be read does not pass the budget: a person decides', async () => {
+    await ledgerPrimaryDown();
+    await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_DR}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ lag: { receiveMb: 'N/A', replayMb: '', replayMs: '120' } }),
+    });
+    const received = await receiveAlert(
+      earlier,
+      ledgerAlert('lag-unread', new Date(Date.now() - 60 * 60_000).toISOString()),
+    );
+    offsetMs = 0;
+    await evaluateDueDecisions(later);
+    const decided = await decision(received?.id as string);
+    expect(decided.outcome).toBe('needs-approval');
+    expect(decided.reason).toContain(
+      'the lag in MB could not be read, so the budget of 16 MB cannot be checked',
+    );
+  });
+
+  it('a promotion cancelled before anything was sent starts no cooldown: the next real failure fails over', async () => {
+    // SQS holds the promotion a moment, as it may; meanwhile the primary comes back.
+    const held: Record<string, unknown>[] = [];
+    const queued = {
+      ...later,
+      queue: { enqueue: async (_kind: string, message: Record<string, unknown>) => void held.push(message) },
+    };
+    await ledgerPrimaryDown();
+    const first = await receiveAlert(
+      { ...queued, now: () => new Date(Date.now() - 31_000) },
+      ledgerAlert('flap', new Date(Date.now() - 60 * 60_000).toISOString()),
+    );
+    offsetMs = 0;
+    await evaluateDueDecisions(queued);
+    expect((await decision(first?.id as string)).outcome).toBe('failover-requested');
+    await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'ACTIVE' }),
+    });
+    const event = loadEvent<SQSEvent>('sqs', 'promote-standby');
+    event.Records[0]!.body = JSON.stringify(held[0]);
+    event.Records[0]!.messageId = `held-${Date.now()}`;
+    await promoteStandby(event as never, lambdaContext());
+    const cancelled = (await promotions())[0];
+    expect(cancelled).toMatchObject({ state: 'CANCELLED', trigger: { decisionId: first?.id } });
+    expect(cancelled?.outcome).toContain('the primary is up again');
+
+    // Five minutes later the primary really fails.
+    await ledgerPrimaryDown();
+    const second = await overdue();
+    expect(second.outcome).toBe('failover-requested');
+  });
+});
+
+describe('a flapping alert', () => {
+  it('does not cancel a waiting promotion when it resolves and fires again: it is still firing', async () => {
+    await losePrimary(env, 'billing-rds');
+    const fingerprint = `grafana:flapping-${Date.now()}`;
+    const alert = (status: 'firing' | 'resolved') => ({
+      source: 'grafana' as const,
+      name: 'RDS primary unavailable',
+      status,
+      labels: { alertname: 'RDS primary unavailable', pair: 'billing-rds' },
+      fingerprint,
+      startsAt: new Date(Date.now() - 60 * 60_000).toISOString(),
+    });
+    const first = await receiveAlert(earlier, alert('firing'));
+    offsetMs = 0;
+    await evaluateDueDecisions(later);
+    const waiting = (await decision(first?.id as string)).operationId as string;
+    await receiveAlert(later, alert('resolved'));
+    const again = await receiveAlert(earlier, alert('firing'));
+    await evaluateDueDecisions(later);
+    expect((await decision(again?.id as string)).outcome).toBe('suppressed');
+
+    await decideOperation(approve, waiting, 'sandbox-admin-key');
+    const approved = (await decideOperation(approve, waiting, 'sandbox-approver-key')).body.operation;
+
+    expect(approved.state).toBe('RUNNING');
+    await pollUntilDone(env.store, waiting);
   });
 });

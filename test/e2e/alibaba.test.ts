@@ -8,7 +8,7 @@ import { type TestEnvironment, useTestEnvironment } from '../support/environment
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
-import { losePrimary, sandboxMembers } from '../support/outage.js';
+import { losePrimary, retireOldPrimaries, sandboxMembers } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -17,6 +17,7 @@ beforeAll(() => {
 });
 beforeEach(async () => {
   await fetch(`${env.alibaba.url}/_sandbox/reset`, { method: 'POST' });
+  await retireOldPrimaries('billing-rds');
 });
 
 const CRM = 'pgm-bp1crm0migration01';

@@ -7,6 +7,7 @@ import { createDeps } from '../../shared/create-deps.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
+import { retireOldPrimaries } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -18,6 +19,7 @@ const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
 
 beforeEach(async () => {
   await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await retireOldPrimaries('ledger-pg');
   // A promotion is for a lost primary: with the primary up it would be a planned failover, refused on Huawei.
   await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {
     method: 'PATCH',

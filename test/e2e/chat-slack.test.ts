@@ -12,7 +12,7 @@ import { type TestEnvironment, useTestEnvironment } from '../support/environment
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone } from '../support/operations.js';
-import { losePrimary } from '../support/outage.js';
+import { losePrimary, retireOldPrimaries } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -39,6 +39,7 @@ beforeEach(async () => {
     await pollActiveOperations(deps);
   }
   await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await retireOldPrimaries('ledger-pg');
   const brake = await deps.failover.getBrake();
   await deps.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });
 });

@@ -7,7 +7,7 @@ import { type TestEnvironment, useTestEnvironment } from '../support/environment
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
-import { losePrimary } from '../support/outage.js';
+import { losePrimary, retireOldPrimaries } from '../support/outage.js';
 
 const environment = useTestEnvironment();
 let env: TestEnvironment;
@@ -16,6 +16,7 @@ beforeAll(() => {
 });
 beforeEach(async () => {
   await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await retireOldPrimaries('ledger-pg');
 });
 
 const ORDERS_PRIMARY = '24c6678f474241fe89ee9c42f768022ein03';

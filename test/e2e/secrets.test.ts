@@ -7,6 +7,7 @@ import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/cl
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
 import { handler as activateMigrationTarget } from '../../functions/activate-migration-target/handler.js';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler.js';
@@ -450,6 +451,13 @@ describe('whole flows with known secrets', () => {
 
   it('promotes with data loss only after two approvers', async () => {
     await fetch(`${urls.huawei}/_sandbox/reset`, { method: 'POST' });
+    // The alerts above left ledger-pg's old primary unfenced; the sandbox reset retired it.
+    await httpCall(acknowledgePair, 'switchover', (event) => {
+      event.rawPath = '/v1/pairs/ledger-pg/ack';
+      event.pathParameters = { pair: 'ledger-pg' };
+      Object.assign(event.headers, bearer(SECRETS.operatorKey));
+      event.body = JSON.stringify({ oldPrimaryRetired: true });
+    });
     await fetch(`${urls.huawei}/_sandbox/instances/5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03`, {
       method: 'PATCH',
       body: JSON.stringify({ status: 'FAILED' }),

@@ -1,5 +1,9 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
 import type { ProviderName } from '../../shared/domain/operation.js';
 import type { TestEnvironment } from './environment.js';
+import { loadEvent } from './fixtures.js';
+import { httpAnswer, lambdaContext } from './lambda.js';
 
 /** Each sandbox pair's primary, and how its simulator is told it is lost or back, as a drill would. */
 export const SANDBOX_PRIMARIES: Record<
@@ -54,4 +58,19 @@ export async function sandboxMembers(env: TestEnvironment, provider: ProviderNam
     members: { id: string; role: string; available: boolean; fenced: boolean; acceptsWrites: boolean }[];
   };
   return state.members;
+}
+
+/**
+ * A person says the old primaries of these pairs are out of service (the sandbox was reset), as they would with
+ * `POST /v1/pairs/{pair}/ack`: a split-brain risk left by an earlier test stops refusing new promotions.
+ */
+export async function retireOldPrimaries(...pairs: string[]): Promise<void> {
+  for (const pair of pairs) {
+    const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+    event.rawPath = `/v1/pairs/${pair}/ack`;
+    event.pathParameters = { pair };
+    event.body = JSON.stringify({ note: 'sandbox reset', oldPrimaryRetired: true });
+    const answer = httpAnswer(await acknowledgePair(event, lambdaContext()));
+    if (answer.status !== 200) throw new Error(`ack of ${pair} answered ${answer.status}`);
+  }
 }

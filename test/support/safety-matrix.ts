@@ -330,16 +330,17 @@ export function defineSafetyMatrix(provider: ProviderName) {
         `${brake.recent.length} failovers counted`,
       );
     } else {
-      // A person's promotion over a primary that is up is a planned failover: refused, or waiting for a second person.
+      // A person's promotion over a primary not confirmed down waits for a second person, or is refused
+      // (a planned failover that cannot fence first; OCP's own refusal while its primary answers).
       check(
-        'a planned failover is never sent at once',
-        verdict !== 'up' || (promotionsSent === 0 && [202, 409, 422].includes(manualStatus ?? 0)),
+        "one person's word never promotes over a primary not confirmed down",
+        verdict === 'down' || (promotionsSent === 0 && [202, 409, 422, 502].includes(manualStatus ?? 0)),
         `answered ${manualStatus}, ${promotionsSent} promotion(s) sent`,
       );
       check(
-        'a person decided on what could not be confirmed, with the fence the policy requires',
-        verdict !== 'unknown' || promotionsSent === 0 || promoted?.fencing?.state === 'fenced',
-        `answered ${manualStatus}, fencing ${promoted?.fencing?.state ?? 'none'}`,
+        'a promotion over a lost primary goes ahead at once',
+        verdict !== 'down' || manualStatus === 202,
+        `answered ${manualStatus}`,
       );
     }
     check(

@@ -430,18 +430,18 @@ class HuaweiPromoteDriver extends HuaweiDriver {
     if (replica.status === 'rejected')
       return { ...observation, lagDetail: `the lag is unknown (${describeError(replica.reason)})` };
     const status = replica.value;
-    const mb = Math.max(
-      Number(status.wal_write_receive_delay_in_mb ?? Number.NaN),
-      Number(status.wal_write_replay_delay_in_mb ?? Number.NaN),
-    );
-    const ms = Number(status.wal_receive_replay_delay_in_ms ?? Number.NaN);
+    const receiveMb = figure(status.wal_write_receive_delay_in_mb);
+    const replayMb = figure(status.wal_write_replay_delay_in_mb);
+    const replayMs = figure(status.wal_receive_replay_delay_in_ms);
+    // What the DR instance has not received or not replayed, in MB: Huawei gives no lag in time, as its only
+    // time figure is the replay delay of WAL already received (rds_12_0004), not the data a promotion loses.
+    const mb = receiveMb !== undefined && replayMb !== undefined ? Math.max(receiveMb, replayMb) : undefined;
+    const state =
+      status.replica_state === '0' ? 'normal' : status.replica_state === '-1' ? 'abnormal' : 'unknown';
     return {
       ...observation,
-      lag: {
-        ...(Number.isFinite(mb) ? { mb } : {}),
-        ...(Number.isFinite(ms) ? { seconds: ms / 1000 } : {}),
-      },
-      lagDetail: `the DR instance is ${Number.isFinite(mb) ? `${mb} MB` : 'an unknown amount'} and ${Number.isFinite(ms) ? `${ms / 1000} s` : 'an unknown time'} behind`,
+      ...(mb !== undefined ? { lag: { mb } } : {}),
+      lagDetail: `the DR instance is ${mb !== undefined ? `${mb} MB` : 'an unknown amount'} behind${replayMs !== undefined ? ` (it replays ${replayMs} ms behind what it received)` : ''}; replication ${state}`,
     };
   }
 
@@ -451,6 +451,11 @@ class HuaweiPromoteDriver extends HuaweiDriver {
     super(client, now);
     this.fencer = new HuaweiStopFencer(client, now);
   }
+}
+
+/** A figure Huawei sends as a string; an empty or odd one is unknown, never zero. */
+function figure(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : undefined;
 }
 
 /** Which Huawei instance states say the primary is down or up; any other says nothing. */

@@ -1,0 +1,98 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
+import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
+import type { Deps } from '../../shared/operations/deps.js';
+import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { loadEvent } from '../support/fixtures.js';
+import { httpAnswer, lambdaContext } from '../support/lambda.js';
+import { pollUntilDone, postOperation } from '../support/operations.js';
+import { losePrimary, retireOldPrimaries, sandboxMembers } from '../support/outage.js';
+
+const environment = useTestEnvironment();
+let env: TestEnvironment;
+let deps: Deps;
+const LEDGER_PRIMARY = '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03';
+const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
+
+beforeAll(async () => {
+  env = environment();
+  deps = await depsFor(env);
+});
+beforeEach(async () => {
+  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await retireOldPrimaries('ledger-pg');
+});
+
+const writable = async () =>
+  (await sandboxMembers(env, 'huawei'))
+    .filter((m) => [LEDGER_PRIMARY, LEDGER_DR].includes(m.id) && m.acceptsWrites)
+    .map((m) => m.id);
+const risks = (operationId: string) =>
+  env.sink
+    .pairRisks()
+    .filter((r) => r.pair.operationId === operationId)
+    .map((r) => r.pair.risk);
+
+async function ack(body: Record<string, unknown>) {
+  const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+  event.rawPath = '/v1/pairs/ledger-pg/ack';
+  event.pathParameters = { pair: 'ledger-pg' };
+  event.body = JSON.stringify(body);
+  return httpAnswer(await acknowledgePair(event, lambdaContext()));
+}
+
+/** ledger-pg's primary is lost and its DR instance promoted; the primary cannot be stopped while FAILED. */
+async function promotedOverLostPrimary() {
+  await losePrimary(env, 'ledger-pg');
+  const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+  expect(asked.status).toBe(202);
+  return pollUntilDone(env.store, asked.body.operation.id);
+}
+
+describe('a pair left at risk of split brain', () => {
+  it('stays at risk through an ack of the cooldown, and ends only when a person says the old primary is retired', async () => {
+    const promoted = await promotedOverLostPrimary();
+    expect(promoted.fencing?.state).toBe('deferred');
+    expect(risks(promoted.id)).toEqual(['split-brain']);
+
+    const cooldownOnly = await ack({ note: 'checked the application' });
+    expect(cooldownOnly.status).toBe(200);
+    expect(cooldownOnly.body.atRisk).toMatchObject({ operationId: promoted.id, member: LEDGER_PRIMARY });
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk).toBeDefined();
+
+    const retired = await ack({ oldPrimaryRetired: true });
+    expect(retired.body.atRisk).toBeNull();
+    expect(risks(promoted.id)).toEqual(['split-brain', 'acknowledged']);
+  });
+
+  it('changes no roles until it is fenced: a new promotion is refused with 409 naming the rule', async () => {
+    await promotedOverLostPrimary();
+    const again = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    expect(again.status).toBe(409);
+    expect(again.body.rules).toEqual(['pair.at-risk']);
+    expect(again.body.detail).toContain(`${LEDGER_PRIMARY} was promoted over and is not fenced yet`);
+  });
+
+  it('is at risk when the fence after the promotion never finishes', async () => {
+    await losePrimary(env, 'ledger-pg');
+    const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    // The old primary answers again just as its stop is sent, and Huawei's stop job hangs.
+    await losePrimary(env, 'ledger-pg', true);
+    await fetch(`${env.huawei.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ route: 'StopInstance', fault: { kind: 'stall' } }),
+    });
+    const late = await depsFor(env, { now: () => Date.now() + 2 * 3_600_000 });
+    const { pollActiveOperations } = await import('../../shared/operations/advance-operation.js');
+    for (let i = 0; i < 40 && (await env.store.get(asked.body.operation.id))?.job?.phase !== 1; i++)
+      await pollActiveOperations(deps);
+    expect(await writable()).toEqual(expect.arrayContaining([LEDGER_PRIMARY, LEDGER_DR]));
+    await pollActiveOperations(late);
+
+    const ended = await env.store.get(asked.body.operation.id);
+    expect(ended?.state).toBe('TIMED_OUT');
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk?.detail).toContain('did not finish');
+    expect(risks(asked.body.operation.id)).toEqual(['split-brain']);
+  });
+});
