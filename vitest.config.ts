@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time: most of a test's time is spent waiting on loopback servers, not on the CPU.
+    maxWorkers: 2,
     setupFiles: ['test/support/quiet-console.ts'],
   },
 });
