@@ -216,6 +216,12 @@ export async function evaluateDecision(
     ]);
     const evidence = describeEvidence(observation);
     const seen = { observation };
+    if (state.atRisk)
+      return await end(
+        'blocked',
+        `${pair.name} is at risk of split brain: ${state.atRisk.member} was promoted over and is not fenced yet, so no failover until it is fenced or a person says it is out of service (POST /v1/pairs/${pair.name}/ack with oldPrimaryRetired)`,
+        seen,
+      );
     if (observation.primary === 'up')
       return await end('declined', `the primary is up, so no failover: ${evidence}`, seen);
 

@@ -206,9 +206,10 @@ async function renewLockIfDue(deps: Deps, lock: string, operationId: string, now
 
 async function finish(deps: Deps, next: Operation) {
   lockRenewedAt.delete(next.id);
-  const saved = await persistAndNotify(deps, next);
+  // The risk is recorded before the end: if this write fails, the operation is not ended and the next tick tries again.
+  await markIfAtRisk(deps, next);
+  await persistAndNotify(deps, next);
   await deps.store.releaseLock(pairLock(next.pair), next.id);
-  await markIfAtRisk(deps, saved);
 }
 
 export interface PollSummary {

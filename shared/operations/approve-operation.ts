@@ -4,9 +4,9 @@ import type { Operation, Principal } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions } from '../providers/provider.js';
 import { type Deps, inputOf, pairLock } from './deps.js';
-import { FENCE_STEP_ID, planFencing, withFenceStep } from './fencing.js';
+import { FENCE_STEP_ID, withFenceStep } from './fencing.js';
 import { persistAndNotify } from './persist.js';
-import { noLongerCalledFor, observeForPromotion } from './promotion-guard.js';
+import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
 
 async function pending(deps: Deps, id: string): Promise<Operation> {
@@ -73,49 +73,42 @@ export async function approveOperation(
     promotion ? observeForPromotion(deps, pair, provider, driver, inputOf(operation), options) : undefined,
   ]);
   let replanned: Pick<Operation, 'fencing' | 'steps'> | undefined;
-  if (observation) {
-    // An alert's promotion looks again: a resolved alert or a primary up again needs no promotion.
-    const cancel = operation.trigger
-      ? await noLongerCalledFor(deps, operation.trigger, observation)
-      : undefined;
-    if (cancel) {
+  if (observation && pair && provider) {
+    // Every promotion rule again, on what is seen now: the alert's last look, a planned failover's fence first,
+    // and the fence planned afresh from the primary's state (it may have moved while people decided).
+    const guard = await guardPromotion(deps, pair, provider, driver, inputOf(operation), observation, {
+      ...(operation.trigger ? { trigger: operation.trigger } : {}),
+      approval: operation.approval,
+    });
+    if (guard.cancel) {
       const cancelled = await persistAndNotify(
         deps,
         transition(
           operation,
           'CANCELLED',
-          { at, actor: approver.principal, message: `approved, but ${cancel}` },
-          { approval: recorded, observation, outcome: cancel },
+          { at, actor: approver.principal, message: `approved, but ${guard.cancel}` },
+          { approval: recorded, observation, outcome: guard.cancel },
         ),
       );
       await deps.store.releaseLock(pairLock(operation.pair), operation.id);
       return cancelled;
     }
-    // The primary's state moved while people decided: the fence is planned again from what is seen now.
-    if (observation.primary !== operation.observation?.primary && pair && provider) {
-      const plan = planFencing(
-        pair.failover.fencing,
-        driver.fencer,
-        inputOf(operation),
-        observation,
-        provider.displayName,
+    const refused = guard.findings.filter((f) => f.safety && !f.passed);
+    if (refused.length > 0 || !guard.fencing)
+      return endRejected(
+        deps,
+        operation,
+        approver,
+        `the primary was ${operation.observation?.primary ?? 'not observed'} when the promotion was asked for and is ${observation.primary} now (${describeEvidence(observation)}): ${refused.map((f) => `${f.message} [${f.rule}]`).join('; ')}`,
+        { approval: recorded, observation },
       );
-      if ('refusal' in plan)
-        return endRejected(
-          deps,
-          operation,
-          approver,
-          `the primary was ${operation.observation?.primary ?? 'not observed'} when the promotion was asked for and is ${observation.primary} now (${describeEvidence(observation)}): ${plan.refusal.message} [${plan.refusal.rule}]`,
-          { approval: recorded, observation },
-        );
-      replanned = {
-        fencing: plan.fencing,
-        steps: withFenceStep(
-          operation.steps.filter((s) => s.id !== FENCE_STEP_ID),
-          plan.fencing,
-        ),
-      };
-    }
+    replanned = {
+      fencing: guard.fencing,
+      steps: withFenceStep(
+        operation.steps.filter((s) => s.id !== FENCE_STEP_ID),
+        guard.fencing,
+      ),
+    };
   }
   if (!precheck.valid) {
     const failed = precheck.findings.filter((f) => !f.passed).map((f) => `${f.message} [${f.rule}]`);

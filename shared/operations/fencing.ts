@@ -202,8 +202,9 @@ export function afterFenceFailure(operation: Operation, reason: string): { goOn:
 }
 
 /**
- * Whether a promotion's standby is primary now while its old primary is not fenced: the promotion succeeded, or
- * its job completed before the operation ended another way (a fence that failed or never finished).
+ * Whether a promotion's standby is (or may be) primary now while its old primary is not fenced: the promotion
+ * succeeded, its job completed before the operation ended another way (a fence that failed or never finished),
+ * or it ran out of time with the promotion sent, which the provider may still carry out.
  */
 export function promotedUnfenced(operation: Operation): boolean {
   const fencing = operation.fencing;
@@ -215,5 +216,11 @@ export function promotedUnfenced(operation: Operation): boolean {
   )
     return false;
   const promotionPhase = fencing.phase === 0 ? 1 : 0;
-  return operation.state === 'SUCCEEDED' || operation.jobs.some((job) => job.phase === promotionPhase);
+  if (operation.state === 'SUCCEEDED' || operation.jobs.some((job) => job.phase === promotionPhase))
+    return true;
+  return (
+    operation.state === 'TIMED_OUT' &&
+    operation.phase === promotionPhase &&
+    (operation.job !== undefined || operation.submission.attempts > 0)
+  );
 }

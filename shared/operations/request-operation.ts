@@ -105,12 +105,10 @@ function approvalFor(
   };
 }
 
-/** The operations after which another member of the pair is primary. */
-const changesRoles = (kind: OperationKind) => kind === 'promote-standby' || kind === 'switchover';
-
 /**
- * A pair at risk of split brain changes no roles until its old primary is fenced or a person says it is out of
- * service: the poller's fence of "the old primary" must not land on a member that has become primary again.
+ * A pair at risk of split brain takes no operation until its old primary is fenced or a person says it is out of
+ * service: the poller's fence of "the old primary" must not land on a member that has become primary again, nor
+ * wait behind an upgrade while that member takes writes.
  */
 async function atRiskRefusal(deps: Deps, pair: string): Promise<Finding | undefined> {
   const risk = (await deps.failover.getPairState(pair)).atRisk;
@@ -197,7 +195,7 @@ export async function requestOperation(
       promotion
         ? observeForPromotion(deps, resolved.pair, resolved.provider, resolved.driver, input, options)
         : undefined,
-      changesRoles(request.kind) ? atRiskRefusal(deps, resolved.pair.name) : undefined,
+      atRiskRefusal(deps, resolved.pair.name),
     ]);
     const guard = observation
       ? await guardPromotion(

@@ -27,7 +27,7 @@ function riskNotification(
     text,
     nextAction:
       kind === 'split-brain'
-        ? `Keep applications off ${risk.member}; Switchyard fences it as soon as the provider can reach it. If a person has retired it, \`${CHAT_COMMAND} ack ${pair}\`.`
+        ? `Keep applications off ${risk.member}; Switchyard fences it as soon as the provider can reach it. Once a person has taken it out of service, \`${CHAT_COMMAND} ack ${pair} --retired\`.`
         : 'Nothing to do.',
     pair: { name: pair, risk: kind, member: risk.member, operationId: risk.operationId, detail },
   };
@@ -64,9 +64,11 @@ export async function markIfAtRisk(deps: Deps, operation: Operation): Promise<vo
     operationId: operation.id,
     member: fencing.member,
     detail:
-      fencing.state === 'planned'
-        ? `the standby was promoted, but the fence of ${fencing.member} did not finish (operation ${operation.state})`
-        : fencing.detail,
+      fencing.state !== 'planned'
+        ? fencing.detail
+        : operation.state === 'SUCCEEDED' || operation.jobs.length > 0
+          ? `the standby was promoted, but the fence of ${fencing.member} did not finish (operation ${operation.state})`
+          : `the promotion ran out of time after it was sent, so the standby may be primary now, and ${fencing.member} is not fenced`,
   };
   const marked = await changePairState(deps, operation.pair, (state) =>
     state.atRisk?.operationId === operation.id ? undefined : { ...state, atRisk: risk },

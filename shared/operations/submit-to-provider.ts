@@ -42,17 +42,16 @@ export async function continueAfterFenceFailure(
     return saved;
   }
   if (operation.phase + 1 >= phasesOf(driver, operation)) {
-    const saved = await persistAndNotify(
-      deps,
-      transition(
-        operation,
-        'SUCCEEDED',
-        { at, actor, message: `promoted; ${fencing.detail}` },
-        { fencing, outcome: `promoted, but ${fencing.detail}` },
-      ),
+    const ended = transition(
+      operation,
+      'SUCCEEDED',
+      { at, actor, message: `promoted; ${fencing.detail}` },
+      { fencing, outcome: `promoted, but ${fencing.detail}` },
     );
+    // Recorded before the end, so a failed write leaves the operation to be ended, and marked, again.
+    await markIfAtRisk(deps, ended);
+    const saved = await persistAndNotify(deps, ended);
     await deps.store.releaseLock(pairLock(operation.pair), operation.id);
-    await markIfAtRisk(deps, saved);
     return saved;
   }
   const next = await persistAndNotify(deps, {

@@ -2,7 +2,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
+import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
+import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import { approveOperation } from '../../shared/operations/approve-operation.js';
 import type { Deps } from '../../shared/operations/deps.js';
+import { requestOperation } from '../../shared/operations/request-operation.js';
+import { containerWith } from '../support/dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
@@ -84,7 +89,6 @@ describe('a pair left at risk of split brain', () => {
       body: JSON.stringify({ route: 'StopInstance', fault: { kind: 'stall' } }),
     });
     const late = await depsFor(env, { now: () => Date.now() + 2 * 3_600_000 });
-    const { pollActiveOperations } = await import('../../shared/operations/advance-operation.js');
     for (let i = 0; i < 40 && (await env.store.get(asked.body.operation.id))?.job?.phase !== 1; i++)
       await pollActiveOperations(deps);
     expect(await writable()).toEqual(expect.arrayContaining([LEDGER_PRIMARY, LEDGER_DR]));
@@ -94,5 +98,89 @@ describe('a pair left at risk of split brain', () => {
     expect(ended?.state).toBe('TIMED_OUT');
     expect((await deps.failover.getPairState('ledger-pg')).atRisk?.detail).toContain('did not finish');
     expect(risks(asked.body.operation.id)).toEqual(['split-brain']);
+  });
+});
+
+describe('the risk is never lost', () => {
+  it('survives a container that dies recording it: the operation is not ended until the risk is written', async () => {
+    await losePrimary(env, 'ledger-pg');
+    const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    const dying = containerWith(deps, {
+      type: 'crash',
+      on: 'failover',
+      method: 'putPairState',
+      when: 'before',
+      matching: ([state]) => (state as { atRisk?: unknown }).atRisk !== undefined,
+    });
+    for (let i = 0; i < 40 && !dying.struck(); i++)
+      await pollActiveOperations(dying.deps).catch(() => undefined);
+    expect(dying.struck()).toBe(true);
+    expect((await env.store.get(asked.body.operation.id))?.state).not.toBe('SUCCEEDED');
+
+    // The next Lambda invocation, once the dead one's submission has outlived a request, ends it and records the risk.
+    await pollActiveOperations(await depsFor(env, { now: () => Date.now() + 61_000 }));
+    const done = await pollUntilDone(env.store, asked.body.operation.id);
+    expect(done.fencing?.state).toBe('deferred');
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk?.operationId).toBe(asked.body.operation.id);
+    expect(risks(asked.body.operation.id)).toEqual(['split-brain']);
+  });
+
+  it('is recorded when the promotion itself ran out of time after it was sent', async () => {
+    await losePrimary(env, 'ledger-pg');
+    await fetch(`${env.huawei.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ route: 'drreplica_to_master', fault: { kind: 'stall' } }),
+    });
+    const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    const late = await depsFor(env, { now: () => Date.now() + 2 * 3_600_000 });
+    await pollActiveOperations(late);
+    expect((await env.store.get(asked.body.operation.id))?.state).toBe('TIMED_OUT');
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk?.detail).toContain(
+      'the promotion ran out of time after it was sent, so the standby may be primary now',
+    );
+  });
+
+  it('takes no other operation either, so the poller never waits behind one to fence', async () => {
+    await promotedOverLostPrimary();
+    const upgrade = await postOperation(upgradeMinorVersion, 'upgrade-minor-version', { pair: 'ledger-pg' });
+    expect([409, 422]).toContain(upgrade.status);
+    expect(upgrade.body.findings).toContainEqual(
+      expect.objectContaining({ rule: 'pair.at-risk', passed: false }),
+    );
+  });
+});
+
+describe('approval looks at every promotion rule again', () => {
+  it('refuses a planned failover it cannot fence first, when the primary came back while people decided', async () => {
+    const bestEffort = await depsFor(env, {
+      adjust: (config) => {
+        const pair = config.pairs.find((p) => p.name === 'ledger-pg');
+        if (pair) pair.failover.fencing = 'best-effort';
+      },
+    });
+    await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'REBOOTING' }),
+    });
+    const asked = await requestOperation(bestEffort, {
+      kind: 'promote-standby',
+      pair: 'ledger-pg',
+      params: {},
+      requestedBy: { principal: 'alice', channel: 'http' },
+      source: 'http',
+    });
+    expect(asked.operation).toMatchObject({ state: 'PENDING_APPROVAL', observation: { primary: 'unknown' } });
+
+    await losePrimary(env, 'ledger-pg', true);
+    const approved = await approveOperation(
+      bestEffort,
+      asked.operation.id,
+      { principal: 'bob', channel: 'http' },
+      'go',
+    );
+
+    expect(approved.state).toBe('REJECTED');
+    expect(approved.outcome).toContain('[planned-failover.fence-first]');
+    expect(env.huawei.calls.get('drreplica_to_master') ?? 0).toBe(0);
   });
 });

@@ -415,12 +415,10 @@ export function faultMatrix(providers: ProviderName[]) {
       for (const fault of FAULTS)
         it(`keeps every invariant under: ${fault.name}`, async () => {
           await resetProviders();
+          // A promotion cell before left the pair's old primary unfenced, and the sandbox reset retired it.
+          await retireOldPrimaries(subject.pair);
           // A promotion is for a lost primary: on a healthy one it would be a planned failover, refused.
-          if (subject.kind === 'promote-standby') {
-            // The cell before left the pair's old primary unfenced, and the sandbox reset retired it.
-            await retireOldPrimaries(subject.pair);
-            await losePrimary(env, subject.pair);
-          }
+          if (subject.kind === 'promote-standby') await losePrimary(env, subject.pair);
           // Near real time, so the provider's own timestamps and Switchyard's agree as they do in production.
           clock = Date.now();
           const since = (await env.store.list({ pair: subject.pair, limit: 1 })).items[0]?.id ?? '';
