@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { request } from 'undici';
-import { pairLock } from '../shared/operations/deps.js';
+import { pairLock } from '../shared/operations/pipeline.js';
 import { loadEvent } from '../test/support/fixtures.js';
 import { lambdaContext } from '../test/support/lambda.js';
 import { type BenchEnvironment, rearmFailover, resetSimulators } from './support/bench-environment.js';

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { newUlid } from '../shared/domain/ids.js';
 import type { Operation } from '../shared/domain/operation.js';
 import { pollActiveOperations } from '../shared/operations/advance-operation.js';
-import { pairLock } from '../shared/operations/deps.js';
+import { pairLock } from '../shared/operations/pipeline.js';
 import { loadEvent } from '../test/support/fixtures.js';
 import { lambdaContext } from '../test/support/lambda.js';
 import { type BenchEnvironment, resetSimulators } from './support/bench-environment.js';

@@ -1,6 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Dispatcher } from 'undici';
-import { SlackResponseUrlReplier } from './chat/chat-replier.js';
 import type { Config } from './config/config-schema.js';
 import {
   loadConfig,
@@ -9,10 +8,10 @@ import {
   secretsTtlMs,
   ssmParameterReader,
 } from './config/load-config.js';
+import type { Deps } from './deps.js';
 import { ConfigError } from './domain/errors.js';
 import { newUlid } from './domain/ids.js';
 import type { ProviderName } from './domain/operation.js';
-import { DynamoFailoverStore } from './failover/dynamo-failover-store.js';
 import {
   ConsoleChannel,
   FanOutNotifier,
@@ -21,7 +20,7 @@ import {
   SlackWebhookChannel,
   SnsChannel,
 } from './notify/channel-notifiers.js';
-import type { Deps } from './operations/deps.js';
+import { SlackResponseUrlReplier } from './notify/chat-replier.js';
 import { AlibabaRdsClient } from './providers/alibaba/alibaba-client.js';
 import { AlibabaProvider } from './providers/alibaba/alibaba-provider.js';
 import { HuaweiRdsClient } from './providers/huawei/huawei-client.js';
@@ -30,6 +29,7 @@ import { OcpClient } from './providers/oceanbase/ocp-client.js';
 import { OceanBaseProvider } from './providers/oceanbase/ocp-provider.js';
 import type { Provider } from './providers/provider.js';
 import { type CommandQueue, LambdaEndpointCommandQueue, SqsCommandQueue } from './queue/command-queue.js';
+import { DynamoFailoverStore } from './store/dynamo-failover-store.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
 
 export interface CreateDepsOptions {

@@ -1,6 +1,6 @@
 import { sharedDeps } from '../../shared/create-deps.js';
+import { httpHandler } from '../../shared/edge/http-handler.js';
 import { acknowledgePair } from '../../shared/failover/people-actions.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
 import { AcknowledgePairBodySchema, AcknowledgePairPathSchema } from './schema.js';
 
 export const handler = httpHandler(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonRequestFields } from '../../shared/operations/operation-function.js';
+import { CommonRequestFields } from '../../shared/edge/operation-function.js';
 
 /** POST /v1/migration-activations and its queue: cut a cloud migration over to its RDS destination. */
 export const ActivateMigrationTargetRequestSchema = z.strictObject({

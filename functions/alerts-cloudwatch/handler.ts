@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { fromCloudWatch } from '../../shared/alerts/alert.js';
 import { sharedDeps } from '../../shared/create-deps.js';
+import { TIMEOUT_EARLY_MS } from '../../shared/edge/http-handler.js';
 import { receiveAlert } from '../../shared/failover/decide-alert.js';
-import { TIMEOUT_EARLY_MS } from '../../shared/http/http-handler.js';
 import { CloudWatchAlarmSchema, SnsEventSchema } from './schema.js';
 
 /**

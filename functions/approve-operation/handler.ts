@@ -1,5 +1,5 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/edge/http-handler.js';
 import { approveOperation } from '../../shared/operations/approve-operation.js';
 import { DecideOperationBodySchema, DecideOperationPathSchema } from './schema.js';
 

@@ -6,8 +6,8 @@ import { SLACK_MAX_AGE_SECONDS, verifySlackRequest } from '../../shared/chat/sla
 import { SecretResolver, ssmParameterReader } from '../../shared/config/load-config.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { AppError, ConflictError, UnauthorizedError } from '../../shared/domain/errors.js';
-import { lowerCaseHeaders, MAX_BODY_BYTES, TIMEOUT_EARLY_MS } from '../../shared/http/http-handler.js';
-import { problemResponse, validationError } from '../../shared/http/problem.js';
+import { lowerCaseHeaders, MAX_BODY_BYTES, TIMEOUT_EARLY_MS } from '../../shared/edge/http-handler.js';
+import { problemResponse, validationError } from '../../shared/edge/problem.js';
 import type { SlackMessage } from '../../shared/notify/slack-message.js';
 import { SlackCommandFormSchema } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { sharedDeps } from '../../shared/create-deps.js';
 import { UnprocessableError } from '../../shared/domain/errors.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/edge/http-handler.js';
 import { ListOperationsQuerySchema } from './schema.js';
 
 const invalidCursor = () =>

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { version } from '../../package.json';
 import { type Scope, ScopeSchema } from '../../shared/config/config-schema.js';
+import { DecisionSchema } from '../../shared/domain/decision.js';
 import {
   FindingSchema,
   OperationKindSchema,
   OperationSchema,
   StepSchema,
 } from '../../shared/domain/operation.js';
-import { DecisionSchema } from '../../shared/failover/decision.js';
-import { MAX_BODY_BYTES } from '../../shared/http/http-handler.js';
-import { PROBLEM_CONTENT_TYPE } from '../../shared/http/problem.js';
+import { MAX_BODY_BYTES } from '../../shared/edge/http-handler.js';
+import { IdempotencyKeySchema } from '../../shared/edge/operation-function.js';
+import { PROBLEM_CONTENT_TYPE } from '../../shared/edge/problem.js';
 import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../../shared/notify/channel-notifiers.js';
 import { NotificationSchema } from '../../shared/notify/notifier.js';
-import { IdempotencyKeySchema } from '../../shared/operations/operation-function.js';
 import { AcknowledgePairBodySchema, AcknowledgePairPathSchema } from '../acknowledge-pair/schema.js';
 import { ActivateMigrationTargetRequestSchema } from '../activate-migration-target/schema.js';
 import { AlertmanagerPayloadSchema } from '../alerts-alertmanager/schema.js';
@@ -35,7 +35,7 @@ import { UpgradeMinorVersionRequestSchema } from '../upgrade-minor-version/schem
 
 // ---- What the routes answer: the shapes the handlers return, named so clients get one type for each.
 
-/** RFC 9457 problem details, as `shared/http/problem.ts` writes them for every error. */
+/** RFC 9457 problem details, as `shared/edge/problem.ts` writes them for every error. */
 export const ProblemSchema = z.looseObject({
   type: z.string().describe('https://switchyard.dev/problems/<code>, or about:blank for an internal error'),
   title: z.string(),

@@ -1,5 +1,5 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/edge/http-handler.js';
 import { openApiDocument } from './document.js';
 
 /** Built once per cold start: it only changes with a deployment. */

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { sharedDeps } from '../../shared/create-deps.js';
+import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/edge/http-handler.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
-import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/http/http-handler.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { fenceAtRiskPairs } from '../../shared/operations/split-brain.js';
 import { type PollJobsEvent, PollJobsEventSchema } from './schema.js';

@@ -1,6 +1,6 @@
 import { sharedDeps } from '../../shared/create-deps.js';
+import { httpHandler } from '../../shared/edge/http-handler.js';
 import { setBrake } from '../../shared/failover/people-actions.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
 import { SetBrakeBodySchema } from './schema.js';
 
 export const handler = httpHandler(

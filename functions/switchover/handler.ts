@@ -1,5 +1,5 @@
 import { sharedDeps } from '../../shared/create-deps.js';
-import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/edge/operation-function.js';
 import { SwitchoverRequestSchema } from './schema.js';
 
 /** The switchover function: its kind, request schema and provider parameters. */

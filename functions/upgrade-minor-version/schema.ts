@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonRequestFields } from '../../shared/operations/operation-function.js';
+import { CommonRequestFields } from '../../shared/edge/operation-function.js';
 
 /** POST /v1/minor-upgrades and the upgrade-minor-version queue. */
 export const UpgradeMinorVersionRequestSchema = z.strictObject({

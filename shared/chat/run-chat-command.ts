@@ -1,11 +1,12 @@
 import type { Scope } from '../config/config-schema.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../domain/errors.js';
 import { ULID_PATTERN } from '../domain/ids.js';
 import type { Operation, OperationKind, Principal, ReplyTo } from '../domain/operation.js';
 import { acknowledgePair, setBrake } from '../failover/people-actions.js';
 import { notificationFor } from '../notify/notifier.js';
 import { progressLine, type SlackMessage, slackMessageFor } from '../notify/slack-message.js';
-import { type Deps, pairLock } from '../operations/deps.js';
+import { pairLock } from '../operations/pipeline.js';
 import { resolveRequest } from '../operations/request-operation.js';
 import { type ChatCommand, COMMAND_SCOPES, helpText } from './chat-commands.js';
 

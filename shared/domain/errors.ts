@@ -1,4 +1,4 @@
-/** One error taxonomy for the whole service; `shared/http/problem.ts` maps it to HTTP in one place. */
+/** One error taxonomy for the whole service; `shared/edge/problem.ts` maps it to HTTP in one place. */
 
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `body.pair` or `headers.authorization`. */

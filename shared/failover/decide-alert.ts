@@ -1,14 +1,16 @@
-import { type NormalizedAlert, routeAlert } from '../alerts/alert.js';
+import { routeAlert } from '../alerts/alert.js';
 import type { FailoverPolicy } from '../config/config-schema.js';
+import type { Deps } from '../deps.js';
+import type { NormalizedAlert } from '../domain/alert.js';
+import type { Decision, DecisionOutcome } from '../domain/decision.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import { describeEvidence, lagIsKnown, type Observation } from '../domain/observation.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
-import { type Deps, OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/deps.js';
 import { observePrimary } from '../operations/observe-primary.js';
+import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import { targetOf } from '../operations/targets.js';
 import type { CallOptions } from '../providers/provider.js';
-import type { Decision, DecisionOutcome } from './decision.js';
 
 const HOUR_MS = 3_600_000;
 /** How far ahead of our clock a sender's startsAt may be and still be believed. */

@@ -1,6 +1,6 @@
+import type { Deps } from '../deps.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
-import type { Deps } from '../operations/deps.js';
 import { endRisk } from '../operations/split-brain.js';
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Decision } from '../domain/decision.js';
 import {
   AuditEventSchema,
   type Operation,
@@ -10,7 +11,6 @@ import {
   TriggerSchema,
 } from '../domain/operation.js';
 import { countSteps, summarizeSteps } from '../domain/steps.js';
-import type { Decision } from '../failover/decision.js';
 
 /**
  * What people are told about one change of an operation. Also the signed generic webhook's JSON body and

@@ -1,11 +1,12 @@
+import type { Deps } from '../deps.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
 import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './deps.js';
 import { fenceStepLast, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify, tellUntold } from './persist.js';
+import { OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './pipeline.js';
 import { markIfAtRisk } from './split-brain.js';
 import { continueAfterFenceFailure, submitToProvider } from './submit-to-provider.js';
 

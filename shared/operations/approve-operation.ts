@@ -1,11 +1,12 @@
+import type { Deps } from '../deps.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { describeEvidence } from '../domain/observation.js';
 import type { Operation, Principal } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, inputOf, pairLock } from './deps.js';
 import { FENCE_STEP_ID, withFenceStep } from './fencing.js';
 import { persistAndNotify } from './persist.js';
+import { inputOf, pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
 

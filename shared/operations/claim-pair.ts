@@ -1,7 +1,8 @@
+import type { Deps } from '../deps.js';
 import { ConflictError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import type { LockHolder } from '../store/operation-store.js';
-import { type Deps, OUTLIVES_A_REQUEST_MS, pairLock } from './deps.js';
+import { OUTLIVES_A_REQUEST_MS, pairLock } from './pipeline.js';
 
 export type Claim =
   /** The pair is ours under `operationId`; `existing` when the same request claimed it before and created it. */

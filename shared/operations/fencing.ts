@@ -9,7 +9,7 @@ import type {
   OperationInput,
   SubmittedJob,
 } from '../providers/provider.js';
-import { inputOf } from './deps.js';
+import { inputOf } from './pipeline.js';
 
 /** A safety rule that refuses a request outright (409): the pair's state forbids it now. */
 export function safetyRefusal(rule: string, message: string): Finding {

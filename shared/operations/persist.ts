@@ -1,8 +1,9 @@
+import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import { notificationFor } from '../notify/notifier.js';
 import { slackMessageFor } from '../notify/slack-message.js';
-import { type Deps, OUTLIVES_ANY_FUNCTION_MS } from './deps.js';
+import { OUTLIVES_ANY_FUNCTION_MS } from './pipeline.js';
 
 /** Announcements still going out, per operation: the next one waits for them, so changes are told in order. */
 const announcing = new Map<string, Promise<void>>();

@@ -1,8 +1,8 @@
 import type { PairConfig } from '../config/config-schema.js';
+import type { Deps } from '../deps.js';
 import { describeEvidence, type Observation } from '../domain/observation.js';
 import type { Fencing, Finding, Trigger } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, OperationInput, Provider } from '../providers/provider.js';
-import type { Deps } from './deps.js';
 import { planFencing, safetyRefusal } from './fencing.js';
 import { observePrimary } from './observe-primary.js';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PairConfig } from '../config/config-schema.js';
+import type { Deps } from '../deps.js';
 import { ConflictError, UnprocessableError } from '../domain/errors.js';
 import type {
   Finding,
@@ -12,9 +13,9 @@ import type {
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
 import { claimPair, pairBusy } from './claim-pair.js';
-import { type Deps, pairLock } from './deps.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
+import { pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
 import { targetOf } from './targets.js';

@@ -1,10 +1,11 @@
+import type { Deps } from '../deps.js';
+import type { PairFailoverState } from '../domain/decision.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
-import type { PairFailoverState } from '../failover/decision.js';
 import { CHAT_COMMAND, type PairRiskNotification } from '../notify/notifier.js';
 import type { CallOptions } from '../providers/provider.js';
-import { type Deps, inputOf, pairLock } from './deps.js';
 import { promotedUnfenced } from './fencing.js';
+import { inputOf, pairLock } from './pipeline.js';
 
 type Risk = NonNullable<PairFailoverState['atRisk']>;
 

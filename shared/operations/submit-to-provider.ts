@@ -1,10 +1,11 @@
+import type { Deps } from '../deps.js';
 import { describeError, ProviderError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions, OperationDriver } from '../providers/provider.js';
-import { type Deps, pairLock } from './deps.js';
 import { afterFenceFailure, FENCE_STEP_ID, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify } from './persist.js';
+import { pairLock } from './pipeline.js';
 import { markIfAtRisk } from './split-brain.js';
 
 /**

@@ -9,11 +9,11 @@ import { handler as listDecisions } from '../../functions/list-decisions/handler
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
+import type { Deps } from '../../shared/deps.js';
+import type { Decision } from '../../shared/domain/decision.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
-import type { Decision } from '../../shared/failover/decision.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
-import type { Deps } from '../../shared/operations/deps.js';
 import { containerWith } from '../support/dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';

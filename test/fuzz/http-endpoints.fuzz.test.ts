@@ -21,7 +21,7 @@ import { slackSignature } from '../../shared/chat/slack-signature.js';
 import type { Scope } from '../../shared/config/config-schema.js';
 import { ULID_PATTERN } from '../../shared/domain/ids.js';
 import { OPERATION_STATES } from '../../shared/domain/operation.js';
-import { MAX_BODY_BYTES } from '../../shared/http/http-handler.js';
+import { MAX_BODY_BYTES } from '../../shared/edge/http-handler.js';
 import {
   answerWithoutInstance,
   bodyNearLimit,

@@ -1,6 +1,6 @@
+import type { Deps } from '../../shared/deps.js';
 import { StaleWriteError } from '../../shared/domain/errors.js';
 import type { ProviderName } from '../../shared/domain/operation.js';
-import type { Deps } from '../../shared/operations/deps.js';
 import type { Provider } from '../../shared/providers/provider.js';
 
 /** What a Lambda that stopped mid-call looks like from outside: nothing it would do next happens. */

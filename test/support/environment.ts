@@ -12,7 +12,7 @@ import { startWebhookSink, type WebhookSink } from '../../sandbox/webhook-sink.j
 import type { Config } from '../../shared/config/config-schema.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
-import type { Deps } from '../../shared/operations/deps.js';
+import type { Deps } from '../../shared/deps.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
 import { repoPath } from './fixtures.js';
 import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from './lambda-endpoint.js';

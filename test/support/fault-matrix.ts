@@ -6,6 +6,7 @@ import { promoteStandbyFunction } from '../../functions/promote-standby/handler.
 import { switchoverFunction } from '../../functions/switchover/handler.js';
 import { upgradeMinorVersionFunction } from '../../functions/upgrade-minor-version/handler.js';
 import type { FaultRule } from '../../sandbox/simulator-kit.js';
+import type { Deps } from '../../shared/deps.js';
 import {
   isTerminal,
   type Operation,
@@ -13,10 +14,9 @@ import {
   type ProviderName,
 } from '../../shared/domain/operation.js';
 import { canTransition } from '../../shared/domain/state-machine.js';
-import { RECORD_MARGIN_MS, TIMEOUT_EARLY_MS } from '../../shared/http/http-handler.js';
+import { RECORD_MARGIN_MS, TIMEOUT_EARLY_MS } from '../../shared/edge/http-handler.js';
+import { type OperationFunctionSpec, operationFunction } from '../../shared/edge/operation-function.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
-import type { Deps } from '../../shared/operations/deps.js';
-import { type OperationFunctionSpec, operationFunction } from '../../shared/operations/operation-function.js';
 import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent } from './fixtures.js';

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
 import type { Scope } from '../../shared/config/config-schema.js';
-import { MAX_BODY_BYTES } from '../../shared/http/http-handler.js';
-import { PROBLEM_CONTENT_TYPE } from '../../shared/http/problem.js';
+import { MAX_BODY_BYTES } from '../../shared/edge/http-handler.js';
+import { PROBLEM_CONTENT_TYPE } from '../../shared/edge/problem.js';
 import { loadEvent, repoPath } from './fixtures.js';
 import { type HttpAnswer, httpAnswer } from './lambda.js';
 

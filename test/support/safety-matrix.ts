@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
+import type { Deps } from '../../shared/deps.js';
+import type { Decision } from '../../shared/domain/decision.js';
 import type { ProviderName } from '../../shared/domain/operation.js';
-import type { Decision } from '../../shared/failover/decision.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
-import type { Deps } from '../../shared/operations/deps.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent, repoPath } from './fixtures.js';
 import { httpAnswer, lambdaContext } from './lambda.js';
@@ -165,7 +165,7 @@ export function defineSafetyMatrix(provider: ProviderName) {
     });
     // Past the quiet console: the table is the matrix's report.
     process.stdout.write(
-      [
+      `${[
         `Safety matrix (${provider}): ${results.length} cells, ${checks.length} checks, ${violations.length} violations`,
         '',
         '| observer answer | cells | checks | violations |',
@@ -173,7 +173,7 @@ export function defineSafetyMatrix(provider: ProviderName) {
         ...rows,
         ...violations.map((v) => `VIOLATION ${v.invariant}: ${v.detail}`),
         '',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   });
 

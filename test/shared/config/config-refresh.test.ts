@@ -6,8 +6,8 @@ import {
   secretsTtlMs,
 } from '../../../shared/config/load-config.js';
 import { createDeps, refreshingDeps } from '../../../shared/create-deps.js';
+import type { Deps } from '../../../shared/deps.js';
 import { ConfigError } from '../../../shared/domain/errors.js';
-import type { Deps } from '../../../shared/operations/deps.js';
 
 const TTL_MS = 300_000;
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Deps } from '../../../shared/deps.js';
 import { advanceOperation, pollActiveOperations } from '../../../shared/operations/advance-operation.js';
-import type { Deps } from '../../../shared/operations/deps.js';
 import { requestOperation } from '../../../shared/operations/request-operation.js';
 import { type TestClock, type TestEnvironment, useClockedEnvironment } from '../../support/environment.js';
 

@@ -1,4 +1,4 @@
-import type { Brake, Decision, PairFailoverState } from './decision.js';
+import type { Brake, Decision, PairFailoverState } from '../domain/decision.js';
 
 /** The port for alert decisions and the state automatic failover keeps. Single-item conditional writes only. */
 export interface FailoverStore {

@@ -3,9 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import type { z } from 'zod';
 import { authorizeApiKey } from '../auth/api-keys.js';
 import type { Scope } from '../config/config-schema.js';
+import type { Deps } from '../deps.js';
 import { AppError, ValidationError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
-import type { Deps } from '../operations/deps.js';
 import { problemResponse, validationError } from './problem.js';
 
 /** Bodies above this are refused before they are parsed. */

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
+import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
-import type { Deps } from '../operations/deps.js';
 import { TIMEOUT_EARLY_MS, workSignal } from './http-handler.js';
 import { fieldIssues } from './problem.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Deps } from '../deps.js';
 import { AppError, ConflictError, UnprocessableError } from '../domain/errors.js';
 import { ULID_PATTERN } from '../domain/ids.js';
 import {
@@ -8,17 +9,16 @@ import {
   ReplyToSchema,
   TriggerSchema,
 } from '../domain/operation.js';
-import { routeEvents } from '../http/event-router.js';
-import { type HttpResult, httpHandler } from '../http/http-handler.js';
-import { sqsHandler } from '../http/sqs-handler.js';
-import { approveOperation, rejectOperation } from './approve-operation.js';
-import type { Deps } from './deps.js';
+import { approveOperation, rejectOperation } from '../operations/approve-operation.js';
 import {
   type DryRunOutcome,
   dryRunOperation,
   type RequestOutcome,
   requestOperation,
-} from './request-operation.js';
+} from '../operations/request-operation.js';
+import { routeEvents } from './event-router.js';
+import { type HttpResult, httpHandler } from './http-handler.js';
+import { sqsHandler } from './sqs-handler.js';
 
 /** What every operation request carries, whatever its kind. */
 export const CommonRequestFields = {

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { type AlertmanagerPayloadSchema, fromWebhook, type GrafanaPayloadSchema } from '../alerts/alert.js';
 import { authorizeWebhook } from '../auth/webhook-auth.js';
-import { httpHandler } from '../http/http-handler.js';
-import type { Deps } from '../operations/deps.js';
-import { receiveAlert } from './decide-alert.js';
+import type { Deps } from '../deps.js';
+import { receiveAlert } from '../failover/decide-alert.js';
+import { httpHandler } from './http-handler.js';
 
 /** POST /v1/alerts/<source>: every alert of the payload decided, answered with the decisions. */
 export function alertWebhookHandler(

@@ -11,10 +11,16 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  type Brake,
+  type Decision,
+  DecisionSchema,
+  isFinal,
+  type PairFailoverState,
+} from '../domain/decision.js';
 import { StaleWriteError } from '../domain/errors.js';
-import { TABLE } from '../store/table-definition.js';
-import { type Brake, type Decision, DecisionSchema, isFinal, type PairFailoverState } from './decision.js';
 import type { FailoverStore } from './failover-store.js';
+import { TABLE } from './table-definition.js';
 
 const DAY = 86_400;
 const decisionKey = (id: string) => ({ pk: `DECISION#${id}`, sk: 'DECISION' });

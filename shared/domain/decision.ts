@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NormalizedAlertSchema } from '../alerts/alert.js';
-import { ObservationSchema } from '../domain/observation.js';
-import type { JobRef } from '../domain/operation.js';
+import { NormalizedAlertSchema } from './alert.js';
+import { ObservationSchema } from './observation.js';
+import type { JobRef } from './operation.js';
 
 /** What Switchyard decided about one alert, and why: every outcome is recorded and announced. */
 export const DECISION_OUTCOMES = [

@@ -1,25 +1,6 @@
-import type { ChatReplier } from '../chat/chat-replier.js';
-import type { Config, PairConfig } from '../config/config-schema.js';
-import type { Operation, ProviderName } from '../domain/operation.js';
-import type { FailoverStore } from '../failover/failover-store.js';
-import type { Notifier } from '../notify/notifier.js';
-import type { OperationInput, Provider } from '../providers/provider.js';
-import type { CommandQueue } from '../queue/command-queue.js';
-import type { OperationStore } from '../store/operation-store.js';
-
-/** Everything the pipeline and the poller need, built once per cold start by `createDeps`. */
-export interface Deps {
-  config: Config;
-  store: OperationStore;
-  failover: FailoverStore;
-  queue: CommandQueue;
-  providers: ReadonlyMap<ProviderName, Provider>;
-  notifier: Notifier;
-  /** Answers in the chat conversation an operation was asked from. */
-  replies: ChatReplier;
-  now: () => Date;
-  newId: () => string;
-}
+import type { PairConfig } from '../config/config-schema.js';
+import type { Operation } from '../domain/operation.js';
+import type { OperationInput } from '../providers/provider.js';
 
 /**
  * Longer than a function that takes requests runs (29 s): a submission or a lock left this long by the

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { ReplyTo } from '../domain/operation.js';
-import { postJson } from '../notify/channel-notifiers.js';
-import type { SlackMessage } from '../notify/slack-message.js';
+import { postJson } from './channel-notifiers.js';
+import type { SlackMessage } from './slack-message.js';
 
 /** The port: answers in the chat conversation a command came from. Never throws: a lost reply is logged. */
 export interface ChatReplier {

@@ -1,0 +1,100 @@
+/**
+ * The layering ARCHITECTURE.md describes, enforced by `npm run lint`: each folder of shared/ imports only the
+ * folders below it (type-only imports included), and nothing imports in a cycle.
+ */
+const below = {
+  domain: [],
+  config: ['domain'],
+  alerts: ['domain'],
+  providers: ['domain'],
+  store: ['domain'],
+  notify: ['domain'],
+  queue: ['domain'],
+  auth: ['domain', 'config'],
+  operations: ['domain', 'config', 'providers', 'store', 'notify', 'queue', 'deps\\.ts'],
+  failover: [
+    'domain',
+    'config',
+    'alerts',
+    'providers',
+    'store',
+    'notify',
+    'queue',
+    'deps\\.ts',
+    'operations',
+  ],
+  chat: [
+    'domain',
+    'config',
+    'auth',
+    'providers',
+    'store',
+    'notify',
+    'queue',
+    'deps\\.ts',
+    'operations',
+    'failover',
+  ],
+  edge: [
+    'domain',
+    'config',
+    'auth',
+    'alerts',
+    'providers',
+    'store',
+    'notify',
+    'queue',
+    'deps\\.ts',
+    'operations',
+    'failover',
+    'chat',
+  ],
+};
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'A cycle ties two rooms together: move the shared piece down a layer.',
+      from: {},
+      to: { circular: true },
+    },
+    ...Object.entries(below).map(([folder, allowed]) => ({
+      name: `${folder}-imports-only-below`,
+      severity: 'error',
+      comment: `shared/${folder} may import only ${allowed.length ? allowed.join(', ') : 'nothing else in shared/'} (ARCHITECTURE.md)`,
+      from: { path: `^shared/${folder}/` },
+      to: { path: '^shared/', pathNot: `^shared/(${[folder, ...allowed].join('|')})(/|$)` },
+    })),
+    {
+      name: 'deps-is-a-container-of-ports',
+      severity: 'error',
+      comment: 'shared/deps.ts names the ports; it imports no pipeline, decision or edge code.',
+      from: { path: '^shared/deps\\.ts$' },
+      to: { path: '^shared/(operations|failover|chat|edge|auth|alerts)/' },
+    },
+    {
+      name: 'composition-root-builds-no-edge',
+      severity: 'error',
+      comment:
+        'shared/create-deps.ts builds the adapters; the edge and the functions build on it, not the reverse.',
+      from: { path: '^shared/create-deps\\.ts$' },
+      to: { path: '^(shared/edge/|functions/)' },
+    },
+    {
+      name: 'product-code-imports-no-tooling',
+      severity: 'error',
+      comment: 'What ships never imports the sandbox, the tests or the benchmarks.',
+      from: { path: '^(shared|functions)/' },
+      to: { path: '^(sandbox|test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
