@@ -31,6 +31,7 @@ import type { Provider } from './providers/provider.js';
 import { type CommandQueue, LambdaEndpointCommandQueue, SqsCommandQueue } from './queue/command-queue.js';
 import { DynamoFailoverStore } from './store/dynamo-failover-store.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
+import { tableClient } from './store/table-definition.js';
 
 export interface CreateDepsOptions {
   env?: Record<string, string | undefined>;
@@ -162,11 +163,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   if (!tableName) throw new ConfigError('SWITCHYARD_TABLE is not set: name the DynamoDB table');
   const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
   // A local DynamoDB-compatible endpoint (dynalite) when set; the regional service otherwise.
-  const clientConfig = endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {};
+  // One client for the one table, whichever store writes to it.
+  const documentClient = tableClient(endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {});
   return {
     config,
-    store: new DynamoOperationStore({ tableName, clientConfig }),
-    failover: new DynamoFailoverStore({ tableName, clientConfig }),
+    store: new DynamoOperationStore({ tableName, documentClient }),
+    failover: new DynamoFailoverStore({ tableName, documentClient }),
     queue: createQueue(env, options.dispatcher),
     providers: await createProviders(config, secrets, options.dispatcher),
     notifier: await createNotifier(config, secrets, options.dispatcher, {

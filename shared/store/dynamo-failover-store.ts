@@ -1,11 +1,7 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -20,7 +16,7 @@ import {
 } from '../domain/decision.js';
 import { StaleWriteError } from '../domain/errors.js';
 import type { FailoverStore } from './failover-store.js';
-import { TABLE } from './table-definition.js';
+import { conditionFailed, TABLE, tableClient } from './table-definition.js';
 
 const DAY = 86_400;
 const decisionKey = (id: string) => ({ pk: `DECISION#${id}`, sk: 'DECISION' });
@@ -30,10 +26,6 @@ const BRAKE_KEY = { pk: 'BRAKE', sk: 'BRAKE' };
 /** Partitions of the poller's index for decisions: still holding, and final but not yet confirmed told. */
 const HOLDING = 'HOLDING';
 const UNTOLD = 'UNTOLD-DECISION';
-
-const conditionFailed = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** Decisions and failover state in Switchyard's one table. */
 export class DynamoFailoverStore implements FailoverStore {
@@ -46,12 +38,7 @@ export class DynamoFailoverStore implements FailoverStore {
       clientConfig?: DynamoDBClientConfig;
     },
   ) {
-    this.client =
-      options.documentClient ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        // Alert labels are any names: one called `constructor` must still be stored as a map, not refused.
-        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-      });
+    this.client = options.documentClient ?? tableClient(options.clientConfig);
   }
 
   private get table() {

@@ -1,11 +1,7 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -21,7 +17,7 @@ import type {
   LockResult,
   OperationStore,
 } from './operation-store.js';
-import { TABLE } from './table-definition.js';
+import { conditionFailed, TABLE, tableClient } from './table-definition.js';
 
 export interface DynamoOperationStoreOptions {
   tableName: string;
@@ -56,13 +52,6 @@ const OPTIONAL_ATTRIBUTES = Object.entries(OperationSchema.shape)
   .filter(([name, schema]) => name !== 'announced' && schema.safeParse(undefined).success)
   .map(([name]) => name);
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
-  );
-}
-
 /** Operations, locks and idempotency keys in one DynamoDB table, with conditional single-item writes only. */
 export class DynamoOperationStore implements OperationStore {
   private readonly client: DynamoDBDocumentClient;
@@ -70,11 +59,7 @@ export class DynamoOperationStore implements OperationStore {
 
   constructor(options: DynamoOperationStoreOptions) {
     this.table = options.tableName;
-    this.client =
-      options.documentClient ??
-      DynamoDBDocumentClient.from(new DynamoDBClient(options.clientConfig ?? {}), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+    this.client = options.documentClient ?? tableClient(options.clientConfig);
   }
 
   /**
@@ -108,7 +93,7 @@ export class DynamoOperationStore implements OperationStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new StaleWriteError(`Operation ${operation.id} already exists`);
+      if (conditionFailed(error)) throw new StaleWriteError(`Operation ${operation.id} already exists`);
       throw error;
     }
   }
@@ -141,7 +126,7 @@ export class DynamoOperationStore implements OperationStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error))
+      if (conditionFailed(error))
         throw new StaleWriteError(`Operation ${next.id} changed since version ${next.version - 1} was read`);
       throw error;
     }
@@ -176,7 +161,7 @@ export class DynamoOperationStore implements OperationStore {
       );
     } catch (error) {
       // Changed since (it cannot be, once ended) or already retired: nothing to do.
-      if (!isConditionFailure(error)) throw error;
+      if (!conditionFailed(error)) throw error;
     }
   }
 
@@ -274,7 +259,7 @@ export class DynamoOperationStore implements OperationStore {
           }
         : { acquired: true };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!conditionFailed(error)) throw error;
       const current = await this.getLock(target, now);
       // Released between our write and our read: try once more.
       if (!current) return this.acquireLock(target, holder, ttlSeconds, now);
@@ -300,7 +285,7 @@ export class DynamoOperationStore implements OperationStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }
@@ -324,7 +309,7 @@ export class DynamoOperationStore implements OperationStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }
@@ -341,7 +326,7 @@ export class DynamoOperationStore implements OperationStore {
       );
     } catch (error) {
       // Someone else holds it now (ours had expired): theirs is not ours to release.
-      if (!isConditionFailure(error)) throw error;
+      if (!conditionFailed(error)) throw error;
     }
   }
 
@@ -382,7 +367,7 @@ export class DynamoOperationStore implements OperationStore {
       );
       return undefined;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!conditionFailed(error)) throw error;
       return this.getIdempotency(key);
     }
   }

@@ -1,4 +1,10 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Index names and key attributes of the one Switchyard table; serverless.yml declares the same (a test compares). */
 export const TABLE = {
@@ -43,4 +49,22 @@ export function operationTableDefinition(tableName: string): CreateTableCommandI
       },
     ],
   };
+}
+
+/**
+ * The one document client both stores share: absent values are left out, and any object is stored as a map (an
+ * alert label called `constructor` must be stored, not refused).
+ */
+export function tableClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+}
+
+/** A conditional write that found the item changed: the SDK's class, or its name across SDK copies. */
+export function conditionFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
 }
