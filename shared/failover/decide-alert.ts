@@ -1,18 +1,16 @@
 import { routeAlert } from '../alerts/alert.js';
-import type { FailoverPolicy } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
 import type { NormalizedAlert } from '../domain/alert.js';
 import type { Decision, DecisionOutcome } from '../domain/decision.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
-import { describeEvidence, lagIsKnown, type Observation } from '../domain/observation.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
 import { observePrimary } from '../operations/observe-primary.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import { targetOf } from '../operations/targets.js';
 import type { CallOptions } from '../providers/provider.js';
+import { decideFailover } from './failover-rules.js';
 
-const HOUR_MS = 3_600_000;
 /** How far ahead of our clock a sender's startsAt may be and still be believed. */
 const MAX_CLOCK_SKEW_MS = 300_000;
 
@@ -147,23 +145,6 @@ async function resolveAlert(deps: Deps, alert: NormalizedAlert) {
   }
 }
 
-/** The RPO rule: a known lag over the budget, or an unknown one while the policy requires a known lag. */
-function overBudget(policy: FailoverPolicy, observation: Observation): string | undefined {
-  const { lag } = observation;
-  // A budget whose figure could not be read cannot be checked: that is a person's call, not a pass.
-  if (policy.maxLagSeconds !== undefined && lag?.seconds === undefined)
-    return `${observation.lagDetail}: the lag in seconds could not be read, so the budget of ${policy.maxLagSeconds} s cannot be checked`;
-  if (policy.maxLagMb !== undefined && lag?.mb === undefined)
-    return `${observation.lagDetail}: the lag in MB could not be read, so the budget of ${policy.maxLagMb} MB cannot be checked`;
-  if (policy.maxLagSeconds !== undefined && lag?.seconds !== undefined && lag.seconds > policy.maxLagSeconds)
-    return `${observation.lagDetail}, over the budget of ${policy.maxLagSeconds} s`;
-  if (policy.maxLagMb !== undefined && lag?.mb !== undefined && lag.mb > policy.maxLagMb)
-    return `${observation.lagDetail}, over the budget of ${policy.maxLagMb} MB`;
-  if (policy.requireKnownLag && !lagIsKnown(observation))
-    return `${observation.lagDetail}, and the pair requires a known lag before promoting on its own`;
-  return undefined;
-}
-
 /** The idempotency key of the promotion an alert decision asks for. */
 const promotionKey = (decision: Decision) => `alert:${decision.id}`;
 
@@ -216,17 +197,7 @@ export async function evaluateDecision(
       deps.failover.getPairState(pair.name),
       deps.failover.getBrake(),
     ]);
-    const evidence = describeEvidence(observation);
     const seen = { observation };
-    if (state.atRisk)
-      return await end(
-        'blocked',
-        `${pair.name} is at risk of split brain: ${state.atRisk.member} was promoted over and is not fenced yet, so no failover until it is fenced or a person says it is out of service (POST /v1/pairs/${pair.name}/ack with oldPrimaryRetired)`,
-        seen,
-      );
-    if (observation.primary === 'up')
-      return await end('declined', `the primary is up, so no failover: ${evidence}`, seen);
-
     /** Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people. */
     const requestPromotion = async (approval?: {
       reason: string;
@@ -294,53 +265,33 @@ export async function evaluateDecision(
       ? await deps.store.get(state.lastAutomaticOperationId)
       : undefined;
     const neverSent = lastOperation?.state === 'CANCELLED' || lastOperation?.state === 'REJECTED';
-    const last =
-      state.lastAutomaticFailoverAt && !neverSent ? Date.parse(state.lastAutomaticFailoverAt) : undefined;
-    const acknowledged =
-      state.acknowledgedAt !== undefined && last !== undefined && Date.parse(state.acknowledgedAt) >= last;
-    if (last !== undefined && !acknowledged && now.getTime() - last < policy.cooldownSeconds * 1000)
-      return await end(
-        'blocked',
-        `cooldown: Switchyard failed ${pair.name} over on its own at ${state.lastAutomaticFailoverAt}; no automatic failover there until a person acknowledges it (POST /v1/pairs/${pair.name}/ack) or until ${new Date(last + policy.cooldownSeconds * 1000).toISOString()}`,
-        seen,
-      );
-
-    const over = overBudget(policy, observation);
-    const unconfirmed =
-      observation.primary === 'unknown' ? `the primary could not be confirmed down (${evidence})` : undefined;
-    if (policy.mode === 'dry-run')
-      return await end(
-        'dry-run',
-        unconfirmed || over
-          ? `would wait for ${over ? 'two approvals' : 'an approval'} (${[unconfirmed, over && `RPO budget: ${over}`].filter(Boolean).join('; ')}); dry-run mode does nothing`
-          : `would promote the standby now (${evidence}; ${observation.lagDetail}); dry-run mode does nothing`,
-        seen,
-      );
-    const recent = brake.recent.filter((t) => now.getTime() - Date.parse(t) < HOUR_MS);
-    // Every reason a person must decide, said together: two approvers when data may be lost.
-    const forPeople = [
-      unconfirmed && `${unconfirmed}: unknown is not down, so a person decides`,
-      policy.mode === 'approve' &&
-        `failover mode is approve for ${pair.name}: a person decides (${evidence}; ${observation.lagDetail})`,
-      over && `RPO budget: ${over}; no automatic promotion, data may be lost`,
-      brake.engaged &&
-        `the global brake is engaged (${brake.reason ?? 'by a person'}): every pair waits for a person; release it with POST /v1/brake`,
-    ].filter((r): r is string => typeof r === 'string');
-    if (forPeople.length > 0) return await waitForPeople(forPeople.join('; '), over !== undefined);
-    const limit = deps.config.alerting.maxAutomaticFailoversPerHour;
-    if (recent.length >= limit) {
-      await deps.failover.putBrake({
-        ...brake,
-        engaged: true,
-        reason: `${recent.length} automatic failovers within an hour (limit ${limit})`,
-        changedAt: now.toISOString(),
-        changedBy: 'switchyard',
-        recent,
-        version: brake.version + 1,
-      });
-      return await waitForPeople(
-        `brake engaged: ${recent.length} automatic failovers within an hour reached the limit of ${limit}; every pair now waits for a person`,
-      );
+    const verdict = decideFailover({
+      pair: pair.name,
+      policy,
+      observation,
+      now,
+      ...(state.atRisk ? { atRisk: state.atRisk } : {}),
+      ...(state.lastAutomaticFailoverAt && !neverSent
+        ? { lastAutomaticFailoverAt: state.lastAutomaticFailoverAt }
+        : {}),
+      ...(state.acknowledgedAt ? { acknowledgedAt: state.acknowledgedAt } : {}),
+      brake,
+      maxAutomaticFailoversPerHour: deps.config.alerting.maxAutomaticFailoversPerHour,
+    });
+    if (verdict.outcome !== 'needs-approval' && verdict.outcome !== 'failover-requested')
+      return await end(verdict.outcome, verdict.reason, seen);
+    if (verdict.outcome === 'needs-approval') {
+      if (verdict.engageBrake)
+        await deps.failover.putBrake({
+          ...brake,
+          engaged: true,
+          reason: verdict.engageBrake.reason,
+          changedAt: now.toISOString(),
+          changedBy: 'switchyard',
+          recent: verdict.engageBrake.recent,
+          version: brake.version + 1,
+        });
+      return await waitForPeople(verdict.reason, verdict.dataLoss);
     }
 
     // Claim the pair first: a second alert for it finds the claim and is suppressed, uncounted.
@@ -352,11 +303,7 @@ export async function evaluateDecision(
     );
     if (!claim.claimed) return await suppressedBy(claim.holder.operationId);
     // Count this failover before asking for it, so two pairs at once cannot both slip under the limit.
-    await deps.failover.putBrake({
-      ...brake,
-      recent: [...recent, now.toISOString()],
-      version: brake.version + 1,
-    });
+    await deps.failover.putBrake({ ...brake, recent: verdict.recent, version: brake.version + 1 });
     await deps.failover.putPairState({
       ...state,
       lastAutomaticFailoverAt: now.toISOString(),
@@ -367,7 +314,7 @@ export async function evaluateDecision(
     if (!asked.claimed) return await suppressedBy(asked.busy);
     return await end(
       'failover-requested',
-      `promote-standby ${asked.operationId} requested for ${pair.name} (${evidence}; ${observation.lagDetail})`,
+      `promote-standby ${asked.operationId} requested for ${pair.name} ${verdict.reason}`,
       { ...seen, operationKey: asked.operationKey, operationId: asked.operationId },
     );
   } catch (error) {
