@@ -9,13 +9,9 @@ import {
   ReplyToSchema,
   TriggerSchema,
 } from '../domain/operation.js';
+import { chatLine, dryRunMessage } from '../notify/slack-message.js';
 import { approveOperation, rejectOperation } from '../operations/approve-operation.js';
-import {
-  type DryRunOutcome,
-  dryRunOperation,
-  type RequestOutcome,
-  requestOperation,
-} from '../operations/request-operation.js';
+import { dryRunOperation, type RequestOutcome, requestOperation } from '../operations/request-operation.js';
 import { routeEvents } from './event-router.js';
 import { type HttpResult, httpHandler } from './http-handler.js';
 import { sqsHandler } from './sqs-handler.js';
@@ -77,12 +73,7 @@ function isRefusal(error: unknown): error is AppError {
 /** Answers the chat conversation with a refusal, or lets the queue retry anything else (then the DLQ). */
 async function replyOrRethrow(deps: Deps, replyTo: ReplyTo | undefined, error: unknown, what: string) {
   if (!replyTo || !isRefusal(error)) throw error;
-  await deps.replies.reply(replyTo, {
-    text: `${what} was refused: ${error.message}`,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:no_entry: ${what} was refused: ${error.message}` } },
-    ],
-  });
+  await deps.replies.reply(replyTo, chatLine(`${what} was refused: ${error.message}`, ':no_entry:'));
 }
 
 /** The Idempotency-Key header: what makes a retried request the same operation. */
@@ -157,28 +148,11 @@ async function decideFromQueue(deps: Deps, message: DecisionMessage, signal: Abo
       const text = waiting
         ? `${what} is recorded (${waiting.approvals.length} of ${waiting.approversNeeded}); it still waits for another person.`
         : `${what} is recorded: ${operation.kind} on ${operation.pair} is now ${operation.state}.`;
-      await deps.replies.reply(message.replyTo, {
-        text,
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
-      });
+      await deps.replies.reply(message.replyTo, chatLine(text));
     }
   } catch (error) {
     await replyOrRethrow(deps, message.replyTo, error, what);
   }
-}
-
-function dryRunMessage(what: string, result: DryRunOutcome) {
-  const lines = result.findings.map(
-    (f) => `${f.passed ? (f.warning ? ':warning:' : ':white_check_mark:') : ':x:'} ${f.message}`,
-  );
-  const text = `Dry run of ${what}: ${result.valid ? 'it would proceed' : 'it would be refused'}.`;
-  return {
-    text,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${text}*` } },
-      ...(lines.length > 0 ? [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] : []),
-    ],
-  };
 }
 
 export interface OperationFunctionSpec<S extends z.ZodObject> {

@@ -1,3 +1,4 @@
+import type { Finding } from '../domain/operation.js';
 import type { Notification, OperationNotification } from './notifier.js';
 
 /** A Slack message: `text` is the fallback for notifications and screen readers, `blocks` what people see. */
@@ -75,4 +76,18 @@ export function slackMessageFor(n: Notification): SlackMessage {
       context(`decision \`${n.decision.id}\` · ${n.decision.alert.source} · ${n.decision.alert.status}`),
     ],
   };
+}
+
+/** A plain answer in a chat conversation: one line, as text and as a block. */
+export function chatLine(text: string, emoji?: string): SlackMessage {
+  return { text, blocks: [section(emoji ? `${emoji} ${text}` : text)] };
+}
+
+/** A dry run's findings, as the chat conversation that asked for it sees them. */
+export function dryRunMessage(what: string, result: { valid: boolean; findings: Finding[] }): SlackMessage {
+  const lines = result.findings.map(
+    (f) => `${f.passed ? (f.warning ? ':warning:' : ':white_check_mark:') : ':x:'} ${f.message}`,
+  );
+  const text = `Dry run of ${what}: ${result.valid ? 'it would proceed' : 'it would be refused'}.`;
+  return { text, blocks: [section(`*${text}*`), ...(lines.length > 0 ? [section(lines.join('\n'))] : [])] };
 }
