@@ -1,3 +1,4 @@
+import { configuredPair } from '../../shared/config/config-schema.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { UnprocessableError } from '../../shared/domain/errors.js';
 import { httpHandler } from '../../shared/edge/http-handler.js';
@@ -28,10 +29,7 @@ export const handler = httpHandler(
     scope: 'read',
     query: ListOperationsQuerySchema,
     async handle({ deps, query }) {
-      if (query.pair && !deps.config.pairs.some((p) => p.name === query.pair))
-        throw new UnprocessableError('unknown_pair', `No pair named "${query.pair}" is configured.`, {
-          errors: [{ field: 'query.pair', message: `no pair named "${query.pair}"` }],
-        });
+      if (query.pair) configuredPair(deps.config, query.pair, 'query.pair');
       if (query.cursor && !looksLikeCursor(query.cursor)) throw invalidCursor();
       let page: Awaited<ReturnType<typeof deps.store.list>>;
       try {

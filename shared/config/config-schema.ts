@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UnprocessableError } from '../domain/errors.js';
 import { OPERATION_KINDS } from '../domain/operation.js';
 
 /** A secret is never written in config: it names where to read it. `value` is for the sandbox only. */
@@ -277,3 +278,13 @@ export const ConfigSchema = z.strictObject({
     .default({ concurrency: 32 }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The configured pair of that name, or a 422 naming the request field that named it (`pair`, `query.pair`). */
+export function configuredPair(config: Pick<Config, 'pairs'>, name: string, field: string): PairConfig {
+  const pair = config.pairs.find((p) => p.name === name);
+  if (!pair)
+    throw new UnprocessableError('unknown_pair', `No pair named "${name}" is configured.`, {
+      errors: [{ field, message: `no pair named "${name}"` }],
+    });
+  return pair;
+}

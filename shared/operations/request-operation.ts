@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PairConfig } from '../config/config-schema.js';
+import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
 import { ConflictError, UnprocessableError } from '../domain/errors.js';
 import type {
@@ -61,11 +61,7 @@ interface Resolved {
 
 /** Finds the pair, the provider and its driver for the kind, or says clearly why not. */
 export function resolveRequest(deps: Deps, kind: OperationKind, pairName: string): Resolved {
-  const pair = deps.config.pairs.find((p) => p.name === pairName);
-  if (!pair)
-    throw new UnprocessableError('unknown_pair', `No pair named "${pairName}" is configured.`, {
-      errors: [{ field: 'pair', message: `no pair named "${pairName}"` }],
-    });
+  const pair = configuredPair(deps.config, pairName, 'pair');
   const provider = deps.providers.get(pair.provider);
   if (!provider)
     throw new UnprocessableError('provider_not_configured', `Provider ${pair.provider} is not configured.`);
