@@ -1,4 +1,5 @@
 import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import type { z } from 'zod';
 import { ProviderError } from '../domain/errors.js';
 import type { ProviderName } from '../domain/operation.js';
 
@@ -14,6 +15,25 @@ export interface ProviderResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+}
+
+/**
+ * The provider's own code and message from an error answer, when its body is the JSON `schema` describes; a
+ * proxy's error page or an empty body leaves the status alone to speak.
+ */
+export function errorBody<S extends z.ZodType>(
+  response: ProviderResponse,
+  schema: S,
+  pick: (body: z.infer<S>) => { code?: string | undefined; message?: string | undefined },
+): { code?: string; message?: string } {
+  try {
+    const parsed = schema.safeParse(JSON.parse(response.text));
+    if (!parsed.success) return {};
+    const { code, message } = pick(parsed.data);
+    return { ...(code !== undefined ? { code } : {}), ...(message !== undefined ? { message } : {}) };
+  } catch {
+    return {};
+  }
 }
 
 export interface RetryPolicy {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import {
+  errorBody,
   type PreparedRequest,
   type ProviderClientOptions,
   ProviderHttp,
@@ -44,17 +45,10 @@ const STATE_CODES =
 
 /** Maps the RPC error body to the error taxonomy, with the status Switchyard should answer. */
 export function alibabaError(response: ProviderResponse): ProviderError {
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const parsed = AlibabaErrorBodySchema.safeParse(JSON.parse(response.text));
-    if (parsed.success) {
-      code = parsed.data.Code;
-      message = parsed.data.Message;
-    }
-  } catch {
-    // Not JSON: the status has to do.
-  }
+  const { code, message } = errorBody(response, AlibabaErrorBodySchema, (body) => ({
+    code: body.Code,
+    message: body.Message,
+  }));
   const throttled = code !== undefined && (code.includes('Throttling') || code === 'ServiceUnavailable');
   const auth = code !== undefined && AUTH_CODES.has(code);
   const serverSide = response.status >= 500 && !throttled;

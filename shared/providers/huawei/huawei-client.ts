@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import {
+  errorBody,
   type PreparedRequest,
   type ProviderClientOptions,
   ProviderHttp,
@@ -47,17 +48,10 @@ const THROTTLED_CODES = new Set(['APIGW.0308']);
 
 /** Maps RDS and API Gateway error bodies to the error taxonomy. */
 export function huaweiError(response: ProviderResponse): ProviderError {
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const parsed = HuaweiErrorBodySchema.safeParse(JSON.parse(response.text));
-    if (parsed.success) {
-      code = parsed.data.error_code ?? parsed.data.errCode;
-      message = parsed.data.error_msg ?? parsed.data.externalMessage;
-    }
-  } catch {
-    // Not JSON: the status has to do.
-  }
+  const { code, message } = errorBody(response, HuaweiErrorBodySchema, (body) => ({
+    code: body.error_code ?? body.errCode,
+    message: body.error_msg ?? body.externalMessage,
+  }));
   const throttled = response.status === 429 || (code !== undefined && THROTTLED_CODES.has(code));
   const busy = code !== undefined && HUAWEI_BUSY_CODES.has(code);
   return new ProviderError(

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import {
+  errorBody,
   type PreparedRequest,
   type ProviderClientOptions,
   ProviderHttp,
@@ -36,17 +37,10 @@ const CONTENT_TYPE = 'application/json';
 
 /** OCP answers 4xx for requests it refused; a 5xx may have been applied before it broke. */
 export function ocpError(response: ProviderResponse): ProviderError {
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const parsed = OcpErrorBodySchema.safeParse(JSON.parse(response.text));
-    if (parsed.success) {
-      code = parsed.data.error?.code === undefined ? undefined : String(parsed.data.error.code);
-      message = parsed.data.error?.message;
-    }
-  } catch {
-    // Not JSON (a proxy's error page, say): the status alone has to do.
-  }
+  const { code, message } = errorBody(response, OcpErrorBodySchema, (body) => ({
+    code: body.error?.code === undefined ? undefined : String(body.error.code),
+    message: body.error?.message,
+  }));
   const throttled = response.status === 429;
   return new ProviderError(`OCP answered ${response.status}${message ? `: ${message}` : ''}`, {
     provider: 'oceanbase',
