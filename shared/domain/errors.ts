@@ -91,6 +91,9 @@ export interface ProviderErrorOptions {
   cause?: unknown;
 }
 
+/** Why a provider refused a submission: the target's state, the request itself, or a failure of the provider. */
+export type RefusedFor = 'state' | 'request' | 'provider';
+
 /** The provider answered with an error, or could not be reached. */
 export class ProviderError extends AppError {
   readonly provider: string;
@@ -100,6 +103,8 @@ export class ProviderError extends AppError {
   readonly outcome: ProviderOutcome;
   readonly retryAfterMs: number | undefined;
   readonly answerStatus: 409 | 422 | 502;
+  /** What the refusal was about, in the domain's terms: the target's state, the request, or the provider itself. */
+  readonly refusedFor: RefusedFor;
 
   constructor(message: string, options: ProviderErrorOptions) {
     super('provider_error', options.answerStatus ?? 502, message, {
@@ -121,6 +126,8 @@ export class ProviderError extends AppError {
     this.outcome = options.outcome;
     this.retryAfterMs = options.retryAfterMs;
     this.answerStatus = options.answerStatus ?? 502;
+    this.refusedFor =
+      this.answerStatus === 409 ? 'state' : this.answerStatus === 422 ? 'request' : 'provider';
   }
 }
 

@@ -82,7 +82,8 @@ export const SubmissionSchema = z.object({
   /** The provider's refusal of the submission, and the status Switchyard answers for it. */
   refusal: z
     .object({
-      answerStatus: z.union([z.literal(409), z.literal(422), z.literal(502)]),
+      /** The target's state, the request itself, or a failure of the provider: the edge answers 409, 422 or 502. */
+      refusedFor: z.enum(['state', 'request', 'provider']).default('provider'),
       providerCode: z.string().optional(),
       providerMessage: z.string().optional(),
     })

@@ -88,6 +88,9 @@ export function operationLocation(operation: Operation): string {
   return `/v1/operations/${operation.id}`;
 }
 
+/** The HTTP status of a provider's refusal: its target's state, the request, or the provider failing. */
+const REFUSAL_STATUS = { state: 409, request: 422, provider: 502 } as const;
+
 /**
  * The HTTP answer for a request's outcome: 202 accepted, 200 replayed, 422 refused by the precheck, and for a
  * provider's refusal the status its adapter chose (409 state, 422 invalid, 502 provider failure).
@@ -117,7 +120,7 @@ export function operationResponse(outcome: RequestOutcome): HttpResult {
     const refusal = operation.submission.refusal;
     throw new AppError(
       'provider_refused',
-      refusal?.answerStatus ?? 502,
+      REFUSAL_STATUS[refusal?.refusedFor ?? 'provider'],
       operation.outcome ?? 'The provider refused the request.',
       {
         expose: true,

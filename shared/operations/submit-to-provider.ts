@@ -133,7 +133,7 @@ export async function submitToProvider(
             ambiguous: false,
             lastError: describeError(error),
             refusal: {
-              answerStatus: error.answerStatus,
+              refusedFor: error.refusedFor,
               providerCode: error.providerCode,
               providerMessage: error.providerMessage,
             },
