@@ -16,7 +16,7 @@ import {
 } from '../domain/decision.js';
 import { StaleWriteError } from '../domain/errors.js';
 import type { FailoverStore } from './failover-store.js';
-import { conditionFailed, TABLE, tableClient } from './table-definition.js';
+import { conditionFailed, indexPartitionPages, TABLE, tableClient } from './table-definition.js';
 
 const DAY = 86_400;
 const decisionKey = (id: string) => ({ pk: `DECISION#${id}`, sk: 'DECISION' });
@@ -179,22 +179,10 @@ export class DynamoFailoverStore implements FailoverStore {
   }
 
   private async partition(name: string) {
-    const items: Decision[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: TABLE.activeIndex,
-          KeyConditionExpression: 'gsi1pk = :h',
-          ExpressionAttributeValues: { ':h': name },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(DynamoFailoverStore.parse));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const decisions: Decision[] = [];
+    for await (const items of indexPartitionPages(this.client, this.table, name))
+      decisions.push(...items.map(DynamoFailoverStore.parse));
+    return decisions;
   }
 
   async getPairState(pair: string): Promise<PairFailoverState> {

@@ -17,7 +17,7 @@ import type {
   LockResult,
   OperationStore,
 } from './operation-store.js';
-import { conditionFailed, TABLE, tableClient } from './table-definition.js';
+import { conditionFailed, indexPartitionPages, TABLE, tableClient } from './table-definition.js';
 
 export interface DynamoOperationStoreOptions {
   tableName: string;
@@ -211,22 +211,8 @@ export class DynamoOperationStore implements OperationStore {
   }
 
   private async *partitionPages(partition: string, pageSize: number): AsyncGenerator<Operation[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: TABLE.activeIndex,
-          KeyConditionExpression: 'gsi1pk = :partition',
-          ExpressionAttributeValues: { ':partition': partition },
-          ExclusiveStartKey: start,
-          Limit: pageSize,
-        }),
-      );
-      const page = (out.Items ?? []).map((item) => DynamoOperationStore.parse(item));
-      start = out.LastEvaluatedKey;
-      if (page.length > 0) yield page;
-    } while (start);
+    for await (const items of indexPartitionPages(this.client, this.table, partition, pageSize))
+      yield items.map((item) => DynamoOperationStore.parse(item));
   }
 
   async listActive(): Promise<Operation[]> {

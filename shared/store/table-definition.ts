@@ -4,7 +4,7 @@ import {
   DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 /** Index names and key attributes of the one Switchyard table; serverless.yml declares the same (a test compares). */
 export const TABLE = {
@@ -67,4 +67,28 @@ export function conditionFailed(error: unknown): boolean {
     error instanceof ConditionalCheckFailedException ||
     (error as { name?: string })?.name === 'ConditionalCheckFailedException'
   );
+}
+
+/** The items of one partition of the poller's index, a page at a time, however many pages it takes. */
+export async function* indexPartitionPages(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  partition: string,
+  pageSize?: number,
+): AsyncGenerator<Record<string, unknown>[]> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: TABLE.activeIndex,
+        KeyConditionExpression: 'gsi1pk = :partition',
+        ExpressionAttributeValues: { ':partition': partition },
+        ExclusiveStartKey: start,
+        ...(pageSize ? { Limit: pageSize } : {}),
+      }),
+    );
+    start = out.LastEvaluatedKey;
+    if (out.Items && out.Items.length > 0) yield out.Items;
+  } while (start);
 }
