@@ -4,9 +4,9 @@
  */
 const below = {
   domain: [],
-  config: ['domain'],
-  alerts: ['domain'],
   providers: ['domain'],
+  config: ['domain', 'providers'],
+  alerts: ['domain'],
   store: ['domain'],
   notify: ['domain'],
   queue: ['domain'],
@@ -81,6 +81,21 @@ module.exports = {
         'shared/create-deps.ts builds the adapters; the edge and the functions build on it, not the reverse.',
       from: { path: '^shared/create-deps\\.ts$' },
       to: { path: '^(shared/edge/|functions/)' },
+    },
+    {
+      name: 'a-provider-is-one-folder',
+      severity: 'error',
+      comment: 'A provider folder imports no other provider folder: each is added or removed on its own.',
+      from: { path: '^shared/providers/([^/]+)/' },
+      to: { path: '^shared/providers/[^/]+/', pathNot: '^shared/providers/$1/' },
+    },
+    {
+      name: 'providers-through-the-registry',
+      severity: 'error',
+      comment:
+        'Outside shared/providers, a provider is reached through registry.ts and the port, never its folder.',
+      from: { path: '^shared/(?!providers/)' },
+      to: { path: '^shared/providers/[^/]+/' },
     },
     {
       name: 'product-code-imports-no-tooling',

@@ -1,4 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config/config-schema.js';
 import {
@@ -11,7 +12,6 @@ import {
 import type { Deps } from './deps.js';
 import { ConfigError } from './domain/errors.js';
 import { newUlid } from './domain/ids.js';
-import type { ProviderName } from './domain/operation.js';
 import {
   ConsoleChannel,
   FanOutNotifier,
@@ -21,80 +21,28 @@ import {
   SnsChannel,
 } from './notify/channel-notifiers.js';
 import { SlackResponseUrlReplier } from './notify/chat-replier.js';
-import { AlibabaRdsClient } from './providers/alibaba/alibaba-client.js';
-import { AlibabaProvider } from './providers/alibaba/alibaba-provider.js';
-import { HuaweiRdsClient } from './providers/huawei/huawei-client.js';
-import { HuaweiProvider } from './providers/huawei/huawei-provider.js';
-import { OcpClient } from './providers/oceanbase/ocp-client.js';
-import { OceanBaseProvider } from './providers/oceanbase/ocp-provider.js';
-import type { Provider } from './providers/provider.js';
+import { createProviders } from './providers/registry.js';
 import { type CommandQueue, LambdaEndpointCommandQueue, SqsCommandQueue } from './queue/command-queue.js';
 import { DynamoFailoverStore } from './store/dynamo-failover-store.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
 import { tableClient } from './store/table-definition.js';
+
+/**
+ * AWS SDK clients depend on no config document or secret, so a container keeps one of each (per endpoint)
+ * across every rebuild of its deps: a refresh re-reads the config and secrets, not the connection pools.
+ */
+const awsClients = new Map<string, unknown>();
+
+function awsClient<T>(key: string, build: () => T): T {
+  if (!awsClients.has(key)) awsClients.set(key, build());
+  return awsClients.get(key) as T;
+}
 
 export interface CreateDepsOptions {
   env?: Record<string, string | undefined>;
   readParameter?: ParameterReader;
   /** One undici dispatcher for providers and notification webhooks (tests, benchmarks). */
   dispatcher?: Dispatcher;
-}
-
-async function createProviders(config: Config, secrets: SecretResolver, dispatcher?: Dispatcher) {
-  const providers = new Map<ProviderName, Provider>();
-  const ocp = config.providers.oceanbase;
-  if (ocp) {
-    const where = 'providers.oceanbase.auth';
-    const auth =
-      ocp.auth.type === 'aksk'
-        ? {
-            type: 'aksk' as const,
-            accessKeyId: await secrets.resolve(ocp.auth.accessKeyId, `${where}.accessKeyId`),
-            accessKeySecret: await secrets.resolve(ocp.auth.accessKeySecret, `${where}.accessKeySecret`),
-          }
-        : {
-            type: 'basic' as const,
-            username: await secrets.resolve(ocp.auth.username, `${where}.username`),
-            password: await secrets.resolve(ocp.auth.password, `${where}.password`),
-          };
-    providers.set(
-      'oceanbase',
-      new OceanBaseProvider(
-        new OcpClient({ endpoint: ocp.endpoint, auth, timeoutMs: ocp.timeoutMs, dispatcher }),
-      ),
-    );
-  }
-  const huawei = config.providers.huawei;
-  if (huawei) {
-    const where = 'providers.huawei.auth';
-    const auth = {
-      accessKeyId: await secrets.resolve(huawei.auth.accessKeyId, `${where}.accessKeyId`),
-      secretAccessKey: await secrets.resolve(huawei.auth.secretAccessKey, `${where}.secretAccessKey`),
-    };
-    providers.set(
-      'huawei',
-      new HuaweiProvider(
-        new HuaweiRdsClient({ endpoint: huawei.endpoint, auth, timeoutMs: huawei.timeoutMs, dispatcher }),
-      ),
-    );
-  }
-  const alibaba = config.providers.alibaba;
-  if (alibaba) {
-    const where = 'providers.alibaba.auth';
-    const auth = {
-      accessKeyId: await secrets.resolve(alibaba.auth.accessKeyId, `${where}.accessKeyId`),
-      accessKeySecret: await secrets.resolve(alibaba.auth.accessKeySecret, `${where}.accessKeySecret`),
-    };
-    const client = new AlibabaRdsClient({
-      endpoint: alibaba.endpoint,
-      auth,
-      signature: alibaba.signature,
-      timeoutMs: alibaba.timeoutMs,
-      dispatcher,
-    });
-    providers.set('alibaba', new AlibabaProvider(client));
-  }
-  return providers;
 }
 
 async function createNotifier(
@@ -116,7 +64,9 @@ async function createNotifier(
       ),
     );
   if (config.notifications.sns.length > 0) {
-    const sns = new SNSClient(endpoints?.sns ? { endpoint: endpoints.sns } : {});
+    const sns = awsClient(`sns:${endpoints?.sns ?? ''}`, () =>
+      endpoints?.sns ? new SNSClient({ endpoint: endpoints.sns }) : new SNSClient({}),
+    );
     for (const topic of config.notifications.sns)
       channels.push(new SnsChannel(topic.name, topic.topicArn, sns));
   }
@@ -151,7 +101,10 @@ function createQueue(env: Record<string, string | undefined>, dispatcher?: Dispa
       cause,
     });
   }
-  return new SqsCommandQueue(urls);
+  return new SqsCommandQueue(
+    urls,
+    awsClient('sqs', () => new SQSClient({})),
+  );
 }
 
 /** The composition root: the only place real clients are built. */
@@ -164,18 +117,24 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
   const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
   // A local DynamoDB-compatible endpoint (dynalite) when set; the regional service otherwise.
   // One client for the one table, whichever store writes to it.
-  const documentClient = tableClient(endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {});
+  const documentClient = awsClient(`dynamodb:${endpoint ?? ''}:${env.AWS_REGION ?? ''}`, () =>
+    tableClient(endpoint ? { endpoint, region: env.AWS_REGION ?? 'local' } : {}),
+  );
   return {
     config,
     store: new DynamoOperationStore({ tableName, documentClient }),
     failover: new DynamoFailoverStore({ tableName, documentClient }),
     queue: createQueue(env, options.dispatcher),
-    providers: await createProviders(config, secrets, options.dispatcher),
+    providers: await createProviders(config.providers, {
+      resolveSecret: (ref, where) => secrets.resolve(ref, where),
+      dispatcher: options.dispatcher,
+    }),
     notifier: await createNotifier(config, secrets, options.dispatcher, {
       // Only set locally, to reach a stand-in; empty means the regional SNS endpoint.
       sns: env.SWITCHYARD_SNS_ENDPOINT || undefined,
     }),
     replies: new SlackResponseUrlReplier({ dispatcher: options.dispatcher }),
+    secrets,
     now: () => new Date(),
     newId: () => newUlid(),
   };

@@ -1,5 +1,6 @@
 import type { Config } from './config/config-schema.js';
 import type { ProviderName } from './domain/operation.js';
+import type { SecretReader } from './domain/secret-ref.js';
 import type { ChatReplier } from './notify/chat-replier.js';
 import type { Notifier } from './notify/notifier.js';
 import type { Provider } from './providers/provider.js';
@@ -17,6 +18,8 @@ export interface Deps {
   notifier: Notifier;
   /** Answers in the chat conversation an operation was asked from. */
   replies: ChatReplier;
+  /** Secrets the config names, read once and again after SWITCHYARD_SECRETS_TTL_SECONDS: the one cache. */
+  secrets: SecretReader;
   now: () => Date;
   newId: () => string;
 }

@@ -3,15 +3,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { parseChatCommand } from '../../shared/chat/chat-commands.js';
 import { runChatCommand } from '../../shared/chat/run-chat-command.js';
 import { SLACK_MAX_AGE_SECONDS, verifySlackRequest } from '../../shared/chat/slack-signature.js';
-import { SecretResolver, ssmParameterReader } from '../../shared/config/load-config.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { AppError, ConflictError, UnauthorizedError } from '../../shared/domain/errors.js';
 import { lowerCaseHeaders, MAX_BODY_BYTES, TIMEOUT_EARLY_MS } from '../../shared/edge/http-handler.js';
 import { problemResponse, validationError } from '../../shared/edge/problem.js';
 import type { SlackMessage } from '../../shared/notify/slack-message.js';
 import { SlackCommandFormSchema } from './schema.js';
-
-const secrets = new SecretResolver(ssmParameterReader());
 
 const ephemeral = (reply: SlackMessage): APIGatewayProxyResultV2 => ({
   statusCode: 200,
@@ -45,7 +42,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Er
     const headers = lowerCaseHeaders(event.headers);
     const now = deps.now();
     verifySlackRequest(
-      await secrets.resolve(slack.signingSecret, 'chat.slack.signingSecret'),
+      await deps.secrets.resolve(slack.signingSecret, 'chat.slack.signingSecret'),
       headers,
       rawBody,
       now,

@@ -1,10 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Alerting } from '../config/config-schema.js';
-import { SecretResolver, ssmParameterReader } from '../config/load-config.js';
 import { UnauthorizedError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
-
-const secrets = new SecretResolver(ssmParameterReader());
+import type { SecretReader } from '../domain/secret-ref.js';
 
 function same(a: string, b: string) {
   const x = Buffer.from(a);
@@ -20,7 +18,7 @@ export async function authorizeWebhook(
   source: 'alertmanager' | 'grafana',
   auth: Alerting['alertmanager'],
   authorization: string | undefined,
-  resolver: SecretResolver = secrets,
+  secrets: SecretReader,
 ): Promise<Principal> {
   if (!auth)
     throw new UnauthorizedError(
@@ -29,14 +27,14 @@ export async function authorizeWebhook(
   const header = authorization ?? '';
   if (auth.bearerToken && /^Bearer /i.test(header)) {
     if (
-      same(header.slice(7).trim(), await resolver.resolve(auth.bearerToken, `alerting.${source}.bearerToken`))
+      same(header.slice(7).trim(), await secrets.resolve(auth.bearerToken, `alerting.${source}.bearerToken`))
     )
       return { principal: `webhook:${source}`, channel: 'alert' };
   }
   if (auth.basic && /^Basic /i.test(header)) {
     const [user, ...rest] = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':');
-    const username = await resolver.resolve(auth.basic.username, `alerting.${source}.basic.username`);
-    const password = await resolver.resolve(auth.basic.password, `alerting.${source}.basic.password`);
+    const username = await secrets.resolve(auth.basic.username, `alerting.${source}.basic.username`);
+    const password = await secrets.resolve(auth.basic.password, `alerting.${source}.basic.password`);
     if (same(user ?? '', username) && same(rest.join(':'), password))
       return { principal: `webhook:${source}`, channel: 'alert' };
   }

@@ -1,166 +1,10 @@
 import { z } from 'zod';
 import { UnprocessableError } from '../domain/errors.js';
 import { OPERATION_KINDS } from '../domain/operation.js';
+import { SecretRefSchema } from '../domain/secret-ref.js';
+import { type PairConfig, PairSchema, ProviderEndpointsSchema } from '../providers/registry.js';
 
-/** A secret is never written in config: it names where to read it. `value` is for the sandbox only. */
-export const SecretRefSchema = z.union([
-  z.strictObject({ env: z.string().min(1) }),
-  z.strictObject({ ssm: z.string().startsWith('/') }),
-  z.strictObject({ value: z.string() }),
-]);
-export type SecretRef = z.infer<typeof SecretRefSchema>;
-
-/**
- * A pair's own observer of its primary, probed from Switchyard: the application's write-path health URL, say.
- * 2xx is up, a status in `downStatuses` is down, and anything else (a timeout, a refused connection, a redirect,
- * another status) says nothing. When one is configured, it and the provider must both say down.
- */
-export const HttpObserverSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }),
-  timeoutMs: z.number().int().min(100).max(10_000).default(3000),
-  downStatuses: z.array(z.number().int().min(400).max(599)).min(1).default([503]),
-});
-export type HttpObserver = z.infer<typeof HttpObserverSchema>;
-
-/** How a pair reacts to a primary-down alert (issue: automatic failover with the safety that keeps it from harm). */
-export const FailoverPolicySchema = z.strictObject({
-  /** off: ignore; notify: tell people; dry-run: say what would happen; approve: wait for a person; auto: fail over. */
-  mode: z.enum(['off', 'notify', 'dry-run', 'approve', 'auto']).default('notify'),
-  /** The alert must still be firing this long after Switchyard first received it (or its startsAt, if later). */
-  holdOffSeconds: z.number().int().min(0).max(3600).default(60),
-  /** RPO budget: above either, or unknown when requireKnownLag, no automatic promotion. */
-  maxLagSeconds: z.number().min(0).optional(),
-  maxLagMb: z.number().min(0).optional(),
-  /** An unknown lag is a person's call: without a figure Switchyard cannot say what a promotion loses. */
-  requireKnownLag: z.boolean().default(true),
-  /** After a failover, no automatic one on this pair until acknowledged or this long has passed. */
-  cooldownSeconds: z.number().int().min(0).default(3600),
-  /**
-   * required: nothing is promoted unless the old primary is fenced first, or the provider reports it down (it is
-   * then fenced once reachable); best-effort: fencing is tried and its outcome stated; off: never fenced.
-   */
-  fencing: z.enum(['required', 'best-effort', 'off']).default('required'),
-  observer: HttpObserverSchema.optional(),
-});
-export type FailoverPolicy = z.infer<typeof FailoverPolicySchema>;
-
-const DEFAULT_FAILOVER: FailoverPolicy = {
-  mode: 'notify',
-  holdOffSeconds: 60,
-  requireKnownLag: true,
-  cooldownSeconds: 3600,
-  fencing: 'required',
-};
-
-/** A lag budget a provider cannot measure protects nothing: it is refused at load, naming the key. */
-function lagBudgetsMeasurable(provider: string, unmeasurable: readonly ('maxLagSeconds' | 'maxLagMb')[]) {
-  return (pair: { failover: FailoverPolicy }, ctx: z.RefinementCtx) => {
-    for (const key of unmeasurable)
-      if (pair.failover[key] !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['failover', key],
-          message: `${provider} reports no replication lag ${key === 'maxLagMb' ? 'in bytes' : 'in time'} for this pair, so ${key} could never be checked; remove it (an unknown lag already waits for a person while requireKnownLag is true)`,
-        });
-  };
-}
-
-const TenantRefSchema = z.strictObject({
-  clusterId: z.number().int().positive(),
-  tenantId: z.number().int().positive(),
-});
-
-export const OceanBasePairSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-    provider: z.literal('oceanbase'),
-    description: z.string().optional(),
-    failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
-    oceanbase: z.strictObject({ primary: TenantRefSchema, standby: TenantRefSchema }),
-  })
-  // OCP's sync SCN is a time (ocp-provider.ts lagFromScn); it gives no byte position.
-  .superRefine(lagBudgetsMeasurable('OceanBase OCP', ['maxLagMb']));
-
-const HuaweiInstanceRefSchema = z.strictObject({
-  instanceId: z.string().min(1),
-  projectId: z.string().min(1),
-  region: z.string().min(1),
-  /** The instance's subnet CIDR: build_master_dr_relation needs the DR side's, and ListInstances does not give it. */
-  subnetCidr: z
-    .string()
-    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'a CIDR such as 192.168.3.0/24')
-    .optional(),
-});
-
-export const HuaweiPairSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-    provider: z.literal('huawei'),
-    description: z.string().optional(),
-    failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
-    huawei: z.strictObject({ primary: HuaweiInstanceRefSchema, dr: HuaweiInstanceRefSchema }),
-  })
-  // ShowDrReplicaStatus gives WAL delays in MB; its one time figure is the replay delay, not the data lost.
-  .superRefine(lagBudgetsMeasurable('Huawei Cloud', ['maxLagSeconds']));
-
-const AlibabaInstanceRefSchema = z.strictObject({
-  instanceId: z.string().min(1),
-  /** The instance's region when it differs from the pair's (a cross-region DR instance). */
-  regionId: z.string().min(1).optional(),
-});
-
-export const AlibabaPairSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-    provider: z.literal('alibaba'),
-    description: z.string().optional(),
-    failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
-    alibaba: z.strictObject({
-      regionId: z.string().min(1),
-      /** The primary; for a cloud migration, the destination RDS instance that activation makes primary. */
-      primary: AlibabaInstanceRefSchema,
-      /** The DR/secondary instance that promote-standby makes primary. */
-      standby: AlibabaInstanceRefSchema.optional(),
-    }),
-  })
-  // No Alibaba API gives a DR link's lag (providers.md 6.2): DescribeDBInstanceHAConfig covers one instance's nodes.
-  .superRefine(lagBudgetsMeasurable('Alibaba Cloud', ['maxLagSeconds', 'maxLagMb']));
-
-export const PairSchema = z.discriminatedUnion('provider', [
-  OceanBasePairSchema,
-  HuaweiPairSchema,
-  AlibabaPairSchema,
-]);
-export type PairConfig = z.infer<typeof PairSchema>;
-
-export const OceanBaseEndpointSchema = z.strictObject({
-  endpoint: z.url(),
-  timeoutMs: z.number().int().positive().default(10_000),
-  auth: z.discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('aksk'),
-      accessKeyId: SecretRefSchema,
-      accessKeySecret: SecretRefSchema,
-    }),
-    z.strictObject({ type: z.literal('basic'), username: SecretRefSchema, password: SecretRefSchema }),
-  ]),
-});
-
-export const HuaweiEndpointSchema = z.strictObject({
-  /** The RDS endpoint; `{region}` is replaced by each instance's region (https://rds.{region}.myhuaweicloud.com). */
-  endpoint: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL, optionally with {region}'),
-  timeoutMs: z.number().int().positive().default(10_000),
-  auth: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }),
-});
-
-export const AlibabaEndpointSchema = z.strictObject({
-  /** The RDS endpoint: https://rds.aliyuncs.com, or a regional one. */
-  endpoint: z.url().default('https://rds.aliyuncs.com'),
-  /** V3 ACS3-HMAC-SHA256 (what the current SDKs send) or the older RPC HMAC-SHA1 query signature. */
-  signature: z.enum(['v3', 'rpc']).default('v3'),
-  timeoutMs: z.number().int().positive().default(10_000),
-  auth: z.strictObject({ accessKeyId: SecretRefSchema, accessKeySecret: SecretRefSchema }),
-});
+export type { PairConfig };
 
 /** A webhook source's credential: a bearer token, HTTP basic auth, or both accepted. */
 const WebhookAuthSchema = z
@@ -241,13 +85,7 @@ const deadlineDefaults = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 3600]
 >;
 
 export const ConfigSchema = z.strictObject({
-  providers: z
-    .strictObject({
-      oceanbase: OceanBaseEndpointSchema.optional(),
-      huawei: HuaweiEndpointSchema.optional(),
-      alibaba: AlibabaEndpointSchema.optional(),
-    })
-    .default({}),
+  providers: ProviderEndpointsSchema.default({}),
   pairs: z.array(PairSchema).default([]),
   apiKeys: z.array(ApiKeySchema).default([]),
   alerting: AlertingSchema.default({ maxAutomaticFailoversPerHour: 2, routes: [] }),

@@ -3,7 +3,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
-import { type Config, ConfigSchema, type SecretRef } from './config-schema.js';
+import type { SecretReader, SecretRef } from '../domain/secret-ref.js';
+import { type Config, ConfigSchema } from './config-schema.js';
 
 /** Reads an SSM parameter (decrypted); injected so the loader can be used without AWS. */
 export type ParameterReader = (name: string) => Promise<string>;
@@ -143,7 +144,7 @@ interface CachedParameter {
  * the TTL. An expired value is still served while it is read again in the background, so no request
  * waits on SSM after the first; a failed read keeps the value it has.
  */
-export class SecretResolver {
+export class SecretResolver implements SecretReader {
   private readonly cache = new Map<string, CachedParameter>();
   private readonly now: () => number;
 

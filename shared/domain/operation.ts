@@ -11,8 +11,8 @@ export const OPERATION_KINDS = [
 export const OperationKindSchema = z.enum(OPERATION_KINDS);
 export type OperationKind = z.infer<typeof OperationKindSchema>;
 
-export const PROVIDERS = ['huawei', 'alibaba', 'oceanbase'] as const;
-export const ProviderNameSchema = z.enum(PROVIDERS);
+/** A provider's name as its plugin registers it (shared/providers/registry.ts): `huawei`, `oceanbase`… */
+export const ProviderNameSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);
 export type ProviderName = z.infer<typeof ProviderNameSchema>;
 
 export const OPERATION_STATES = [

@@ -16,7 +16,7 @@ export function alertWebhookHandler(
       scope: 'operate',
       body: schema,
       authenticate: (deps, headers) =>
-        authorizeWebhook(source, deps.config.alerting[source], headers.authorization),
+        authorizeWebhook(source, deps.config.alerting[source], headers.authorization, deps.secrets),
       async handle({ deps, body, signal }) {
         const payload = body as z.infer<typeof schema>;
         const decisions = [];

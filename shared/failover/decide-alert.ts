@@ -7,8 +7,8 @@ import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
 import { observePrimary } from '../operations/observe-primary.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
-import { targetOf } from '../operations/targets.js';
 import type { CallOptions } from '../providers/provider.js';
+import { targetOf } from '../providers/registry.js';
 import { decideFailover } from './failover-rules.js';
 
 /** How far ahead of our clock a sender's startsAt may be and still be believed. */

@@ -1,5 +1,5 @@
-import type { FailoverPolicy } from '../config/config-schema.js';
 import { describeEvidence, lagIsKnown, type Observation } from '../domain/observation.js';
+import type { FailoverPolicy } from '../domain/pair-policy.js';
 
 const HOUR_MS = 3_600_000;
 

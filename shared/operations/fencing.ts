@@ -1,6 +1,6 @@
-import type { FailoverPolicy } from '../config/config-schema.js';
 import type { Observation } from '../domain/observation.js';
 import type { Fencing, Finding, JobRef, Operation, Step } from '../domain/operation.js';
+import type { FailoverPolicy } from '../domain/pair-policy.js';
 import type {
   CallOptions,
   Fencer,

@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici';
-import type { HttpObserver, PairConfig } from '../config/config-schema.js';
+import type { PairConfig } from '../config/config-schema.js';
 import { describeError } from '../domain/errors.js';
 import {
   combineVerdicts,
@@ -7,6 +7,7 @@ import {
   type Observation,
   type PrimaryVerdict,
 } from '../domain/observation.js';
+import type { HttpObserver } from '../domain/pair-policy.js';
 import type { CallOptions, OperationDriver, OperationInput } from '../providers/provider.js';
 
 /** A provider with no health view says nothing about the primary: a person decides. */

@@ -12,13 +12,13 @@ import type {
   Trigger,
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
+import { targetOf } from '../providers/registry.js';
 import { claimPair, pairBusy } from './claim-pair.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
-import { targetOf } from './targets.js';
 
 /** A request for an operation, from any edge (HTTP, queue, alert, chat), already validated. */
 export interface OperationRequest {

@@ -36,6 +36,51 @@ export function errorBody<S extends z.ZodType>(
   }
 }
 
+/** What a provider's error answer says, as its client reads the provider's own envelope and codes. */
+export interface RefusalReading {
+  /** One line: who answered, the status, and the provider's code and message. */
+  summary: string;
+  code?: string;
+  message?: string;
+  /** Throttled (429 unless the client knows the provider's own code): sent again after a wait. */
+  throttled?: boolean;
+  /** Our credentials or signature were refused (401 and 403 always count). */
+  auth?: boolean;
+  /** The target's state refused it: locked, or not in the status the action needs. */
+  state?: boolean;
+  /** Busy with another job: a state that passes, so the request is sent again after a wait. */
+  busy?: boolean;
+  /** The request may have been applied before the error: any 5xx unless the client knows better. */
+  mayHaveApplied?: boolean;
+  retryAfterMs?: number;
+}
+
+/**
+ * One mapping of a refusal for every provider. The provider failing us (a 5xx, throttling, our credentials
+ * refused) is answered 502; the target's state (busy, locked, the wrong status, HTTP 409) 409; any other
+ * refusal, of the request itself, 422.
+ */
+export function providerRefusal(
+  provider: ProviderName,
+  response: ProviderResponse,
+  reading: RefusalReading,
+): ProviderError {
+  const throttled = reading.throttled ?? response.status === 429;
+  const auth = reading.auth === true || response.status === 401 || response.status === 403;
+  const providerFailed = throttled || auth || response.status >= 500;
+  const state = reading.state === true || reading.busy === true || response.status === 409;
+  return new ProviderError(reading.summary, {
+    provider,
+    httpStatus: response.status,
+    providerCode: reading.code,
+    providerMessage: reading.message,
+    outcome: (reading.mayHaveApplied ?? response.status >= 500) ? 'unknown' : 'not-applied',
+    retryable: throttled || reading.busy === true || response.status >= 500,
+    retryAfterMs: throttled ? reading.retryAfterMs : undefined,
+    answerStatus: providerFailed ? 502 : state ? 409 : 422,
+  });
+}
+
 export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
@@ -52,17 +97,20 @@ export interface ProviderClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface ProviderHttpOptions {
+export interface ProviderHttpOptions extends Omit<ProviderClientOptions, 'now'> {
   provider: ProviderName;
-  /** undici dispatcher: production uses the global agent; tests and benchmarks may pass their own. */
-  dispatcher?: Dispatcher;
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
   /** Turns a non-2xx answer into the provider's error, using its own envelope and codes. */
   toError(response: ProviderResponse): ProviderError;
-  /** Injected so tests of retry timing need not wait. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+}
+
+/** A client's HTTP layer from the options every client takes, and nothing else: never its credentials. */
+export function providerHttp(
+  provider: ProviderName,
+  { dispatcher, timeoutMs, retry, sleep }: ProviderClientOptions,
+  toError: ProviderHttpOptions['toError'],
+): ProviderHttp {
+  return new ProviderHttp({ provider, dispatcher, timeoutMs, retry, sleep, toError });
 }
 
 export interface SendOptions {
@@ -127,6 +175,29 @@ export class ProviderHttp {
         this.random() * Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
       await this.sleep(Math.max(backoff, failure.retryAfterMs ?? 0), options.signal);
     }
+  }
+
+  /**
+   * Sends, and reads the answer's JSON with `schema`. An answer of another shape is the provider's error: for a
+   * write its outcome is unknown, since the provider may have acted on it. `what` names the call for that error.
+   */
+  async read<S extends z.ZodType>(
+    build: () => PreparedRequest,
+    schema: S,
+    options: SendOptions & { what: string },
+  ): Promise<z.infer<S>> {
+    const { provider } = this.options;
+    const response = await this.send(build, options);
+    const parsed = schema.safeParse(parseJson(provider, response));
+    if (!parsed.success)
+      throw new ProviderError(`${options.what} answered a shape we do not recognise`, {
+        provider,
+        httpStatus: response.status,
+        outcome: options.idempotent ? 'not-applied' : 'unknown',
+        retryable: false,
+        cause: parsed.error,
+      });
+    return parsed.data;
   }
 
   private async attempt(

@@ -7,16 +7,12 @@ import { switchoverFunction } from '../../functions/switchover/handler.js';
 import { upgradeMinorVersionFunction } from '../../functions/upgrade-minor-version/handler.js';
 import type { FaultRule } from '../../sandbox/simulator-kit.js';
 import type { Deps } from '../../shared/deps.js';
-import {
-  isTerminal,
-  type Operation,
-  type OperationKind,
-  type ProviderName,
-} from '../../shared/domain/operation.js';
+import { isTerminal, type Operation, type OperationKind } from '../../shared/domain/operation.js';
 import { canTransition } from '../../shared/domain/state-machine.js';
 import { RECORD_MARGIN_MS, TIMEOUT_EARLY_MS } from '../../shared/edge/http-handler.js';
 import { type OperationFunctionSpec, operationFunction } from '../../shared/edge/operation-function.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent } from './fixtures.js';

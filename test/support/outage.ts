@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
-import type { ProviderName } from '../../shared/domain/operation.js';
+import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import type { TestEnvironment } from './environment.js';
 import { loadEvent } from './fixtures.js';
 import { httpAnswer, lambdaContext } from './lambda.js';

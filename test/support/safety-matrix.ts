@@ -8,9 +8,9 @@ import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanag
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import type { Decision } from '../../shared/domain/decision.js';
-import type { ProviderName } from '../../shared/domain/operation.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
+import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent, repoPath } from './fixtures.js';
 import { httpAnswer, lambdaContext } from './lambda.js';

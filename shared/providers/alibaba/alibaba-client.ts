@@ -5,9 +5,10 @@ import {
   errorBody,
   type PreparedRequest,
   type ProviderClientOptions,
-  ProviderHttp,
+  type ProviderHttp,
   type ProviderResponse,
-  parseJson,
+  providerHttp,
+  providerRefusal,
 } from '../provider-http.js';
 import {
   AlibabaCloudMigrationResultSchema,
@@ -39,34 +40,30 @@ const AUTH_CODES = new Set([
   'Forbidden.RAM',
 ]);
 
-/** Refusals because of the instance's state: Switchyard answers them with 409. */
+/** Refusals because of the instance's state (409, as every provider's). */
 const STATE_CODES =
   /^(IncorrectDBInstanceState|IncorrectDBInstanceLockMode|IncorrectDBInstance|InvalideStatus\.Format|OperationDenied\.)/;
 
-/** Maps the RPC error body to the error taxonomy, with the status Switchyard should answer. */
+/** Reads the RPC error body: Alibaba's codes say which refusals are throttling, credentials or state. */
 export function alibabaError(response: ProviderResponse): ProviderError {
   const { code, message } = errorBody(response, AlibabaErrorBodySchema, (body) => ({
     code: body.Code,
     message: body.Message,
   }));
   const throttled = code !== undefined && (code.includes('Throttling') || code === 'ServiceUnavailable');
-  const auth = code !== undefined && AUTH_CODES.has(code);
-  const serverSide = response.status >= 500 && !throttled;
   // The SDK hands x-acs-retry-after to its retry policy, which counts milliseconds.
   const retryAfter = Number.parseInt(String(response.headers['x-acs-retry-after'] ?? ''), 10);
-  return new ProviderError(
-    `Alibaba RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
-    {
-      provider: 'alibaba',
-      httpStatus: response.status,
-      providerCode: code,
-      providerMessage: message,
-      outcome: serverSide ? 'unknown' : 'not-applied',
-      retryable: throttled || serverSide,
-      retryAfterMs: throttled && Number.isFinite(retryAfter) ? retryAfter : undefined,
-      answerStatus: auth || serverSide || throttled ? 502 : code && STATE_CODES.test(code) ? 409 : 422,
-    },
-  );
+  return providerRefusal('alibaba', response, {
+    summary: `Alibaba RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
+    code,
+    message,
+    throttled,
+    auth: code !== undefined && AUTH_CODES.has(code),
+    state: code !== undefined && STATE_CODES.test(code),
+    // A throttled ServiceUnavailable was turned away, not half done.
+    mayHaveApplied: response.status >= 500 && !throttled,
+    retryAfterMs: Number.isFinite(retryAfter) ? retryAfter : undefined,
+  });
 }
 
 export interface AlibabaClientOptions extends ProviderClientOptions {
@@ -86,14 +83,7 @@ export class AlibabaRdsClient {
   constructor(private readonly options: AlibabaClientOptions) {
     this.base = new URL(options.endpoint);
     this.now = options.now ?? (() => new Date());
-    this.http = new ProviderHttp({
-      provider: 'alibaba',
-      dispatcher: options.dispatcher,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry,
-      sleep: options.sleep,
-      toError: alibabaError,
-    });
+    this.http = providerHttp('alibaba', options, alibabaError);
   }
 
   /** The instance, or undefined when Alibaba says it does not exist. */
@@ -220,17 +210,10 @@ export class AlibabaRdsClient {
     schema: T,
     options: { idempotent: boolean; signal?: AbortSignal },
   ): Promise<z.infer<T>> {
-    const response = await this.http.send(() => this.prepare(action, params), options);
-    const parsed = schema.safeParse(parseJson('alibaba', response));
-    if (!parsed.success)
-      throw new ProviderError(`Alibaba RDS ${action} answered a shape we do not recognise`, {
-        provider: 'alibaba',
-        httpStatus: response.status,
-        outcome: options.idempotent ? 'not-applied' : 'unknown',
-        retryable: false,
-        cause: parsed.error,
-      });
-    return parsed.data;
+    return this.http.read(() => this.prepare(action, params), schema, {
+      ...options,
+      what: `Alibaba RDS ${action}`,
+    });
   }
 
   private prepare(action: string, params: Record<string, string>): PreparedRequest {

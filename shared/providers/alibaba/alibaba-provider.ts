@@ -1,5 +1,6 @@
 import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
+import { CLOCK_SKEW_MS, fail, JobPerPhaseDriver, jobStep, pass, warn } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -9,7 +10,6 @@ import type {
   OperationInput,
   PrecheckResult,
   PrimaryVerdict,
-  Provider,
   SubmittedJob,
   Target,
 } from '../provider.js';
@@ -37,10 +37,6 @@ export function alibabaTarget(ids: AlibabaPairIds): Target {
 
 type Side = 'primary' | 'standby';
 
-const pass = (rule: string, message: string): Finding => ({ rule, passed: true, message });
-const fail = (rule: string, message: string): Finding => ({ rule, passed: false, message });
-const warn = (rule: string, message: string): Finding => ({ rule, passed: true, warning: true, message });
-
 /** History tasks are searched in a window around the submission (FromStartTime/ToStartTime are required). */
 const WINDOW_MS = 60 * 60 * 1000;
 
@@ -64,24 +60,18 @@ function taskReason(task: AlibabaHistoryTask): string {
 }
 
 /** What every Alibaba driver shares: the instance checks, the submission and following a history task. */
-abstract class AlibabaDriver implements OperationDriver {
+abstract class AlibabaDriver extends JobPerPhaseDriver<Side> {
   constructor(
     protected readonly client: AlibabaRdsClient,
     protected readonly now: () => number,
-  ) {}
+  ) {
+    super();
+  }
 
-  abstract precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
   protected abstract send(
     input: OperationInput,
     signal?: AbortSignal,
   ): Promise<{ TaskId: number | string; TaskName?: string }>;
-  abstract sideOf(input: OperationInput): Side;
-  abstract stepOf(input: OperationInput): { id: string; name: string };
-
-  plannedSteps(input: OperationInput): Step[] {
-    const { id, name } = this.stepOf(input);
-    return [{ id, name, status: 'pending', upstreams: [], downstreams: [] }];
-  }
 
   instanceOf(input: OperationInput): string {
     return String(input.target[`${this.sideOf(input)}InstanceId`]);
@@ -95,7 +85,7 @@ abstract class AlibabaDriver implements OperationDriver {
   async findSubmitted(input: OperationInput & { since: string }, options: CallOptions = {}) {
     // Alibaba does not document the TaskType of these actions: any task on the instance since our
     // submission counts; the pair lock and the running-state precheck make a stranger's unlikely.
-    const since = Date.parse(input.since) - 60_000;
+    const since = Date.parse(input.since) - CLOCK_SKEW_MS;
     const tasks = await this.client.describeHistoryTasks(
       {
         instanceId: this.instanceOf(input),
@@ -124,30 +114,18 @@ abstract class AlibabaDriver implements OperationDriver {
     if (!task)
       return {
         status: 'running',
-        step: {
-          id,
-          name,
-          status: 'running',
-          upstreams: [],
-          downstreams: [],
-          message: `task ${job.id} not listed yet`,
-        },
+        step: jobStep(id, name, 'running', { message: `task ${job.id} not listed yet` }),
       };
     const status = TASK_STATUS[task.Status] ?? 'running';
     return {
       status,
       task,
-      step: {
-        id,
-        name,
-        status: stepStatus(status),
-        upstreams: [],
-        downstreams: [],
+      step: jobStep(id, name, stepStatus(status), {
         startedAt: task.StartTime,
         finishedAt: task.EndTime,
         progress: task.Progress,
         message: status === 'failed' ? taskReason(task) : task.CurrentStepName,
-      },
+      }),
     };
   }
 
@@ -203,10 +181,6 @@ abstract class AlibabaDriver implements OperationDriver {
             `this operation is for ${engines.join(' or ')}; ${instance.DBInstanceId} runs ${instance.Engine}`,
           ),
     );
-  }
-
-  protected result(findings: Finding[], target: Target): PrecheckResult {
-    return { valid: findings.every((f) => f.passed), findings, target };
   }
 }
 
@@ -470,24 +444,13 @@ class AlibabaUpgradeDriver extends AlibabaDriver {
   }
 }
 
-/** ApsaraDB RDS behind the provider port. */
-export class AlibabaProvider implements Provider {
-  readonly name = 'alibaba' as const;
-  readonly displayName = 'Alibaba Cloud RDS';
-  readonly operations: Partial<Record<OperationKind, AlibabaDriver>>;
-  readonly unsupported = {
-    switchover:
-      'Alibaba Cloud RDS has no cross-region switchover API; use promote-standby for a DR instance.',
-    'configure-dr': 'Switchyard does not create Alibaba DR instances or replication links.',
-  };
-
-  constructor(client: AlibabaRdsClient, now: () => number = Date.now) {
-    this.operations = {
-      'activate-migration-target': new AlibabaActivateMigrationDriver(client, now),
-      'promote-standby': new AlibabaPromoteDriver(client, now),
-      'upgrade-minor-version': new AlibabaUpgradeDriver(client, now),
-    };
-  }
+/** ApsaraDB RDS's drivers, by the kinds it offers (alibaba-plugin.ts says why the others are not). */
+export function alibabaDrivers(client: AlibabaRdsClient, now: () => number = Date.now) {
+  return {
+    'activate-migration-target': new AlibabaActivateMigrationDriver(client, now),
+    'promote-standby': new AlibabaPromoteDriver(client, now),
+    'upgrade-minor-version': new AlibabaUpgradeDriver(client, now),
+  } satisfies Partial<Record<OperationKind, OperationDriver>>;
 }
 
 /**
@@ -541,14 +504,14 @@ class AlibabaStopFencer implements Fencer {
       options.signal,
     );
     const status = primary?.DBInstanceStatus ?? 'not listed';
-    const step: Step = {
-      id: 'StopDBInstance',
-      name: job.name ?? this.jobOf(input).name ?? 'Fence the old primary',
-      status: 'running',
-      upstreams: [],
-      downstreams: [],
-      message: `the old primary is ${status}`,
-    };
+    const step = jobStep(
+      'StopDBInstance',
+      job.name ?? this.jobOf(input).name ?? 'Fence the old primary',
+      'running',
+      {
+        message: `the old primary is ${status}`,
+      },
+    );
     if (status === 'Stopped') return { status: 'succeeded', steps: [{ ...step, status: 'succeeded' }] };
     // Accepted a moment ago, the stop may not show yet: Running is a stop still starting, for a minute.
     const young = this.now() - Date.parse(job.submittedAt) < 60_000;

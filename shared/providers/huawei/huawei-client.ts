@@ -1,12 +1,13 @@
 import type { z } from 'zod';
-import { ProviderError } from '../../domain/errors.js';
+import type { ProviderError } from '../../domain/errors.js';
 import {
   errorBody,
   type PreparedRequest,
   type ProviderClientOptions,
-  ProviderHttp,
+  type ProviderHttp,
   type ProviderResponse,
-  parseJson,
+  providerHttp,
+  providerRefusal,
 } from '../provider-http.js';
 import {
   HuaweiDrInfosSchema,
@@ -52,20 +53,16 @@ export function huaweiError(response: ProviderResponse): ProviderError {
     code: body.error_code ?? body.errCode,
     message: body.error_msg ?? body.externalMessage,
   }));
-  const throttled = response.status === 429 || (code !== undefined && THROTTLED_CODES.has(code));
-  const busy = code !== undefined && HUAWEI_BUSY_CODES.has(code);
-  return new ProviderError(
-    `Huawei RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
-    {
-      provider: 'huawei',
-      httpStatus: response.status,
-      providerCode: code,
-      providerMessage: message,
-      // DBS.111205 is "service timeout": the request may still complete.
-      outcome: response.status >= 500 || code === 'DBS.111205' ? 'unknown' : 'not-applied',
-      retryable: throttled || busy || response.status >= 500,
-    },
-  );
+  return providerRefusal('huawei', response, {
+    summary: `Huawei RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
+    code,
+    message,
+    throttled: response.status === 429 || (code !== undefined && THROTTLED_CODES.has(code)),
+    // Huawei documents no codes for "the instance is not in a state for this"; busy is the one list known.
+    busy: code !== undefined && HUAWEI_BUSY_CODES.has(code),
+    // DBS.111205 is "service timeout": the request may still complete.
+    mayHaveApplied: response.status >= 500 || code === 'DBS.111205',
+  });
 }
 
 /** Which instance a call is about: its id, and the project and region it lives in. */
@@ -88,14 +85,7 @@ export class HuaweiRdsClient {
 
   constructor(private readonly options: HuaweiClientOptions) {
     this.now = options.now ?? (() => new Date());
-    this.http = new ProviderHttp({
-      provider: 'huawei',
-      dispatcher: options.dispatcher,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry,
-      sleep: options.sleep,
-      toError: huaweiError,
-    });
+    this.http = providerHttp('huawei', options, huaweiError);
   }
 
   /** ListInstances by exact id: undefined when no such instance in that project. */
@@ -220,17 +210,10 @@ export class HuaweiRdsClient {
     const url = new URL(path, this.options.endpoint.replace('{region}', ref.region));
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
     const body = options.body === undefined ? '' : JSON.stringify(options.body);
-    const response = await this.http.send(() => this.prepare(method, url, ref.projectId, body), options);
-    const parsed = schema.safeParse(parseJson('huawei', response));
-    if (!parsed.success)
-      throw new ProviderError(`Huawei RDS ${method} ${url.pathname} answered a shape we do not recognise`, {
-        provider: 'huawei',
-        httpStatus: response.status,
-        outcome: options.idempotent ? 'not-applied' : 'unknown',
-        retryable: false,
-        cause: parsed.error,
-      });
-    return parsed.data;
+    return this.http.read(() => this.prepare(method, url, ref.projectId, body), schema, {
+      ...options,
+      what: `Huawei RDS ${method} ${url.pathname}`,
+    });
   }
 
   private prepare(

@@ -1,5 +1,6 @@
 import { describeError, ProviderError } from '../../domain/errors.js';
-import type { Finding, JobRef, OperationKind, Step } from '../../domain/operation.js';
+import type { Finding, JobRef, OperationKind } from '../../domain/operation.js';
+import { fail, JobPerPhaseDriver, jobStep, pass, startedSince } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -9,7 +10,6 @@ import type {
   OperationInput,
   PrecheckResult,
   PrimaryVerdict,
-  Provider,
   SubmittedJob,
   Target,
 } from '../provider.js';
@@ -49,9 +49,6 @@ function ref(target: Target, side: Side): HuaweiInstanceRef {
 /** A Huawei job id is not queryable for a few seconds after it is returned (ListJobInfo constraints). */
 const JOB_VISIBILITY_GRACE_MS = 120_000;
 
-const pass = (rule: string, message: string): Finding => ({ rule, passed: true, message });
-const fail = (rule: string, message: string): Finding => ({ rule, passed: false, message });
-
 const majorOf = (instance: HuaweiInstance) => Number.parseInt(instance.datastore.version, 10);
 const fullVersion = (instance: HuaweiInstance) =>
   instance.datastore.complete_version ?? instance.datastore.version;
@@ -64,33 +61,16 @@ function progressOf(process: string | undefined): number | undefined {
 }
 
 /** What every Huawei driver shares: which instance each phase acts on, its step, and the common checks. */
-abstract class HuaweiDriver implements OperationDriver {
+abstract class HuaweiDriver extends JobPerPhaseDriver<Side> {
   constructor(
     protected readonly client: HuaweiRdsClient,
     private readonly now: () => number,
-  ) {}
-
-  abstract precheck(input: OperationInput, options?: CallOptions): Promise<PrecheckResult>;
-  /** The action sent for a phase, on the instance `sideOf(input)` names. */
-  protected abstract send(input: OperationInput, signal?: AbortSignal): Promise<{ job_id: string }>;
-  /** The instance a phase's job runs on. */
-  abstract sideOf(input: OperationInput): Side;
-  /** The step a phase's job is shown as. */
-  abstract stepOf(input: OperationInput): { id: string; name: string };
-
-  plannedSteps(input: OperationInput): Step[] {
-    const ids = Array.from({ length: this.phases ?? 1 }, (_, phase) => this.stepOf({ ...input, phase }));
-    // One step per phase, each waiting on the one before.
-    return ids.map(({ id, name }, i) => ({
-      id,
-      name,
-      status: 'pending' as const,
-      upstreams: i > 0 ? [ids[i - 1]?.id as string] : [],
-      downstreams: i + 1 < ids.length ? [ids[i + 1]?.id as string] : [],
-    }));
+  ) {
+    super();
   }
 
-  readonly phases?: number;
+  /** The action sent for a phase, on the instance `sideOf(input)` names. */
+  protected abstract send(input: OperationInput, signal?: AbortSignal): Promise<{ job_id: string }>;
 
   async submit(input: OperationInput, options: CallOptions = {}): Promise<SubmittedJob> {
     const { job_id } = await this.send(input, options.signal);
@@ -105,11 +85,7 @@ abstract class HuaweiDriver implements OperationDriver {
       undefined,
       options.signal,
     );
-    const earliest = Date.parse(input.since) - 60_000;
-    const match = tasks.find((t) => {
-      const created = Date.parse(t.create_time ?? '');
-      return Number.isFinite(created) && created >= earliest;
-    });
+    const match = tasks.find((t) => startedSince(input.since, t.create_time));
     return match ? { id: match.id, name: match.name } : undefined;
   }
 
@@ -132,30 +108,18 @@ abstract class HuaweiDriver implements OperationDriver {
       )
         return {
           status: 'running',
-          steps: [
-            {
-              id,
-              name,
-              status: 'running',
-              upstreams: [],
-              downstreams: [],
-              message: `job ${job.id} not queryable yet`,
-            },
-          ],
+          steps: [jobStep(id, name, 'running', { message: `job ${job.id} not queryable yet` })],
         };
       throw error;
     }
-    const step: Step = {
-      id,
-      name,
-      status: found.status === 'Completed' ? 'succeeded' : found.status === 'Failed' ? 'failed' : 'running',
-      upstreams: [],
-      downstreams: [],
+    const status =
+      found.status === 'Completed' ? 'succeeded' : found.status === 'Failed' ? 'failed' : 'running';
+    const step = jobStep(id, name, status, {
       startedAt: found.created,
       finishedAt: found.ended,
       progress: found.status === 'Completed' ? 100 : progressOf(found.process),
       message: found.fail_reason,
-    };
+    });
     if (found.status === 'Running') return { status: 'running', steps: [step] };
     if (found.status === 'Completed') return { status: 'succeeded', steps: [step] };
     return {
@@ -214,10 +178,6 @@ abstract class HuaweiDriver implements OperationDriver {
             `cross-region DR needs RDS for PostgreSQL 12 or later; the ${side} runs ${instance.datastore.type} ${fullVersion(instance)}`,
           ),
     );
-  }
-
-  protected result(findings: Finding[], target: Target): PrecheckResult {
-    return { valid: findings.every((f) => f.passed), findings, target };
   }
 }
 
@@ -603,22 +563,11 @@ class HuaweiUpgradeDriver extends HuaweiDriver {
   }
 }
 
-/** Huawei Cloud RDS behind the provider port. */
-export class HuaweiProvider implements Provider {
-  readonly name = 'huawei' as const;
-  readonly displayName = 'Huawei Cloud RDS';
-  readonly operations: Partial<Record<OperationKind, HuaweiDriver>>;
-  readonly unsupported = {
-    switchover:
-      'Huawei RDS has no cross-region switchover API; use promote-standby when the primary is lost.',
-    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature.',
-  };
-
-  constructor(client: HuaweiRdsClient, now: () => number = Date.now) {
-    this.operations = {
-      'configure-dr': new HuaweiConfigureDrDriver(client, now),
-      'promote-standby': new HuaweiPromoteDriver(client, now),
-      'upgrade-minor-version': new HuaweiUpgradeDriver(client, now),
-    };
-  }
+/** Huawei Cloud RDS's drivers, by the kinds it offers (huawei-plugin.ts says why the others are not). */
+export function huaweiDrivers(client: HuaweiRdsClient, now: () => number = Date.now) {
+  return {
+    'configure-dr': new HuaweiConfigureDrDriver(client, now),
+    'promote-standby': new HuaweiPromoteDriver(client, now),
+    'upgrade-minor-version': new HuaweiUpgradeDriver(client, now),
+  } satisfies Partial<Record<OperationKind, OperationDriver>>;
 }

@@ -4,9 +4,10 @@ import {
   errorBody,
   type PreparedRequest,
   type ProviderClientOptions,
-  ProviderHttp,
+  type ProviderHttp,
   type ProviderResponse,
-  parseJson,
+  providerHttp,
+  providerRefusal,
   retryAfterMs,
 } from '../provider-http.js';
 import {
@@ -35,22 +36,18 @@ export interface OcpClientOptions extends ProviderClientOptions {
 
 const CONTENT_TYPE = 'application/json';
 
-/** OCP answers 4xx for requests it refused; a 5xx may have been applied before it broke. */
+/** OCP answers 4xx for requests it refused (its codes are not documented); a 5xx may have been applied. */
 export function ocpError(response: ProviderResponse): ProviderError {
   const { code, message } = errorBody(response, OcpErrorBodySchema, (body) => ({
     code: body.error?.code === undefined ? undefined : String(body.error.code),
     message: body.error?.message,
   }));
-  const throttled = response.status === 429;
-  return new ProviderError(`OCP answered ${response.status}${message ? `: ${message}` : ''}`, {
-    provider: 'oceanbase',
-    httpStatus: response.status,
-    providerCode: code,
-    providerMessage: message,
-    outcome: response.status >= 500 ? 'unknown' : 'not-applied',
-    retryable: throttled || response.status >= 500,
+  return providerRefusal('oceanbase', response, {
+    summary: `OCP answered ${response.status}${message ? `: ${message}` : ''}`,
+    code,
+    message,
     // RateLimit-Reset is the countdown, in seconds, to the end of OCP's throttling window.
-    retryAfterMs: throttled ? retryAfterMs(response.headers, ['ratelimit-reset', 'retry-after']) : undefined,
+    retryAfterMs: retryAfterMs(response.headers, ['ratelimit-reset', 'retry-after']),
   });
 }
 
@@ -63,14 +60,7 @@ export class OcpClient {
   constructor(private readonly options: OcpClientOptions) {
     this.base = new URL(options.endpoint);
     this.now = options.now ?? (() => new Date());
-    this.http = new ProviderHttp({
-      provider: 'oceanbase',
-      dispatcher: options.dispatcher,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry,
-      sleep: options.sleep,
-      toError: ocpError,
-    });
+    this.http = providerHttp('oceanbase', options, ocpError);
   }
 
   /** Asks OCP whether the tenant switchover would go through; changes nothing. */
@@ -198,22 +188,15 @@ export class OcpClient {
     options: { idempotent: boolean; signal?: AbortSignal; body?: unknown },
   ): Promise<z.infer<T>> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const response = await this.http.send(() => this.prepare(method, pathWithQuery, body), options);
-    const parsed = ocpEnvelope(dataSchema).safeParse(parseJson('oceanbase', response));
-    const data = parsed.success ? (parsed.data as { data: z.infer<T> }).data : undefined;
-    if (!parsed.success) {
-      throw new ProviderError(
-        `OCP ${method} ${pathWithQuery.split('?')[0]} answered a shape we do not recognise`,
-        {
-          provider: 'oceanbase',
-          httpStatus: response.status,
-          outcome: options.idempotent ? 'not-applied' : 'unknown',
-          retryable: false,
-          cause: parsed.error,
-        },
-      );
-    }
-    return data as z.infer<T>;
+    const answer = await this.http.read(
+      () => this.prepare(method, pathWithQuery, body),
+      ocpEnvelope(dataSchema),
+      {
+        ...options,
+        what: `OCP ${method} ${pathWithQuery.split('?')[0]}`,
+      },
+    );
+    return (answer as { data: z.infer<T> }).data;
   }
 
   private prepare(method: PreparedRequest['method'], pathWithQuery: string, body?: string): PreparedRequest {

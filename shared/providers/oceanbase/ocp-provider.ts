@@ -1,6 +1,7 @@
 import { describeError } from '../../domain/errors.js';
-import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
+import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
 import { orderByDependencies } from '../../domain/steps.js';
+import { jobStep, startedSince } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -9,7 +10,6 @@ import type {
   OperationDriver,
   OperationInput,
   PrecheckResult,
-  Provider,
   Target,
 } from '../provider.js';
 import type { OcpClient, TenantPair } from './ocp-client.js';
@@ -132,12 +132,9 @@ abstract class OcpTaskDriver implements OperationDriver {
 
   async findSubmitted({ target, since }: OperationInput & { since: string }, options: CallOptions = {}) {
     const page = await this.client.listTasks({ tenantId: this.tenantOf(target) }, options.signal);
-    // Allow for clock skew between us and OCP when comparing start times.
-    const earliest = Date.parse(since) - 60_000;
-    const match = page.contents.find((task) => {
-      const started = Date.parse(task.createTime ?? task.startTime ?? '');
-      return this.taskName.test(task.name) && Number.isFinite(started) && started >= earliest;
-    });
+    const match = page.contents.find(
+      (task) => this.taskName.test(task.name) && startedSince(since, task.createTime ?? task.startTime),
+    );
     return match ? { id: String(match.id), name: match.name } : undefined;
   }
 
@@ -363,14 +360,14 @@ class OcpLockFencer implements Fencer {
       Number(input.target.tenantId),
       options.signal,
     );
-    const step: Step = {
-      id: 'lock-tenant',
-      name: job.name ?? this.jobOf(input).name,
-      status: tenant.locked ? 'succeeded' : 'failed',
-      upstreams: [],
-      downstreams: [],
-      message: `OCP lists tenant ${tenant.name} as ${tenant.locked ? 'locked' : 'not locked'}`,
-    };
+    const step = jobStep(
+      'lock-tenant',
+      job.name ?? this.jobOf(input).name,
+      tenant.locked ? 'succeeded' : 'failed',
+      {
+        message: `OCP lists tenant ${tenant.name} as ${tenant.locked ? 'locked' : 'not locked'}`,
+      },
+    );
     return tenant.locked
       ? { status: 'succeeded', steps: [step] }
       : {
@@ -382,23 +379,10 @@ class OcpLockFencer implements Fencer {
   }
 }
 
-/** OceanBase Cloud Platform behind the provider port. */
-export class OceanBaseProvider implements Provider {
-  readonly name = 'oceanbase' as const;
-  readonly displayName = 'OceanBase OCP';
-  readonly operations;
-  readonly unsupported = {
-    'configure-dr':
-      'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',
-    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
-    'upgrade-minor-version':
-      'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
-  };
-
-  constructor(client: OcpClient) {
-    this.operations = {
-      switchover: new OcpSwitchoverDriver(client),
-      'promote-standby': new OcpFailoverDriver(client),
-    };
-  }
+/** OceanBase OCP's drivers, by the kinds it offers (ocp-plugin.ts says why the others are not). */
+export function oceanBaseDrivers(client: OcpClient) {
+  return {
+    switchover: new OcpSwitchoverDriver(client),
+    'promote-standby': new OcpFailoverDriver(client),
+  } satisfies Partial<Record<OperationKind, OperationDriver>>;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FailoverPolicySchema } from '../../../shared/config/config-schema.js';
 import type { Observation, PrimaryVerdict } from '../../../shared/domain/observation.js';
+import { FailoverPolicySchema } from '../../../shared/domain/pair-policy.js';
 import { decideFailover, type FailoverFacts } from '../../../shared/failover/failover-rules.js';
 
 const NOW = new Date('2026-12-02T04:00:00Z');

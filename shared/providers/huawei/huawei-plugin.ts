@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { SecretRefSchema } from '../../domain/secret-ref.js';
+import { type ProviderPlugin, pairSchemaFor, resolveAuth } from '../plugin.js';
+import { HuaweiRdsClient } from './huawei-client.js';
+import { huaweiDrivers, huaweiTarget } from './huawei-provider.js';
+
+const HuaweiInstanceRefSchema = z.strictObject({
+  instanceId: z.string().min(1),
+  projectId: z.string().min(1),
+  region: z.string().min(1),
+  /** The instance's subnet CIDR: build_master_dr_relation needs the DR side's, and ListInstances does not give it. */
+  subnetCidr: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'a CIDR such as 192.168.3.0/24')
+    .optional(),
+});
+
+const HuaweiPairSectionSchema = z.strictObject({
+  primary: HuaweiInstanceRefSchema,
+  dr: HuaweiInstanceRefSchema,
+});
+
+export const HuaweiEndpointSchema = z.strictObject({
+  /** The RDS endpoint; `{region}` is replaced by each instance's region (https://rds.{region}.myhuaweicloud.com). */
+  endpoint: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL, optionally with {region}'),
+  timeoutMs: z.number().int().positive().default(10_000),
+  auth: z.strictObject({ accessKeyId: SecretRefSchema, secretAccessKey: SecretRefSchema }),
+});
+
+/** Huawei Cloud RDS for PostgreSQL and MySQL: cross-region DR, promotion and minor upgrades. */
+export const huawei: ProviderPlugin<'huawei', typeof HuaweiPairSectionSchema, typeof HuaweiEndpointSchema> = {
+  name: 'huawei',
+  displayName: 'Huawei Cloud RDS',
+  endpointSchema: HuaweiEndpointSchema,
+  // ShowDrReplicaStatus gives WAL delays in MB; its one time figure is the replay delay, not the data lost.
+  pairSchema: pairSchemaFor('huawei', HuaweiPairSectionSchema, {
+    vendor: 'Huawei Cloud',
+    unmeasurable: ['maxLagSeconds'],
+  }),
+  targetOf: huaweiTarget,
+  unsupported: {
+    switchover:
+      'Huawei RDS has no cross-region switchover API; use promote-standby when the primary is lost.',
+    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature.',
+  },
+  async drivers(endpoint, { resolveSecret, dispatcher }) {
+    const auth = await resolveAuth('huawei', endpoint.auth, resolveSecret);
+    return huaweiDrivers(
+      new HuaweiRdsClient({ endpoint: endpoint.endpoint, auth, timeoutMs: endpoint.timeoutMs, dispatcher }),
+    );
+  },
+};

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { SecretRefSchema } from '../../domain/secret-ref.js';
+import { type ProviderPlugin, pairSchemaFor, resolveAuth } from '../plugin.js';
+import { OcpClient } from './ocp-client.js';
+import { oceanBaseDrivers, oceanBaseTarget } from './ocp-provider.js';
+
+const TenantRefSchema = z.strictObject({
+  clusterId: z.number().int().positive(),
+  tenantId: z.number().int().positive(),
+});
+
+const OceanBasePairSectionSchema = z.strictObject({ primary: TenantRefSchema, standby: TenantRefSchema });
+
+export const OceanBaseEndpointSchema = z.strictObject({
+  endpoint: z.url(),
+  timeoutMs: z.number().int().positive().default(10_000),
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('aksk'),
+      accessKeyId: SecretRefSchema,
+      accessKeySecret: SecretRefSchema,
+    }),
+    z.strictObject({ type: z.literal('basic'), username: SecretRefSchema, password: SecretRefSchema }),
+  ]),
+});
+
+/** OceanBase Cloud Platform: tenant switchover and failover between a primary and a standby tenant. */
+export const oceanbase: ProviderPlugin<
+  'oceanbase',
+  typeof OceanBasePairSectionSchema,
+  typeof OceanBaseEndpointSchema
+> = {
+  name: 'oceanbase',
+  displayName: 'OceanBase OCP',
+  endpointSchema: OceanBaseEndpointSchema,
+  // OCP's sync SCN is a time (ocp-provider.ts lagFromScn); it gives no byte position.
+  pairSchema: pairSchemaFor('oceanbase', OceanBasePairSectionSchema, {
+    vendor: 'OceanBase OCP',
+    unmeasurable: ['maxLagMb'],
+  }),
+  targetOf: oceanBaseTarget,
+  unsupported: {
+    'configure-dr':
+      'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',
+    'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
+    'upgrade-minor-version':
+      'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
+  },
+  async drivers(endpoint, { resolveSecret, dispatcher }) {
+    const auth = await resolveAuth('oceanbase', endpoint.auth, resolveSecret);
+    return oceanBaseDrivers(
+      new OcpClient({ endpoint: endpoint.endpoint, auth, timeoutMs: endpoint.timeoutMs, dispatcher }),
+    );
+  },
+};

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { ProviderName } from '../domain/operation.js';
+import { alibaba } from './alibaba/alibaba-plugin.js';
+import { huawei } from './huawei/huawei-plugin.js';
+import { oceanbase } from './oceanbase/ocp-plugin.js';
+import type { ProviderPlugin, ProviderWiring } from './plugin.js';
+import type { Provider, Target } from './provider.js';
+
+/** Every provider Switchyard drives, one line each: the config, the pipeline and the composition root read this. */
+export const PROVIDER_PLUGINS = [oceanbase, huawei, alibaba] as const;
+
+type Plugin = (typeof PROVIDER_PLUGINS)[number];
+/** The name of a registered provider, where a test or table covers each one. */
+export type RegisteredProvider = Plugin['name'];
+// biome-ignore lint/suspicious/noExplicitAny: a plugin of any provider, to be called through the registry
+type AnyPlugin = ProviderPlugin<string, any, any>;
+
+/** A pair as configured: its provider decides the shape of its section. */
+export const PairSchema = z.discriminatedUnion(
+  'provider',
+  PROVIDER_PLUGINS.map((plugin) => plugin.pairSchema) as [Plugin['pairSchema'], ...Plugin['pairSchema'][]],
+);
+export type PairConfig = z.infer<typeof PairSchema>;
+
+/** `providers`: each provider's endpoint and credentials, for those in use. */
+export const ProviderEndpointsSchema = z.strictObject(
+  Object.fromEntries(PROVIDER_PLUGINS.map((plugin) => [plugin.name, plugin.endpointSchema.optional()])) as {
+    [P in Plugin as P['name']]: z.ZodOptional<P['endpointSchema']>;
+  },
+);
+export type ProviderEndpoints = z.infer<typeof ProviderEndpointsSchema>;
+
+function pluginOf(name: string): AnyPlugin | undefined {
+  return PROVIDER_PLUGINS.find((plugin) => plugin.name === name);
+}
+
+/** The provider ids a pair's operations act on, as configured. */
+export function targetOf(pair: PairConfig): Target {
+  const plugin = pluginOf(pair.provider) as AnyPlugin;
+  return plugin.targetOf((pair as Record<string, unknown>)[pair.provider]);
+}
+
+/** A provider behind the port, for each endpoint configured. */
+export async function createProviders(
+  endpoints: ProviderEndpoints,
+  wiring: ProviderWiring,
+): Promise<Map<ProviderName, Provider>> {
+  const providers = new Map<ProviderName, Provider>();
+  for (const plugin of PROVIDER_PLUGINS as readonly AnyPlugin[]) {
+    const endpoint = (endpoints as Record<string, unknown>)[plugin.name];
+    if (endpoint === undefined) continue;
+    providers.set(plugin.name, {
+      name: plugin.name,
+      displayName: plugin.displayName,
+      unsupported: plugin.unsupported,
+      operations: await plugin.drivers(endpoint, wiring),
+    });
+  }
+  return providers;
+}
