@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { fromCloudWatch } from '../../shared/alerts/alert.js';
 import { sharedDeps } from '../../shared/create-deps.js';
-import { TIMEOUT_EARLY_MS } from '../../shared/edge/http-handler.js';
+import { TIMEOUT_EARLY_MS } from '../../shared/edge/work-signal.js';
 import { receiveAlert } from '../../shared/failover/decide-alert.js';
 import { CloudWatchAlarmSchema, SnsEventSchema } from './schema.js';
 

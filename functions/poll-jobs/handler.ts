@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { sharedDeps } from '../../shared/create-deps.js';
-import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/edge/http-handler.js';
+import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/edge/work-signal.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { fenceAtRiskPairs } from '../../shared/operations/split-brain.js';

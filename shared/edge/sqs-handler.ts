@@ -1,10 +1,11 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
-import { TIMEOUT_EARLY_MS, workSignal } from './http-handler.js';
 import { fieldIssues } from './problem.js';
+import { TIMEOUT_EARLY_MS, workSignal } from './work-signal.js';
 
 export interface QueueMessageContext<M> {
   deps: Deps;
@@ -35,10 +36,25 @@ function parseRecord<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer
   return result.data;
 }
 
+/** One message parsed and handled; a failure is logged by message id and reason only, as bodies may carry secrets. */
+function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: Deps, signal: AbortSignal) {
+  return async (record: SQSRecord) => {
+    try {
+      const message = parseRecord(consumer.schema, record);
+      await consumer.handle({ deps, message, record, signal });
+    } catch (error) {
+      const reason = describeError(error);
+      console.error(`[sqs] message ${record.messageId} failed: ${reason}`);
+      // Powertools reads the message of what is thrown: anything else thrown is made an Error.
+      throw error instanceof Error ? error : new Error(reason);
+    }
+  };
+}
+
 /**
- * An SQS consumer reporting partial batch failures: a bad or failing message is returned in
- * `batchItemFailures` (and reaches the DLQ after its retries) without failing its neighbours.
- * Messages are handled one after another, so two for the same pair meet the pair lock in order.
+ * An SQS consumer reporting partial batch failures (Powertools Batch): a bad or failing message is returned in
+ * `batchItemFailures` (and reaches the DLQ after its retries) without failing its neighbours, even when every
+ * message fails. Messages are handled one after another, so two for the same pair meet the pair lock in order.
  */
 export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getDeps: () => Promise<Deps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({
@@ -46,17 +62,17 @@ export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getD
   }).handler(async (event, context, { signal }) => {
     const work = workSignal(context, signal);
     const deps = await getDeps();
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        const message = parseRecord(consumer.schema, record);
-        await consumer.handle({ deps, message, record, signal: work });
-      } catch (error) {
-        // The message id and the reason only: bodies may carry secrets.
-        console.error(`[sqs] message ${record.messageId} failed: ${describeError(error)}`);
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
+    // A processor per batch: it keeps the batch on itself, and one container may run two batches at once.
+    return processPartialResponse(
+      event,
+      recordHandler(consumer, deps, work),
+      new BatchProcessor(EventType.SQS),
+      {
+        context,
+        processInParallel: false,
+        // A batch that failed whole is still answered message by message, each retried and dead-lettered alone.
+        throwOnFullBatchFailure: false,
+      },
+    );
   });
 }
