@@ -19,11 +19,20 @@ export interface ProviderWiring {
   dispatcher?: Dispatcher;
 }
 
+/** A driver of one kind, built on its provider's client. */
+export type DriverOn<Client> = new (client: Client) => OperationDriver;
+
 /**
  * One provider, as one folder exports it: its config (`providers.<name>` and a pair's `<name>` section), how a
- * pair names the ids its operations act on, and its drivers. `shared/providers/registry.ts` lists them all.
+ * pair names the ids its operations act on, its client, and a driver for each kind it offers.
+ * `shared/providers/registry.ts` lists them all.
  */
-export interface ProviderPlugin<Name extends string, Section extends z.ZodType, Endpoint extends z.ZodType> {
+export interface ProviderPlugin<
+  Name extends string,
+  Section extends z.ZodType,
+  Endpoint extends z.ZodType,
+  Client = unknown,
+> {
   readonly name: Name;
   readonly displayName: string;
   /** `providers.<name>`: the endpoint, its credentials (as secret references) and timeouts. */
@@ -34,11 +43,10 @@ export interface ProviderPlugin<Name extends string, Section extends z.ZodType, 
   targetOf(section: z.infer<Section>): Target;
   /** Why a kind is not offered, in a sentence for the 422. */
   readonly unsupported: Partial<Record<OperationKind, string>>;
-  /** The drivers of the kinds it offers, on a client built from `providers.<name>`. */
-  drivers(
-    endpoint: z.infer<Endpoint>,
-    wiring: ProviderWiring,
-  ): Promise<Partial<Record<OperationKind, OperationDriver>>>;
+  /** Its client, on `providers.<name>`. */
+  client(endpoint: z.infer<Endpoint>, wiring: ProviderWiring): Promise<Client>;
+  /** The driver of each kind it offers; the others are `unsupported`. */
+  readonly operations: Partial<Record<OperationKind, DriverOn<Client>>>;
 }
 
 /**

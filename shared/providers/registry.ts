@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { ProviderName } from '../domain/operation.js';
+import type { OperationKind, ProviderName } from '../domain/operation.js';
 import { alibaba } from './alibaba/alibaba-plugin.js';
 import { huawei } from './huawei/huawei-plugin.js';
 import { oceanbase } from './oceanbase/ocp-plugin.js';
-import type { ProviderPlugin, ProviderWiring } from './plugin.js';
-import type { Provider, Target } from './provider.js';
+import type { DriverOn, ProviderPlugin, ProviderWiring } from './plugin.js';
+import type { OperationDriver, Provider, Target } from './provider.js';
 
 /** Every provider Switchyard drives, one line each: the config, the pipeline and the composition root read this. */
 export const PROVIDER_PLUGINS = [oceanbase, huawei, alibaba] as const;
@@ -13,7 +13,7 @@ type Plugin = (typeof PROVIDER_PLUGINS)[number];
 /** The name of a registered provider, where a test or table covers each one. */
 export type RegisteredProvider = Plugin['name'];
 // biome-ignore lint/suspicious/noExplicitAny: a plugin of any provider, to be called through the registry
-type AnyPlugin = ProviderPlugin<string, any, any>;
+type AnyPlugin = ProviderPlugin<string, any, any, any>;
 
 /** A pair as configured: its provider decides the shape of its section. */
 export const PairSchema = z.discriminatedUnion(
@@ -53,8 +53,21 @@ export async function createProviders(
       name: plugin.name,
       displayName: plugin.displayName,
       unsupported: plugin.unsupported,
-      operations: await plugin.drivers(endpoint, wiring),
+      operations: driversOn(plugin, await plugin.client(endpoint, wiring)),
     });
   }
   return providers;
+}
+
+/** A plugin's drivers, each on the one client. */
+export function driversOn<Client>(
+  plugin: { operations: Partial<Record<OperationKind, DriverOn<Client>>> },
+  client: Client,
+): Partial<Record<OperationKind, OperationDriver>> {
+  return Object.fromEntries(
+    Object.entries(plugin.operations).map(([kind, Driver]) => [
+      kind,
+      new (Driver as DriverOn<Client>)(client),
+    ]),
+  );
 }

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { SecretRefSchema } from '../../domain/secret-ref.js';
 import { type ProviderPlugin, pairSchemaFor, resolveAuth } from '../plugin.js';
 import { AlibabaRdsClient } from './alibaba-client.js';
-import { alibabaDrivers, alibabaTarget } from './alibaba-provider.js';
+import {
+  AlibabaActivateMigrationDriver,
+  AlibabaPromoteDriver,
+  AlibabaUpgradeDriver,
+  alibabaTarget,
+} from './alibaba-provider.js';
 
 const AlibabaInstanceRefSchema = z.strictObject({
   instanceId: z.string().min(1),
@@ -31,7 +36,8 @@ export const AlibabaEndpointSchema = z.strictObject({
 export const alibaba: ProviderPlugin<
   'alibaba',
   typeof AlibabaPairSectionSchema,
-  typeof AlibabaEndpointSchema
+  typeof AlibabaEndpointSchema,
+  AlibabaRdsClient
 > = {
   name: 'alibaba',
   displayName: 'Alibaba Cloud RDS',
@@ -47,16 +53,14 @@ export const alibaba: ProviderPlugin<
       'Alibaba Cloud RDS has no cross-region switchover API; use promote-standby for a DR instance.',
     'configure-dr': 'Switchyard does not create Alibaba DR instances or replication links.',
   },
-  async drivers(endpoint, { resolveSecret, dispatcher }) {
+  async client(endpoint, { resolveSecret, dispatcher }) {
     const auth = await resolveAuth('alibaba', endpoint.auth, resolveSecret);
-    return alibabaDrivers(
-      new AlibabaRdsClient({
-        endpoint: endpoint.endpoint,
-        auth,
-        signature: endpoint.signature,
-        timeoutMs: endpoint.timeoutMs,
-        dispatcher,
-      }),
-    );
+    const { signature, timeoutMs } = endpoint;
+    return new AlibabaRdsClient({ endpoint: endpoint.endpoint, auth, signature, timeoutMs, dispatcher });
+  },
+  operations: {
+    'activate-migration-target': AlibabaActivateMigrationDriver,
+    'promote-standby': AlibabaPromoteDriver,
+    'upgrade-minor-version': AlibabaUpgradeDriver,
   },
 };

@@ -1,12 +1,11 @@
 import { describeError } from '../../domain/errors.js';
-import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
+import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
 import { CLOCK_SKEW_MS, fail, JobPerPhaseDriver, jobStep, pass, warn } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
   JobStatus,
   Observation,
-  OperationDriver,
   OperationInput,
   PrecheckResult,
   PrimaryVerdict,
@@ -63,7 +62,7 @@ function taskReason(task: AlibabaHistoryTask): string {
 abstract class AlibabaDriver extends JobPerPhaseDriver<Side> {
   constructor(
     protected readonly client: AlibabaRdsClient,
-    protected readonly now: () => number,
+    protected readonly now: () => number = Date.now,
   ) {
     super();
   }
@@ -185,7 +184,7 @@ abstract class AlibabaDriver extends JobPerPhaseDriver<Side> {
 }
 
 /** activate-migration-target: cut a self-managed PostgreSQL over to its RDS destination. */
-class AlibabaActivateMigrationDriver extends AlibabaDriver {
+export class AlibabaActivateMigrationDriver extends AlibabaDriver {
   sideOf(): Side {
     return 'primary';
   }
@@ -293,7 +292,7 @@ function stageSteps(current: string): Step[] {
 }
 
 /** promote-standby: DeleteReplicationLink with PromoteToMaster on the DR/secondary instance. */
-class AlibabaPromoteDriver extends AlibabaDriver {
+export class AlibabaPromoteDriver extends AlibabaDriver {
   sideOf(): Side {
     return 'standby';
   }
@@ -385,7 +384,7 @@ class AlibabaPromoteDriver extends AlibabaDriver {
 }
 
 /** upgrade-minor-version: UpgradeDBInstanceKernelVersion, now or in the maintenance window. */
-class AlibabaUpgradeDriver extends AlibabaDriver {
+export class AlibabaUpgradeDriver extends AlibabaDriver {
   sideOf(input: OperationInput): Side {
     return input.params.instance === 'dr' ? 'standby' : 'primary';
   }
@@ -442,15 +441,6 @@ class AlibabaUpgradeDriver extends AlibabaDriver {
       signal,
     );
   }
-}
-
-/** ApsaraDB RDS's drivers, by the kinds it offers (alibaba-plugin.ts says why the others are not). */
-export function alibabaDrivers(client: AlibabaRdsClient, now: () => number = Date.now) {
-  return {
-    'activate-migration-target': new AlibabaActivateMigrationDriver(client, now),
-    'promote-standby': new AlibabaPromoteDriver(client, now),
-    'upgrade-minor-version': new AlibabaUpgradeDriver(client, now),
-  } satisfies Partial<Record<OperationKind, OperationDriver>>;
 }
 
 /**

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { SecretRefSchema } from '../../domain/secret-ref.js';
 import { type ProviderPlugin, pairSchemaFor, resolveAuth } from '../plugin.js';
 import { HuaweiRdsClient } from './huawei-client.js';
-import { huaweiDrivers, huaweiTarget } from './huawei-provider.js';
+import {
+  HuaweiConfigureDrDriver,
+  HuaweiPromoteDriver,
+  HuaweiUpgradeDriver,
+  huaweiTarget,
+} from './huawei-provider.js';
 
 const HuaweiInstanceRefSchema = z.strictObject({
   instanceId: z.string().min(1),
@@ -28,7 +33,12 @@ export const HuaweiEndpointSchema = z.strictObject({
 });
 
 /** Huawei Cloud RDS for PostgreSQL and MySQL: cross-region DR, promotion and minor upgrades. */
-export const huawei: ProviderPlugin<'huawei', typeof HuaweiPairSectionSchema, typeof HuaweiEndpointSchema> = {
+export const huawei: ProviderPlugin<
+  'huawei',
+  typeof HuaweiPairSectionSchema,
+  typeof HuaweiEndpointSchema,
+  HuaweiRdsClient
+> = {
   name: 'huawei',
   displayName: 'Huawei Cloud RDS',
   endpointSchema: HuaweiEndpointSchema,
@@ -43,10 +53,18 @@ export const huawei: ProviderPlugin<'huawei', typeof HuaweiPairSectionSchema, ty
       'Huawei RDS has no cross-region switchover API; use promote-standby when the primary is lost.',
     'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature.',
   },
-  async drivers(endpoint, { resolveSecret, dispatcher }) {
+  async client(endpoint, { resolveSecret, dispatcher }) {
     const auth = await resolveAuth('huawei', endpoint.auth, resolveSecret);
-    return huaweiDrivers(
-      new HuaweiRdsClient({ endpoint: endpoint.endpoint, auth, timeoutMs: endpoint.timeoutMs, dispatcher }),
-    );
+    return new HuaweiRdsClient({
+      endpoint: endpoint.endpoint,
+      auth,
+      timeoutMs: endpoint.timeoutMs,
+      dispatcher,
+    });
+  },
+  operations: {
+    'configure-dr': HuaweiConfigureDrDriver,
+    'promote-standby': HuaweiPromoteDriver,
+    'upgrade-minor-version': HuaweiUpgradeDriver,
   },
 };

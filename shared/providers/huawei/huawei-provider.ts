@@ -1,12 +1,11 @@
 import { describeError, ProviderError } from '../../domain/errors.js';
-import type { Finding, JobRef, OperationKind } from '../../domain/operation.js';
+import type { Finding, JobRef } from '../../domain/operation.js';
 import { fail, JobPerPhaseDriver, jobStep, pass, startedSince } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
   JobStatus,
   Observation,
-  OperationDriver,
   OperationInput,
   PrecheckResult,
   PrimaryVerdict,
@@ -64,7 +63,7 @@ function progressOf(process: string | undefined): number | undefined {
 abstract class HuaweiDriver extends JobPerPhaseDriver<Side> {
   constructor(
     protected readonly client: HuaweiRdsClient,
-    private readonly now: () => number,
+    private readonly now: () => number = Date.now,
   ) {
     super();
   }
@@ -182,7 +181,7 @@ abstract class HuaweiDriver extends JobPerPhaseDriver<Side> {
 }
 
 /** configure-dr: build_master_dr_relation on the primary, then build_slave_dr_relation on the DR instance. */
-class HuaweiConfigureDrDriver extends HuaweiDriver {
+export class HuaweiConfigureDrDriver extends HuaweiDriver {
   override readonly phases = 2;
 
   sideOf(input: OperationInput): Side {
@@ -311,7 +310,7 @@ class HuaweiConfigureDrDriver extends HuaweiDriver {
 }
 
 /** promote-standby: drreplica_to_master on the DR instance, with the replication lag stated first. */
-class HuaweiPromoteDriver extends HuaweiDriver {
+export class HuaweiPromoteDriver extends HuaweiDriver {
   sideOf(): Side {
     return 'dr';
   }
@@ -407,7 +406,7 @@ class HuaweiPromoteDriver extends HuaweiDriver {
 
   readonly fencer: Fencer;
 
-  constructor(client: HuaweiRdsClient, now: () => number) {
+  constructor(client: HuaweiRdsClient, now: () => number = Date.now) {
     super(client, now);
     this.fencer = new HuaweiStopFencer(client, now);
   }
@@ -473,7 +472,7 @@ class HuaweiStopFencer extends HuaweiDriver implements Fencer {
 }
 
 /** upgrade-minor-version: db-upgrade on the primary (or, where allowed, the DR instance). */
-class HuaweiUpgradeDriver extends HuaweiDriver {
+export class HuaweiUpgradeDriver extends HuaweiDriver {
   sideOf(input: OperationInput): Side {
     return input.params.instance === 'dr' ? 'dr' : 'primary';
   }
@@ -561,13 +560,4 @@ class HuaweiUpgradeDriver extends HuaweiDriver {
       signal,
     );
   }
-}
-
-/** Huawei Cloud RDS's drivers, by the kinds it offers (huawei-plugin.ts says why the others are not). */
-export function huaweiDrivers(client: HuaweiRdsClient, now: () => number = Date.now) {
-  return {
-    'configure-dr': new HuaweiConfigureDrDriver(client, now),
-    'promote-standby': new HuaweiPromoteDriver(client, now),
-    'upgrade-minor-version': new HuaweiUpgradeDriver(client, now),
-  } satisfies Partial<Record<OperationKind, OperationDriver>>;
 }

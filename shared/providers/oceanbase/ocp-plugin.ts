@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SecretRefSchema } from '../../domain/secret-ref.js';
 import { type ProviderPlugin, pairSchemaFor, resolveAuth } from '../plugin.js';
 import { OcpClient } from './ocp-client.js';
-import { oceanBaseDrivers, oceanBaseTarget } from './ocp-provider.js';
+import { OcpFailoverDriver, OcpSwitchoverDriver, oceanBaseTarget } from './ocp-provider.js';
 
 const TenantRefSchema = z.strictObject({
   clusterId: z.number().int().positive(),
@@ -28,7 +28,8 @@ export const OceanBaseEndpointSchema = z.strictObject({
 export const oceanbase: ProviderPlugin<
   'oceanbase',
   typeof OceanBasePairSectionSchema,
-  typeof OceanBaseEndpointSchema
+  typeof OceanBaseEndpointSchema,
+  OcpClient
 > = {
   name: 'oceanbase',
   displayName: 'OceanBase OCP',
@@ -46,10 +47,9 @@ export const oceanbase: ProviderPlugin<
     'upgrade-minor-version':
       'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
   },
-  async drivers(endpoint, { resolveSecret, dispatcher }) {
+  async client(endpoint, { resolveSecret, dispatcher }) {
     const auth = await resolveAuth('oceanbase', endpoint.auth, resolveSecret);
-    return oceanBaseDrivers(
-      new OcpClient({ endpoint: endpoint.endpoint, auth, timeoutMs: endpoint.timeoutMs, dispatcher }),
-    );
+    return new OcpClient({ endpoint: endpoint.endpoint, auth, timeoutMs: endpoint.timeoutMs, dispatcher });
   },
+  operations: { switchover: OcpSwitchoverDriver, 'promote-standby': OcpFailoverDriver },
 };

@@ -1,5 +1,5 @@
 import { describeError } from '../../domain/errors.js';
-import type { Finding, JobRef, OperationKind, Step, StepStatus } from '../../domain/operation.js';
+import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
 import { orderByDependencies } from '../../domain/steps.js';
 import { jobStep, startedSince } from '../driver-base.js';
 import type {
@@ -155,7 +155,7 @@ abstract class OcpTaskDriver implements OperationDriver {
 }
 
 /** switchover: switchoverPreCheck, then the tenant switchover; roles learned from OCP. */
-class OcpSwitchoverDriver extends OcpTaskDriver {
+export class OcpSwitchoverDriver extends OcpTaskDriver {
   protected readonly taskName = /switchover/i;
 
   protected tenantOf(target: Target) {
@@ -194,7 +194,7 @@ class OcpSwitchoverDriver extends OcpTaskDriver {
 }
 
 /** promote-standby: tenant failover of the standby (OCP's batch API with one item), after failoverPreCheck. */
-class OcpFailoverDriver extends OcpTaskDriver {
+export class OcpFailoverDriver extends OcpTaskDriver {
   protected readonly taskName = /failover/i;
 
   protected tenantOf(target: Target) {
@@ -377,12 +377,4 @@ class OcpLockFencer implements Fencer {
           message: `OCP accepted the lock but tenant ${tenant.name} is not locked`,
         };
   }
-}
-
-/** OceanBase OCP's drivers, by the kinds it offers (ocp-plugin.ts says why the others are not). */
-export function oceanBaseDrivers(client: OcpClient) {
-  return {
-    switchover: new OcpSwitchoverDriver(client),
-    'promote-standby': new OcpFailoverDriver(client),
-  } satisfies Partial<Record<OperationKind, OperationDriver>>;
 }

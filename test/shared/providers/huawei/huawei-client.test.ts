@@ -7,7 +7,9 @@ import {
   startHuaweiSimulator,
 } from '../../../../sandbox/huawei-simulator.js';
 import { HuaweiRdsClient, huaweiError } from '../../../../shared/providers/huawei/huawei-client.js';
-import { huaweiDrivers, huaweiTarget } from '../../../../shared/providers/huawei/huawei-provider.js';
+import { huawei } from '../../../../shared/providers/huawei/huawei-plugin.js';
+import { huaweiTarget } from '../../../../shared/providers/huawei/huawei-provider.js';
+import { driversOn } from '../../../../shared/providers/registry.js';
 import { providerFailure } from '../../../support/provider-failure.js';
 
 const { AKSKSigner } = createRequire(import.meta.url)(
@@ -102,7 +104,7 @@ describe('the Huawei sandbox and client', () => {
 
   it('treats a job that is not queryable yet as still starting, not failed', async () => {
     const client = new HuaweiRdsClient({ endpoint: sim.url, auth: HUAWEI_SANDBOX_CREDENTIALS, ...noWait });
-    const driver = huaweiDrivers(client)['upgrade-minor-version'];
+    const driver = driversOn(huawei, client)['upgrade-minor-version'];
     const { job_id } = await client.upgradeMinorVersion(primary, { is_delayed: false });
     const job = { id: job_id, submittedAt: new Date().toISOString(), phase: 0 };
     const target = huaweiTarget({ primary, dr: { instanceId: 'x', projectId: 'y', region: 'z' } });
