@@ -7,17 +7,9 @@ import {
   rpcSignature,
   sha256Hex,
 } from '../shared/providers/alibaba/alibaba-signer.js';
-import {
-  type BaseSimulatorOptions,
-  FaultBook,
-  type JsonAnswer,
-  SimClock,
-  type SimRequest,
-  type Simulator,
-  STALLED_SECONDS,
-  sandboxMember,
-  startSimulator,
-} from './simulator-kit.js';
+import { type BookedJob, JobBook, jobPhase, percentDone, remainingMs } from './job-book.js';
+import type { BaseSimulatorOptions, JsonAnswer, SimRequest, Simulator } from './simulator-kit.js';
+import { MAX_SKEW_MS, sandboxMember, simulatorBasics, startSimulator } from './simulator-kit.js';
 
 /**
  * A sandbox ApsaraDB RDS RPC endpoint (API 2014-08-15): `POST /` with the action in x-acs-action (V3) or
@@ -36,9 +28,6 @@ export const ALIBABA_SANDBOX_CREDENTIALS = {
   accessKeyId: 'LTAI5tSandboxAccessKey01',
   accessKeySecret: 'sandboxAlibabaAccessKeySecret000000',
 } as const;
-
-/** Alibaba rejects a timestamp more than 15 minutes off, and a nonce seen within that time. */
-const MAX_SKEW_MS = 15 * 60 * 1000;
 
 export interface SimRdsInstance {
   DBInstanceId: string;
@@ -71,19 +60,35 @@ interface SimMigration {
   GmtModified: string;
 }
 
+/** A task's own fields; its times, failure and outcome are the job book's. */
 interface SimTask {
   TaskId: string;
   TaskType: string;
   InstanceId: string;
   RegionId: string;
-  scheduledUntil: number;
-  startedAt: number;
-  endsAt: number;
   stepName: string;
-  failure?: string;
-  effect: () => void;
-  settled: boolean;
 }
+
+/**
+ * A task a write starts: its TaskType and step, how long it runs (after a wait, for the maintenance window), what it
+ * does if it succeeds, and the status the instance is in meanwhile (none: it stays Running).
+ */
+interface TaskOrder {
+  type: string;
+  stepName: string;
+  seconds: number;
+  delaySeconds?: number;
+  onSuccess: () => void;
+  busyStatus?: string;
+}
+
+/** DescribeHistoryTasks' task status in each phase of a task. */
+const TASK_STATUS = {
+  scheduled: 'Scheduled',
+  running: 'Running',
+  failed: 'Failed',
+  succeeded: 'Succeed',
+} as const;
 
 const instance = (
   id: string,
@@ -168,16 +173,29 @@ export interface AlibabaSimulator extends Simulator {
 export async function startAlibabaSimulator(
   options: AlibabaSimulatorOptions = {},
 ): Promise<AlibabaSimulator> {
-  const clock = new SimClock(options.speed ?? 60, options.now);
-  const faults = new FaultBook();
+  const basics = simulatorBasics(options);
+  const { clock } = basics;
   const instances = new Map<string, SimRdsInstance>();
   const migrations: SimMigration[] = [];
   const links = new Map<string, string>();
-  const tasks = new Map<string, SimTask>();
+  const tasks = new JobBook<string, SimTask>(basics, {
+    idOf: (task) => task.TaskId,
+    onSettle: (task) => {
+      const i = instances.get(task.InstanceId);
+      if (i) i.DBInstanceStatus = 'Running';
+    },
+  });
   /** DR instances not promoted: the DR side of a link, or left standing alone by a link deleted without promotion. */
   const standbys = new Set<string>();
-  /** StopDBInstance answers no TaskId: an instance Stopping becomes Stopped (or, failing, Running) at `endsAt`. */
-  const stops = new Map<string, { endsAt: number; fails: boolean }>();
+  /** StopDBInstance answers no TaskId: an instance Stopping becomes Stopped (or, failing, Running) when it ends. */
+  const stops = new JobBook<string, { instanceId: string }>(basics, {
+    idOf: (stop) => stop.instanceId,
+    onSettle: (stop) => {
+      const i = instances.get(stop.instanceId);
+      if (i?.DBInstanceStatus === 'Stopping')
+        i.DBInstanceStatus = stop.failure === undefined ? 'Stopped' : 'Running';
+    },
+  });
   const nonces = new Map<string, number>();
   let nextTaskId = 900_000_001;
 
@@ -192,8 +210,8 @@ export async function startAlibabaSimulator(
     for (const [dr, source] of Object.entries(DEFAULT_LINKS)) links.set(dr, source);
     standbys.clear();
     for (const dr of links.keys()) standbys.add(dr);
-    stops.clear();
-    tasks.clear();
+    stops.reset();
+    tasks.reset();
     nonces.clear();
   };
   reset();
@@ -216,72 +234,45 @@ export async function startAlibabaSimulator(
     body: { RequestId: randomUUID().toUpperCase(), ...body },
   });
 
-  const taskStatus = (t: SimTask, now: number) =>
-    now < t.scheduledUntil ? 'Scheduled' : now < t.endsAt ? 'Running' : t.failure ? 'Failed' : 'Succeed';
+  const taskStatus = (t: BookedJob<SimTask>, now: number) => TASK_STATUS[jobPhase(t, now)];
 
   const settle = () => {
-    const now = clock.now();
-    for (const t of tasks.values()) {
-      if (t.settled || now < t.endsAt) continue;
-      t.settled = true;
-      if (!t.failure) t.effect();
-      const i = instances.get(t.InstanceId);
-      if (i) i.DBInstanceStatus = 'Running';
-    }
-    for (const [id, stop] of stops) {
-      if (now < stop.endsAt) continue;
-      stops.delete(id);
-      const i = instances.get(id);
-      if (i?.DBInstanceStatus === 'Stopping') i.DBInstanceStatus = stop.fails ? 'Running' : 'Stopped';
-    }
+    tasks.settle();
+    stops.settle();
   };
 
-  const startTask = (
-    request: SimRequest,
-    target: SimRdsInstance,
-    type: string,
-    seconds: number,
-    effect: () => void,
-    options: { busyStatus?: string; delaySeconds?: number; stepName: string },
-  ) => {
-    const now = clock.now();
-    const injected = faults.take('fail-step', request);
-    const stalled = faults.take('stall', request);
-    const scheduledUntil = now + clock.scaled(options.delaySeconds ?? 0);
-    const task: SimTask = {
-      TaskId: String(nextTaskId++),
-      TaskType: type,
-      InstanceId: target.DBInstanceId,
-      RegionId: target.RegionId,
-      scheduledUntil,
-      startedAt: now,
-      endsAt: scheduledUntil + clock.scaled(stalled ? STALLED_SECONDS : seconds),
-      stepName: options.stepName,
-      ...(injected ? { failure: injected.message } : {}),
-      effect,
-      settled: false,
-    };
-    tasks.set(task.TaskId, task);
-    if (options.busyStatus) target.DBInstanceStatus = options.busyStatus;
+  /** Starts a task on an instance. */
+  const startTask = (request: SimRequest, target: SimRdsInstance, order: TaskOrder) => {
+    const task = tasks.start(
+      {
+        TaskId: String(nextTaskId++),
+        TaskType: order.type,
+        InstanceId: target.DBInstanceId,
+        RegionId: target.RegionId,
+        stepName: order.stepName,
+      },
+      {
+        steps: [{ name: order.stepName, seconds: order.seconds }],
+        delaySeconds: order.delaySeconds,
+        onSuccess: order.onSuccess,
+      },
+      request,
+    );
+    if (order.busyStatus) target.DBInstanceStatus = order.busyStatus;
     return task;
   };
 
-  const taskView = (t: SimTask, now: number) => {
+  const taskView = (t: BookedJob<SimTask>, now: number) => {
     const status = taskStatus(t, now);
     const running = status === 'Running';
     return {
       TaskId: t.TaskId,
       TaskType: t.TaskType,
       Status: status,
-      Progress:
-        status === 'Succeed'
-          ? 100
-          : running
-            ? Math.floor(((now - t.scheduledUntil) / (t.endsAt - t.scheduledUntil)) * 100)
-            : 0,
-      RemainTime: running ? Math.ceil((t.endsAt - now) / 1000) : 0,
+      Progress: status === 'Succeed' ? 100 : running ? percentDone(t, now) : 0,
+      RemainTime: running ? Math.ceil(remainingMs(t, now) / 1000) : 0,
       CurrentStepName: status === 'Succeed' ? 'finished' : t.stepName,
-      StartTime: alibabaTimestamp(new Date(t.startedAt)),
+      StartTime: alibabaTimestamp(new Date(t.createdAt)),
       ...(status === 'Succeed' || status === 'Failed'
         ? { EndTime: alibabaTimestamp(new Date(t.endsAt)) }
         : {}),
@@ -358,12 +349,13 @@ export async function startAlibabaSimulator(
         const to = Date.parse(p.ToStartTime);
         const ids = p.TaskId?.split(',');
         const instanceIds = p.InstanceId?.split(',');
-        const items = [...tasks.values()]
-          .filter((t) => t.startedAt >= from - 1000 && t.startedAt <= to)
+        const items = tasks
+          .all()
+          .filter((t) => t.createdAt >= from - 1000 && t.createdAt <= to)
           .filter(
             (t) => (!ids || ids.includes(t.TaskId)) && (!instanceIds || instanceIds.includes(t.InstanceId)),
           )
-          .sort((a, b) => b.startedAt - a.startedAt)
+          .sort((a, b) => b.createdAt - a.createdAt)
           .map((t) => taskView(t, now));
         return ok({
           TotalCount: items.length,
@@ -391,19 +383,17 @@ export async function startAlibabaSimulator(
             'InvalidMigrateStatus',
             'The migrate target instance is not synced with source instance.',
           );
-        const task = startTask(
-          request,
-          target,
-          'migrate_switch',
-          DURATIONS.switch,
-          () => {
+        const task = startTask(request, target, {
+          type: 'migrate_switch',
+          stepName: 'switch',
+          seconds: DURATIONS.switch,
+          onSuccess: () => {
             migration.MigrateStage = 'success';
             migration.ReplicationState = 'finish';
             migration.Detail = 'switched over to the RDS instance';
             migration.GmtModified = alibabaTimestamp(new Date(clock.now()));
           },
-          { stepName: 'switch' },
-        );
+        });
         migration.MigrateStage = 'switch';
         migration.GmtModified = alibabaTimestamp(new Date(now));
         return ok({
@@ -419,12 +409,11 @@ export async function startAlibabaSimulator(
         if (!links.has(target.DBInstanceId))
           return error(400, 'InvalidReplicationLink.NotFound', 'The instance has no replication link.');
         const promote = p.PromoteToMaster === 'true';
-        const task = startTask(
-          request,
-          target,
-          'delete_replication_link',
-          DURATIONS.promote,
-          () => {
+        const task = startTask(request, target, {
+          type: 'delete_replication_link',
+          stepName: promote ? 'promote_to_master' : 'delete_link',
+          seconds: DURATIONS.promote,
+          onSuccess: () => {
             // The link goes and the DR instance stands alone; the old primary is left as it was.
             links.delete(target.DBInstanceId);
             if (promote) {
@@ -432,8 +421,8 @@ export async function startAlibabaSimulator(
               standbys.delete(target.DBInstanceId);
             }
           },
-          { busyStatus: 'GuardSwitching', stepName: promote ? 'promote_to_master' : 'delete_link' },
-        );
+          busyStatus: 'GuardSwitching',
+        });
         return ok({
           DBInstanceId: target.DBInstanceId,
           TaskId: Number(task.TaskId),
@@ -445,20 +434,16 @@ export async function startAlibabaSimulator(
         if ('status' in target) return target;
         const version = p.TargetMinorVersion || target.LatestKernelVersion;
         const delayed = p.UpgradeTime === 'MaintainTime';
-        const task = startTask(
-          request,
-          target,
-          'minor_version_upgrade',
-          DURATIONS.upgrade,
-          () => {
+        const task = startTask(request, target, {
+          type: 'minor_version_upgrade',
+          stepName: 'upgrade_kernel',
+          seconds: DURATIONS.upgrade,
+          delaySeconds: delayed ? DURATIONS.maintenanceWait : 0,
+          onSuccess: () => {
             target.CurrentKernelVersion = version;
           },
-          {
-            busyStatus: delayed ? undefined : 'EngineVersionUpgrading',
-            delaySeconds: delayed ? DURATIONS.maintenanceWait : 0,
-            stepName: 'upgrade_kernel',
-          },
-        );
+          busyStatus: delayed ? undefined : 'EngineVersionUpgrading',
+        });
         return ok({ DBInstanceName: target.DBInstanceId, TargetMinorVersion: version, TaskId: task.TaskId });
       }
       // StopDBInstance (DBInstanceId, RegionId; answers only a RequestId)
@@ -483,13 +468,12 @@ export async function startAlibabaSimulator(
             'InstanceHasReadOnlyInstanceNotSupportStop',
             'The instance has read-only instances and cannot be stopped.',
           );
-        const injected = faults.take('fail-step', request);
-        const stalled = faults.take('stall', request);
+        stops.start(
+          { instanceId: target.DBInstanceId },
+          { steps: [{ name: 'stop', seconds: DURATIONS.stop }], acceptedAt: now },
+          request,
+        );
         target.DBInstanceStatus = 'Stopping';
-        stops.set(target.DBInstanceId, {
-          endsAt: now + clock.scaled(stalled ? STALLED_SECONDS : DURATIONS.stop),
-          fails: injected !== undefined,
-        });
         return ok({});
       }
       default:
@@ -504,6 +488,7 @@ export async function startAlibabaSimulator(
   /** V3 (Authorization header) or RPC (Signature parameter), with Alibaba's codes for each refusal. */
   const authenticate = (request: SimRequest): JsonAnswer | undefined => {
     const now = clock.now();
+    // Alibaba rejects a timestamp more than 15 minutes off, and a nonce seen within that time.
     for (const [nonce, seen] of nonces) if (now - seen > MAX_SKEW_MS) nonces.delete(nonce);
     const header = String(request.headers.authorization ?? '');
     const p = request.params;
@@ -591,11 +576,7 @@ export async function startAlibabaSimulator(
     return { route: action, targets, params };
   };
 
-  const running = await startSimulator({
-    name: 'alibaba',
-    host: options.host,
-    port: options.port,
-    faults,
+  const simulator = await startSimulator(basics, {
     route,
     authenticate,
     handle,
@@ -623,7 +604,7 @@ export async function startAlibabaSimulator(
         ),
         migrations,
         links: Object.fromEntries(links),
-        tasks: [...tasks.values()].map((t) => taskView(t, now)),
+        tasks: tasks.all().map((t) => taskView(t, now)),
       };
     },
     control: (method, path, raw) => {
@@ -640,7 +621,7 @@ export async function startAlibabaSimulator(
     },
     reset,
   });
-  return { ...running, faults, instances, migrations, links };
+  return { ...simulator, instances, migrations, links };
 }
 
 function safeEqual(a: string, b: string): boolean {

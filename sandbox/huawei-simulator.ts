@@ -5,18 +5,9 @@ import {
   parseHuaweiAuthorization,
   parseHuaweiSdkDate,
 } from '../shared/providers/huawei/huawei-signer.js';
-import {
-  type BaseSimulatorOptions,
-  FaultBook,
-  type JsonAnswer,
-  jsonBody,
-  SimClock,
-  type SimRequest,
-  type Simulator,
-  STALLED_SECONDS,
-  sandboxMember,
-  startSimulator,
-} from './simulator-kit.js';
+import { type BookedJob, JobBook, jobPhase, percentDone } from './job-book.js';
+import type { BaseSimulatorOptions, JsonAnswer, SimRequest, Simulator } from './simulator-kit.js';
+import { jsonBody, MAX_SKEW_MS, sandboxMember, simulatorBasics, startSimulator } from './simulator-kit.js';
 
 /**
  * A sandbox Huawei Cloud RDS (v3): instances, DR relations and asynchronous jobs with the documented
@@ -32,9 +23,6 @@ export const HUAWEI_SANDBOX_CREDENTIALS = {
   accessKeyId: 'SANDBOXHUAWEIAK00001',
   secretAccessKey: 'sandbox-huawei-secret-access-key-000000',
 } as const;
-
-/** The API Gateway's clock-skew limit is not documented; the sandbox allows 15 minutes. */
-const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
 
 /**
  * RDS error codes. DBS.201202 ("another operation in progress") is one of the codes terraform retries;
@@ -77,20 +65,32 @@ export interface SimRelation {
   time: number;
 }
 
+/** A job's own fields; its times, failure and outcome are the job book's. */
 interface SimJob {
   id: string;
   name: string;
   instanceId: string;
   projectId: string;
-  createdAt: number;
   visibleAt: number;
-  endsAt: number;
-  failure?: string;
-  effect: () => void;
   /** The instance's status once the job succeeds (ACTIVE unless the job stops it). */
   finalStatus?: string;
-  settled: boolean;
 }
+
+/** A job a write starts: its name, how long it runs, what it does if it succeeds, and the status it leaves. */
+interface JobOrder {
+  name: string;
+  seconds: number;
+  onSuccess?: () => void;
+  finalStatus?: string;
+}
+
+/** ListJobInfo's job status in each phase of a job (a job starts at once: it is never scheduled ahead). */
+const JOB_STATUS = {
+  scheduled: 'Running',
+  running: 'Running',
+  failed: 'Failed',
+  succeeded: 'Completed',
+} as const;
 
 const NORTH = '0483b6b16e954cb88930a360d2c4e663';
 const EAST = '054b61972980d4552f0bc00ac8d3f5cd';
@@ -225,21 +225,24 @@ export interface HuaweiSimulator extends Simulator {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
 
 export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {}): Promise<HuaweiSimulator> {
-  const clock = new SimClock(options.speed ?? 60, options.now);
-  const faults = new FaultBook();
+  const basics = simulatorBasics(options);
+  const { clock } = basics;
   const instances = new Map<string, SimInstance>();
   const relations: SimRelation[] = [];
-  const jobs = new Map<string, SimJob>();
-  // Only unsettled jobs are looked at on each request, so a fleet of thousands stays cheap to serve.
-  const unsettled = new Set<SimJob>();
+  const jobs = new JobBook<string, SimJob>(basics, {
+    idOf: (job) => job.id,
+    onSettle: (job) => {
+      const instance = instances.get(job.instanceId);
+      if (instance) instance.status = (!job.failure && job.finalStatus) || 'ACTIVE';
+    },
+  });
 
   const reset = () => {
     instances.clear();
     for (const i of options.instances ?? DEFAULT_HUAWEI_INSTANCES) instances.set(i.id, structuredClone(i));
     relations.length = 0;
     for (const r of options.relations ?? DEFAULT_RELATIONS) relations.push({ ...r, time: clock.now() });
-    jobs.clear();
-    unsettled.clear();
+    jobs.reset();
   };
   reset();
 
@@ -254,49 +257,29 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
     headers: { 'X-Request-Id': randomUUID() },
   });
 
-  const settle = () => {
-    const now = clock.now();
-    for (const job of unsettled) {
-      if (now < job.endsAt) continue;
-      unsettled.delete(job);
-      job.settled = true;
-      if (!job.failure) job.effect();
-      const instance = instances.get(job.instanceId);
-      if (instance) instance.status = (!job.failure && job.finalStatus) || 'ACTIVE';
-    }
-  };
+  const settle = () => jobs.settle();
 
-  const jobStatus = (job: SimJob, now: number) =>
-    now < job.endsAt ? 'Running' : job.failure ? 'Failed' : 'Completed';
+  const jobStatus = (job: BookedJob<SimJob>, now: number) => JOB_STATUS[jobPhase(job, now)];
   const runningJobOn = (instanceId: string, now: number) =>
-    [...jobs.values()].find((j) => j.instanceId === instanceId && jobStatus(j, now) === 'Running');
+    jobs.runningAt(now, (j) => j.instanceId === instanceId);
+  const progress = (job: BookedJob<SimJob>, now: number) => `${percentDone(job, now)}%`;
 
-  const startJob = (
-    request: SimRequest,
-    instance: SimInstance,
-    name: string,
-    seconds: number,
-    effect: () => void,
-    finalStatus?: string,
-  ): JsonAnswer => {
+  /** Starts a job on an instance, which is MODIFYING until the job ends. */
+  const startJob = (request: SimRequest, instance: SimInstance, order: JobOrder): JsonAnswer => {
+    const { name, seconds, onSuccess, finalStatus } = order;
     const now = clock.now();
-    const injected = faults.take('fail-step', request);
-    const stalled = faults.take('stall', request);
-    const job: SimJob = {
-      id: randomUUID(),
-      name,
-      instanceId: instance.id,
-      projectId: instance.projectId,
-      createdAt: now,
-      visibleAt: now + clock.scaled(JOB_VISIBLE_AFTER_S),
-      endsAt: now + clock.scaled(stalled ? STALLED_SECONDS : seconds),
-      ...(injected ? { failure: injected.message } : {}),
-      effect,
-      ...(finalStatus ? { finalStatus } : {}),
-      settled: false,
-    };
-    jobs.set(job.id, job);
-    unsettled.add(job);
+    const job = jobs.start(
+      {
+        id: randomUUID(),
+        name,
+        instanceId: instance.id,
+        projectId: instance.projectId,
+        visibleAt: now + clock.scaled(JOB_VISIBLE_AFTER_S),
+        ...(finalStatus ? { finalStatus } : {}),
+      },
+      { steps: [{ name, seconds }], acceptedAt: now, onSuccess },
+      request,
+    );
     instance.status = 'MODIFYING';
     return ok({ job_id: job.id });
   };
@@ -345,9 +328,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
             name: job.name,
             status,
             created: iso(job.createdAt),
-            ...(status === 'Running'
-              ? { process: `${Math.floor(((now - job.createdAt) / (job.endsAt - job.createdAt)) * 100)}%` }
-              : { ended: iso(job.endsAt) }),
+            ...(status === 'Running' ? { process: progress(job, now) } : { ended: iso(job.endsAt) }),
             ...(status === 'Failed' ? { fail_reason: job.failure } : {}),
             instance: { id: job.instanceId, name: instance?.name },
           },
@@ -356,7 +337,8 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       case 'listTasks': {
         const instanceId = request.url.searchParams.get('instance_id');
         const status = request.url.searchParams.get('status');
-        const tasks = [...jobs.values()]
+        const tasks = jobs
+          .all()
           .filter(
             (j) =>
               j.projectId === projectId &&
@@ -370,10 +352,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
             instance_name: instances.get(j.instanceId)?.name,
             instance_status: instances.get(j.instanceId)?.status,
             status: jobStatus(j, now),
-            process:
-              jobStatus(j, now) === 'Running'
-                ? `${Math.floor(((now - j.createdAt) / (j.endsAt - j.createdAt)) * 100)}%`
-                : '100%',
+            process: jobStatus(j, now) === 'Running' ? progress(j, now) : '100%',
             create_time: iso(j.createdAt),
             ...(now >= j.endsAt ? { end_time: iso(j.endsAt) } : {}),
           }))
@@ -451,12 +430,10 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
             HUAWEI_SANDBOX_CODES.badState,
             'A DR relationship already exists for these instances.',
           );
-        return startJob(
-          request,
-          instance,
-          'build_master_dr_relation',
-          DURATIONS.build_master_dr_relation,
-          () => {
+        return startJob(request, instance, {
+          name: 'build_master_dr_relation',
+          seconds: DURATIONS.build_master_dr_relation,
+          onSuccess: () => {
             relations.push({
               id: randomUUID().replace(/-/g, ''),
               master_instance_id: instance.id,
@@ -468,7 +445,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
               time: clock.now(),
             });
           },
-        );
+        });
       }
       case 'build_slave_dr_relation': {
         const relation = relations.find(
@@ -479,24 +456,24 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
         );
         if (!relation)
           return error(400, HUAWEI_SANDBOX_CODES.badState, 'Configure DR on the primary DB instance first.');
-        return startJob(
-          request,
-          instance,
-          'build_slave_dr_relation',
-          DURATIONS.build_slave_dr_relation,
-          () => {
+        return startJob(request, instance, {
+          name: 'build_slave_dr_relation',
+          seconds: DURATIONS.build_slave_dr_relation,
+          onSuccess: () => {
             relation.build_process = 'slave';
             relation.status = 'success';
           },
-        );
+        });
       }
       case 'drreplica_to_master': {
         const relation = relations.find((r) => r.slave_instance_id === instance.id && r.status === 'success');
         if (!relation)
           return error(400, HUAWEI_SANDBOX_CODES.badState, 'The DB instance is not a DR instance.');
-        return startJob(request, instance, 'drreplica_to_master', DURATIONS.drreplica_to_master, () => {
+        return startJob(request, instance, {
+          name: 'drreplica_to_master',
+          seconds: DURATIONS.drreplica_to_master,
           // The relation goes from the promoted instance; the old primary has to be cleaned up by hand.
-          relations.splice(relations.indexOf(relation), 1);
+          onSuccess: () => relations.splice(relations.indexOf(relation), 1),
         });
       }
       case 'db-upgrade': {
@@ -519,8 +496,12 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
             HUAWEI_SANDBOX_CODES.badState,
             'A DR instance does not support minor version upgrades.',
           );
-        return startJob(request, instance, 'upgrade_db_version', DURATIONS.upgrade, () => {
-          instance.datastore.complete_version = `${major}.${minor + 1}.0`;
+        return startJob(request, instance, {
+          name: 'upgrade_db_version',
+          seconds: DURATIONS.upgrade,
+          onSuccess: () => {
+            instance.datastore.complete_version = `${major}.${minor + 1}.0`;
+          },
         });
       }
       // StopInstance, POST /v3/{project_id}/instances/{instance_id}/action/shutdown, body {}, answers {job_id}
@@ -542,7 +523,11 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
             HUAWEI_SANDBOX_CODES.badState,
             `The DB instance status is ${instance.status}: only an ACTIVE DB instance can be stopped.`,
           );
-        return startJob(request, instance, 'StopInstance', DURATIONS.stop, () => {}, HUAWEI_STOPPED_STATUS);
+        return startJob(request, instance, {
+          name: 'StopInstance',
+          seconds: DURATIONS.stop,
+          finalStatus: HUAWEI_STOPPED_STATUS,
+        });
       }
       default:
         return error(
@@ -561,7 +546,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
     if (auth.accessKeyId !== HUAWEI_SANDBOX_CREDENTIALS.accessKeyId) return denied('ak not exist');
     const sdkDate = String(request.headers['x-sdk-date'] ?? '');
     const sent = parseHuaweiSdkDate(sdkDate);
-    if (Number.isNaN(sent) || Math.abs(clock.now() - sent) > MAX_DATE_SKEW_MS)
+    if (Number.isNaN(sent) || Math.abs(clock.now() - sent) > MAX_SKEW_MS)
       return denied('x-sdk-date is expired or invalid');
     if (!auth.signedHeaders.includes('host') || !auth.signedHeaders.includes('x-sdk-date'))
       return denied('host and x-sdk-date must be signed');
@@ -612,11 +597,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
     return undefined;
   };
 
-  const running = await startSimulator({
-    name: 'huawei',
-    host: options.host,
-    port: options.port,
-    faults,
+  const simulator = await startSimulator(basics, {
     route,
     authenticate,
     handle,
@@ -652,7 +633,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
           );
         }),
         relations,
-        jobs: [...jobs.values()].map((j) => ({
+        jobs: jobs.all().map((j) => ({
           id: j.id,
           name: j.name,
           instanceId: j.instanceId,
@@ -668,19 +649,17 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
         if (!instance) return { status: 404, body: { error: `no instance ${instanceId}` } };
         const now = clock.now();
         const ids = Array.from({ length: Number(count) || 1 }, () => {
-          const job: SimJob = {
-            id: randomUUID(),
-            name: 'upgrade_db_version',
-            instanceId: instance.id,
-            projectId: instance.projectId,
-            createdAt: now,
-            visibleAt: now,
-            endsAt: now + clock.scaled(Number(seconds) || 3600),
-            effect: () => {},
-            settled: false,
-          };
-          jobs.set(job.id, job);
-          unsettled.add(job);
+          // No request: no fault applies to a job seeded for a benchmark.
+          const job = jobs.start(
+            {
+              id: randomUUID(),
+              name: 'upgrade_db_version',
+              instanceId: instance.id,
+              projectId: instance.projectId,
+              visibleAt: now,
+            },
+            { steps: [{ name: 'upgrade_db_version', seconds: Number(seconds) || 3600 }], acceptedAt: now },
+          );
           return job.id;
         });
         return { status: 201, body: { jobIds: ids } };
@@ -694,5 +673,5 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
     },
     reset,
   });
-  return { ...running, faults, instances, relations };
+  return { ...simulator, instances, relations };
 }

@@ -1,12 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { startAlibabaSimulator } from './alibaba-simulator.js';
-import { startHuaweiSimulator } from './huawei-simulator.js';
-import { ensureTable, LOCAL_AWS_ENV, startLocalDynamo } from './local-dynamo.js';
-import { startOcpSimulator } from './ocp-simulator.js';
 import { localPorts, sandboxSpeed } from './ports.js';
-import { startWebhookSink } from './webhook-sink.js';
+import { SANDBOX_CONFIG, startSandboxEnvironment } from './sandbox-environment.js';
 
 /**
  * `npm start`: Switchyard on the embedded default. dynalite, the provider simulators and a webhook sink
@@ -34,35 +30,25 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
 async function main() {
   const ports = localPorts();
   const speed = sandboxSpeed();
-  const dynamo = await startLocalDynamo({ port: ports.dynamo });
+  // serverless.yml names the table the same way, so the functions find the one created here.
   const tableName = `switchyard-${STAGE}-operations`;
-  await ensureTable(dynamo.endpoint, tableName);
-  const ocp = await startOcpSimulator({ port: ports.ocp, speed });
-  const huawei = await startHuaweiSimulator({ port: ports.huawei, speed });
-  const alibaba = await startAlibabaSimulator({ port: ports.alibaba, speed });
-  const sink = await startWebhookSink({
-    port: ports.webhookSink,
-    secret: 'sandbox-webhook-secret',
+  const sandbox = await startSandboxEnvironment({
+    ports,
+    speed,
+    tableName,
+    config: process.env.SWITCHYARD_CONFIG ?? SANDBOX_CONFIG,
+    // Queue messages (an alert's promotion) go to the consumer through the offline Lambda endpoint.
+    lambda: { endpoint: `http://127.0.0.1:${ports.lambda}`, functionPrefix: `switchyard-${STAGE}-` },
     onNotification: ({ notification, signatureValid }) =>
       console.log(`[webhook-sink${signatureValid ? '' : ' BAD SIGNATURE'}] ${notification.text}`),
     onSlack: ({ path, body }) => console.log(`[slack-sink ${path}] ${body.text}`),
   });
+  const { ocp, huawei, alibaba, dynamo, sink } = sandbox;
 
   const env = {
     ...process.env,
-    ...LOCAL_AWS_ENV,
+    ...sandbox.env,
     SLS_TELEMETRY_DISABLED: '1',
-    SWITCHYARD_CONFIG: process.env.SWITCHYARD_CONFIG ?? `file:${root}config/sandbox.yaml`,
-    SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    OCP_ENDPOINT: ocp.url,
-    HUAWEI_ENDPOINT: huawei.url,
-    ALIBABA_ENDPOINT: alibaba.url,
-    WEBHOOK_SINK_URL: sink.url,
-    SLACK_SINK_URL: sink.slackUrl,
-    SWITCHYARD_SNS_ENDPOINT: sink.snsUrl,
-    // Queue messages (an alert's promotion) go to the consumer through the offline Lambda endpoint.
-    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: `http://127.0.0.1:${ports.lambda}`,
-    SWITCHYARD_FUNCTION_PREFIX: `switchyard-${STAGE}-`,
     SWITCHYARD_API_PORT: String(ports.api),
     SWITCHYARD_LAMBDA_PORT: String(ports.lambda),
   };
@@ -89,7 +75,7 @@ async function main() {
     stopping = true;
     clearInterval(poller);
     offline.kill('SIGTERM');
-    await Promise.all([ocp.close(), huawei.close(), alibaba.close(), sink.close(), dynamo.close()]);
+    await sandbox.close();
     process.exit(code);
   };
   offline.on('exit', (code) => {

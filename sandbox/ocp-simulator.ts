@@ -1,18 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ocpSignature, parseOcpAuthorization } from '../shared/providers/oceanbase/ocp-signer.js';
-import {
-  type BaseSimulatorOptions,
-  FaultBook,
-  type JsonAnswer,
-  jsonBody,
-  SimClock,
-  type SimRequest,
-  type Simulator,
-  STALLED_SECONDS,
-  sandboxMember,
-  startSimulator,
-} from './simulator-kit.js';
+import { type BookedJob, type BookedStep, JobBook, jobPhase } from './job-book.js';
+import type { BaseSimulatorOptions, JsonAnswer, SimRequest, Simulator } from './simulator-kit.js';
+import { jsonBody, MAX_SKEW_MS, sandboxMember, simulatorBasics, startSimulator } from './simulator-kit.js';
 
 /**
  * A sandbox OceanBase Cloud Platform: the tenant switchover and failover APIs, tenant lock, task tracking and
@@ -46,9 +37,6 @@ export const OCP_SANDBOX_CODES = {
 
 /** A standby has what its primary wrote up to this long ago (real time): the sandbox's replication delay. */
 export const OCP_REPLICATION_DELAY_MS = 2000;
-
-/** OCP refuses a Date this far from its own clock (the AK/SK rules: "less than 15 minutes"). */
-const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
 
 /** The seed's ten subtasks, in dependency order, with how long each takes on a real OCP (seconds). */
 export const SWITCHOVER_SUBTASKS: readonly {
@@ -98,32 +86,39 @@ export interface SimTenant {
   locked?: boolean;
 }
 
-interface SimSubtask {
+/** A subtask's own fields: the job book runs a task's subtasks as its steps, end to end. */
+interface SubtaskPlan {
   id: number;
   name: string;
+  seconds: number;
   seriesId: number;
   timeout: number;
   prohibitRollback: boolean;
   upstreams: number[];
   downstreams: number[];
-  startsAt: number;
-  endsAt: number;
-  failure?: string;
 }
+type SimSubtask = BookedStep<SubtaskPlan>;
 
-interface SimTask {
+/** A task's own fields; its times, subtasks' times, failure and outcome are the job book's. */
+interface OcpTask {
   id: number;
   name: string;
   clusterId: number;
   tenantId: number;
   tenantIds: number[];
-  createdAt: number;
-  subtasks: SimSubtask[];
   kind: 'switchover' | 'failover';
   /** Switchover: the two tenants swap; failover: the standby becomes primary (primary 0: none named). */
   roles: { primary: number; standby: number };
-  settled: boolean;
 }
+type SimTask = BookedJob<OcpTask, SubtaskPlan>;
+
+/** A task's status in each phase of it (OCP starts a task at once: it is never scheduled ahead). */
+const TASK_STATUS = {
+  scheduled: 'RUNNING',
+  running: 'RUNNING',
+  failed: 'FAILED',
+  succeeded: 'SUCCESSFUL',
+} as const;
 
 export const DEFAULT_OCP_TENANTS: readonly SimTenant[] = [
   { id: 1001, name: 'orders', clusterId: 1, clusterName: 'ob-hangzhou', role: 'PRIMARY', status: 'NORMAL' },
@@ -160,10 +155,16 @@ export interface OcpSimulator extends Simulator {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Promise<OcpSimulator> {
-  const clock = new SimClock(options.speed ?? 60, options.now);
-  const faults = new FaultBook();
+  const basics = simulatorBasics(options);
+  const { clock, faults } = basics;
   const tenants = new Map<number, SimTenant>();
-  const tasks = new Map<number, SimTask>();
+  const tasks = new JobBook<number, OcpTask, SubtaskPlan>(basics, {
+    idOf: (task) => task.id,
+    onSettle: (task) => {
+      if (task.failure === undefined) swapRoles(task);
+      for (const id of task.tenantIds) (tenants.get(id) as SimTenant).status = 'NORMAL';
+    },
+  });
   let nextTaskId = 12_022_212;
   let nextSubtaskId = 13_025_739;
   const server = randomBytes(5).toString('hex');
@@ -172,7 +173,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     tenants.clear();
     for (const t of options.tenants ?? DEFAULT_OCP_TENANTS)
       tenants.set(t.id, { available: true, locked: false, ...structuredClone(t) });
-    tasks.clear();
+    tasks.reset();
   };
   reset();
 
@@ -207,36 +208,24 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     },
   });
 
-  /** Applies a finished task's effect once: the tenants swap roles. */
-  const settle = (task: SimTask, now: number) => {
-    if (task.settled) return;
-    const last = task.subtasks.at(-1) as SimSubtask;
-    const failed = task.subtasks.find((s) => s.failure !== undefined && now >= s.endsAt);
-    if (failed) {
-      task.settled = true;
-    } else if (now >= last.endsAt) {
-      const primary = tenants.get(task.roles.primary);
-      const standby = tenants.get(task.roles.standby);
-      // A failover leaves the lost primary as it was: OceanBase does not demote a tenant it cannot reach.
-      if (standby) {
-        standby.role = 'PRIMARY';
-        delete standby.primaryTenantId;
-      }
-      if (primary && task.kind === 'switchover') {
-        primary.role = 'STANDBY';
-        primary.primaryTenantId = standby?.id;
-      }
-      task.settled = true;
+  /** A succeeded task's effect: the tenants swap roles. */
+  const swapRoles = (task: SimTask) => {
+    const primary = tenants.get(task.roles.primary);
+    const standby = tenants.get(task.roles.standby);
+    // A failover leaves the lost primary as it was: OceanBase does not demote a tenant it cannot reach.
+    if (standby) {
+      standby.role = 'PRIMARY';
+      delete standby.primaryTenantId;
     }
-    if (task.settled) for (const id of task.tenantIds) (tenants.get(id) as SimTenant).status = 'NORMAL';
+    if (primary && task.kind === 'switchover') {
+      primary.role = 'STANDBY';
+      primary.primaryTenantId = standby?.id;
+    }
   };
-  const settleAll = () => {
-    const now = clock.now();
-    for (const task of tasks.values()) settle(task, now);
-  };
+  const settleAll = () => tasks.settle();
 
   const subtaskStatus = (task: SimTask, subtask: SimSubtask, now: number) => {
-    const failedBefore = task.subtasks.find(
+    const failedBefore = task.steps.find(
       (s) => s.failure !== undefined && s.endsAt <= now && s.seriesId < subtask.seriesId,
     );
     if (failedBefore || now < subtask.startsAt)
@@ -245,14 +234,11 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     return subtask.failure === undefined ? 'SUCCESSFUL' : 'FAILED';
   };
 
-  const taskStatus = (task: SimTask, now: number) => {
-    if (task.subtasks.some((s) => subtaskStatus(task, s, now) === 'FAILED')) return 'FAILED';
-    return now >= (task.subtasks.at(-1) as SimSubtask).endsAt ? 'SUCCESSFUL' : 'RUNNING';
-  };
+  const taskStatus = (task: SimTask, now: number) => TASK_STATUS[jobPhase(task, now)];
 
   const taskView = (task: SimTask, now: number) => {
     const status = taskStatus(task, now);
-    const finished = task.subtasks.filter((s) => now >= s.endsAt).map((s) => s.endsAt);
+    const finished = task.steps.filter((s) => now >= s.endsAt).map((s) => s.endsAt);
     const tenant = tenants.get(task.tenantId);
     return {
       id: task.id,
@@ -270,7 +256,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       startTime: iso(task.createdAt),
       ...(status === 'RUNNING' ? {} : { finishTime: iso(Math.max(...finished)) }),
       tenant: tenant ? { id: tenant.id, name: tenant.name, mode: 'MYSQL' } : undefined,
-      subtasks: task.subtasks.map((s) => {
+      subtasks: task.steps.map((s) => {
         const st = subtaskStatus(task, s, now);
         return {
           id: s.id,
@@ -315,7 +301,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
   };
 
   const runningTaskOn = (tenantId: number, now: number) =>
-    [...tasks.values()].find((t) => t.tenantIds.includes(tenantId) && taskStatus(t, now) === 'RUNNING');
+    tasks.runningAt(now, (t) => t.tenantIds.includes(tenantId));
 
   /** The problems OCP's pre-check would report for switching `primaryId` over to `standbyId`. */
   const switchoverProblems = (request: SimRequest, primaryId: number, standbyId: number, now: number) => {
@@ -514,7 +500,8 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       case 'listTasks': {
         const tenantId = url.searchParams.get('tenantId');
         const statuses = url.searchParams.get('status')?.split(',');
-        const contents = [...tasks.values()]
+        const contents = tasks
+          .all()
           .filter((t) => tenantId === null || t.tenantIds.includes(Number(tenantId)))
           .map((t) => taskView(t, now))
           .filter((t) => !statuses || statuses.includes(t.status))
@@ -528,7 +515,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       case 'subtaskLog': {
         const parts = url.pathname.split('/');
         const task = tasks.get(Number(parts[5]));
-        const subtask = task?.subtasks.find((s) => s.id === Number(parts[7]));
+        const subtask = task?.steps.find((s) => s.id === Number(parts[7]));
         if (!task || !subtask)
           return errorAnswer(404, 'Subtask instance not found', OCP_SANDBOX_CODES.taskNotFound);
         return envelope({ log: subtaskLog(task, subtask, now) });
@@ -571,57 +558,51 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     }
   };
 
-  const createTask = (
-    kind: SimTask['kind'],
-    primary: SimTenant | undefined,
-    standby: SimTenant,
-    request: SimRequest,
-    now: number,
-  ): SimTask => {
+  /** The subtask DAG of a task: a chain, each subtask downstream of the one before. */
+  const subtaskPlans = (kind: OcpTask['kind']): SubtaskPlan[] => {
     const defs = kind === 'switchover' ? SWITCHOVER_SUBTASKS : FAILOVER_SUBTASKS;
-    const subtasks: SimSubtask[] = [];
-    let at = now;
-    const injected = faults.take('fail-step', request);
-    const stalled = faults.take('stall', request);
-    const failing = injected
-      ? defs.find((d) => d.name.toLowerCase().includes(injected.step.toLowerCase()))
-      : undefined;
+    const plans: SubtaskPlan[] = [];
     for (const [index, def] of defs.entries()) {
-      const fails = injected !== undefined && def === failing;
       const id = nextSubtaskId++;
-      const previous = subtasks.at(-1);
+      const previous = plans.at(-1);
       if (previous) previous.downstreams.push(id);
-      // A stalled task hangs in its first subtask.
-      const end = at + clock.scaled(stalled && index === 0 ? STALLED_SECONDS : def.seconds);
-      subtasks.push({
+      plans.push({
         id,
         name: def.name,
+        seconds: def.seconds,
         seriesId: index,
         timeout: def.timeout,
         prohibitRollback: def.prohibitRollback ?? false,
         upstreams: previous ? [previous.id] : [],
         downstreams: [],
-        startsAt: at,
-        endsAt: end,
-        ...(fails ? { failure: injected.message } : {}),
       });
-      at = end;
     }
-    const task: SimTask = {
-      id: nextTaskId++,
-      name: kind === 'switchover' ? 'Switchover ob tenant for network mode' : 'Failover ob tenant',
-      kind,
-      clusterId: standby.clusterId,
-      tenantId: standby.id,
-      tenantIds: primary ? [primary.id, standby.id] : [standby.id],
-      createdAt: now,
-      subtasks,
-      roles: { primary: primary?.id ?? 0, standby: standby.id },
-      settled: false,
-    };
+    return plans;
+  };
+
+  /** Starts a switchover or failover task; its tenants are MODIFYING until it ends. */
+  const createTask = (
+    kind: OcpTask['kind'],
+    primary: SimTenant | undefined,
+    standby: SimTenant,
+    request: SimRequest,
+    now: number,
+  ): SimTask => {
+    const task = tasks.start(
+      {
+        id: nextTaskId++,
+        name: kind === 'switchover' ? 'Switchover ob tenant for network mode' : 'Failover ob tenant',
+        kind,
+        clusterId: standby.clusterId,
+        tenantId: standby.id,
+        tenantIds: primary ? [primary.id, standby.id] : [standby.id],
+        roles: { primary: primary?.id ?? 0, standby: standby.id },
+      },
+      { steps: subtaskPlans(kind), acceptedAt: now },
+      request,
+    );
     if (primary) primary.status = 'MODIFYING';
     standby.status = 'MODIFYING';
-    tasks.set(task.id, task);
     return task;
   };
 
@@ -639,7 +620,8 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       return errorAnswer(401, 'Invalid access key');
     const date = request.headers.date;
     const sent = date ? Date.parse(date) : Number.NaN;
-    if (Number.isNaN(sent) || Math.abs(clock.now() - sent) >= MAX_DATE_SKEW_MS)
+    // OCP's AK/SK rules want the Date "less than 15 minutes" from its own clock.
+    if (Number.isNaN(sent) || Math.abs(clock.now() - sent) >= MAX_SKEW_MS)
       return errorAnswer(
         401,
         'Request date is missing or differs from the server time by 15 minutes or more',
@@ -691,11 +673,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     return undefined;
   };
 
-  const running = await startSimulator({
-    name: 'ocp',
-    host: options.host,
-    port: options.port,
-    faults,
+  const simulator = await startSimulator(basics, {
     route,
     authenticate,
     handle,
@@ -725,7 +703,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
             t.locked === true,
           ),
         ),
-        tasks: [...tasks.values()].map((t) => taskView(t, clock.now())),
+        tasks: tasks.all().map((t) => taskView(t, clock.now())),
       };
     },
     control: (method, path, raw) => {
@@ -746,7 +724,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     },
     reset,
   });
-  return { ...running, faults, tenants };
+  return { ...simulator, tenants };
 }
 
 /** What a drill may change on a tenant (PATCH /_sandbox/tenants/{id}); primaryTenantId null unpairs it. */

@@ -1,15 +1,15 @@
-import { ALIBABA_SANDBOX_CREDENTIALS, startAlibabaSimulator } from './alibaba-simulator.js';
-import { HUAWEI_SANDBOX_CREDENTIALS, startHuaweiSimulator } from './huawei-simulator.js';
-import { OCP_SANDBOX_CREDENTIALS, startOcpSimulator } from './ocp-simulator.js';
+import { ALIBABA_SANDBOX_CREDENTIALS } from './alibaba-simulator.js';
+import { HUAWEI_SANDBOX_CREDENTIALS } from './huawei-simulator.js';
+import { OCP_SANDBOX_CREDENTIALS } from './ocp-simulator.js';
 import { localPorts, sandboxSpeed } from './ports.js';
+import { startProviderSimulators } from './sandbox-environment.js';
 
 /** `npm run sandbox`: the provider simulators alone, for DR drills and for trying clients by hand. */
 async function main() {
   const ports = localPorts();
   const speed = sandboxSpeed();
-  const ocp = await startOcpSimulator({ port: ports.ocp, speed });
-  const huawei = await startHuaweiSimulator({ port: ports.huawei, speed });
-  const alibaba = await startAlibabaSimulator({ port: ports.alibaba, speed });
+  const simulators = await startProviderSimulators({ ports, speed });
+  const { ocp, huawei, alibaba } = simulators;
   console.log(`Switchyard sandbox simulators (speed x${speed}; SANDBOX_SPEED changes it)
 
   OceanBase OCP  ${ocp.url}
@@ -37,7 +37,7 @@ async function main() {
 
 Ctrl-C stops them.`);
   const stop = async () => {
-    await Promise.all([ocp.close(), huawei.close(), alibaba.close()]);
+    await simulators.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -114,6 +114,12 @@ export function sandboxMember(
   return { id, role, available, fenced, acceptsWrites: role === 'primary' && available && !fenced };
 }
 
+/**
+ * How far a request's date may be from the provider's clock: 15 minutes for all three (Alibaba and OCP document it;
+ * Huawei's API Gateway does not, and the sandbox allows as much).
+ */
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+
 /** How long a stalled job runs, in simulated seconds: ten years, longer than anyone waits. */
 export const STALLED_SECONDS = 10 * 365 * 86_400;
 
@@ -140,11 +146,8 @@ export interface JsonAnswer {
   headers?: Record<string, string>;
 }
 
-export interface SimulatorOptions {
-  name: string;
-  host?: string;
-  port?: number;
-  faults: FaultBook;
+/** What a provider simulator answers with: its API, its error shapes and its own sandbox controls. */
+export interface ProviderApi {
   /** Routes a request to a name and the ids it mentions (or undefined: not found). */
   route(
     method: string,
@@ -188,6 +191,24 @@ export interface Simulator extends RunningSimulator {
   faults: FaultBook;
 }
 
+/** What every simulator is built on: its clock, its fault book, and where it listens. */
+export interface SimulatorBasics {
+  clock: SimClock;
+  faults: FaultBook;
+  host?: string;
+  port?: number;
+}
+
+/** A simulator's basics from the options every simulator takes; simulated time runs 60 times faster unless told. */
+export function simulatorBasics(options: BaseSimulatorOptions): SimulatorBasics {
+  return {
+    clock: new SimClock(options.speed ?? 60, options.now),
+    faults: new FaultBook(),
+    host: options.host,
+    port: options.port,
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -210,34 +231,35 @@ function send(res: ServerResponse, answer: JsonAnswer) {
 }
 
 /** Starts a simulator on loopback; port 0 picks a free one (tests). */
-export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+export async function startSimulator(basics: SimulatorBasics, api: ProviderApi): Promise<Simulator> {
+  const { faults } = basics;
   const calls = new Map<string, number>();
   const lastParams = new Map<string, Record<string, string>>();
 
   const control = (method: string, url: URL, body: Buffer): JsonAnswer => {
     const path = url.pathname.replace(/^\/_sandbox/, '');
     if (method === 'GET' && path === '/calls') return { status: 200, body: Object.fromEntries(calls) };
-    if (method === 'GET' && path === '/faults') return { status: 200, body: options.faults.list() };
-    if (method === 'GET' && path === '/state') return { status: 200, body: options.state() };
+    if (method === 'GET' && path === '/faults') return { status: 200, body: faults.list() };
+    if (method === 'GET' && path === '/state') return { status: 200, body: api.state() };
     if (method === 'DELETE' && path === '/faults') {
-      options.faults.clear();
+      faults.clear();
       return { status: 204, body: {} };
     }
     if (method === 'POST' && path === '/faults') {
       const parsed = FaultRuleSchema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
       if (!parsed.success) return { status: 400, body: { error: z.prettifyError(parsed.error) } };
-      options.faults.add(parsed.data);
+      faults.add(parsed.data);
       return { status: 201, body: parsed.data };
     }
     if (method === 'POST' && path === '/reset') {
-      options.faults.clear();
+      faults.clear();
       calls.clear();
       lastParams.clear();
-      options.reset();
+      api.reset();
       return { status: 204, body: {} };
     }
     return (
-      options.control?.(method, path, body) ?? {
+      api.control?.(method, path, body) ?? {
         status: 404,
         body: { error: `no sandbox control ${method} ${path}` },
       }
@@ -251,43 +273,44 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       if (url.pathname.startsWith('/_sandbox/')) return send(res, control(method, url, rawBody));
 
-      const routed = options.route(method, url, rawBody, req.headers);
-      if (!routed) return send(res, options.errorAnswer(404, `No API at ${method} ${url.pathname}`));
+      const routed = api.route(method, url, rawBody, req.headers);
+      if (!routed) return send(res, api.errorAnswer(404, `No API at ${method} ${url.pathname}`));
       const request: SimRequest = { method, url, headers: req.headers, rawBody, params: {}, ...routed };
 
-      const denied = options.authenticate(request);
+      const denied = api.authenticate(request);
       if (denied) return send(res, denied);
 
       calls.set(request.route, (calls.get(request.route) ?? 0) + 1);
       lastParams.set(request.route, request.params);
-      const latency = options.faults.take('latency', request);
+      const latency = faults.take('latency', request);
       if (latency) await sleep(latency.ms);
-      const drop = options.faults.take('drop', request);
+      const drop = faults.take('drop', request);
       if (drop?.when === 'before') return req.socket.destroy();
-      const throttle = options.faults.take('throttle', request);
-      if (throttle) return send(res, options.throttleAnswer(throttle.retryAfterSeconds, request));
-      const status = options.faults.take('status', request);
+      const throttle = faults.take('throttle', request);
+      if (throttle) return send(res, api.throttleAnswer(throttle.retryAfterSeconds, request));
+      const status = faults.take('status', request);
       if (status)
-        return send(res, options.errorAnswer(status.status, status.message ?? 'injected fault', status.code));
+        return send(res, api.errorAnswer(status.status, status.message ?? 'injected fault', status.code));
 
-      const answer = options.handle(request);
+      const answer = api.handle(request);
       if (drop?.when === 'after') return req.socket.destroy();
       send(res, answer);
     } catch (error) {
-      send(res, options.errorAnswer(500, error instanceof Error ? error.message : String(error)));
+      send(res, api.errorAnswer(500, error instanceof Error ? error.message : String(error)));
     }
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(basics.port ?? 0, basics.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${basics.host ?? '127.0.0.1'}:${port}`,
     port,
     calls,
     lastParams,
+    faults,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse, stringify } from 'yaml';
 import { ensureTable, LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
+import { type SandboxUrls, switchyardEnv } from '../../sandbox/sandbox-environment.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import type { Deps } from '../../shared/deps.js';
@@ -17,15 +18,8 @@ import { BENCH_PAIRS, benchPair } from './bench-pairs.js';
 const root = new URL('../../', import.meta.url).pathname;
 export const BENCH_TABLE = 'switchyard-bench';
 
-export interface BenchServers {
-  dynamo: string;
-  ocp: string;
-  huawei: string;
-  alibaba: string;
-  sink: string;
-  slack: string;
-  sns: string;
-}
+/** The remote side's URLs, as bench/support/servers.ts prints them. */
+export type BenchServers = SandboxUrls;
 
 export interface BenchEnvironment {
   servers: BenchServers;
@@ -79,20 +73,11 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const lambdaEndpoint = await startLambdaEndpoint();
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const configPath = await writeBenchConfig(dir);
-  const env = {
-    ...LOCAL_AWS_ENV,
-    SWITCHYARD_CONFIG: `file:${configPath}`,
-    SWITCHYARD_TABLE: BENCH_TABLE,
-    SWITCHYARD_DYNAMODB_ENDPOINT: servers.dynamo,
-    OCP_ENDPOINT: servers.ocp,
-    HUAWEI_ENDPOINT: servers.huawei,
-    ALIBABA_ENDPOINT: servers.alibaba,
-    WEBHOOK_SINK_URL: servers.sink,
-    SLACK_SINK_URL: servers.slack,
-    SWITCHYARD_SNS_ENDPOINT: servers.sns,
-    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: lambdaEndpoint.url,
-    SWITCHYARD_FUNCTION_PREFIX: TEST_FUNCTION_PREFIX,
-  };
+  const env = switchyardEnv(servers, {
+    config: `file:${configPath}`,
+    tableName: BENCH_TABLE,
+    lambda: { endpoint: lambdaEndpoint.url, functionPrefix: TEST_FUNCTION_PREFIX },
+  });
   Object.assign(process.env, env);
   const store = new DynamoOperationStore({
     tableName: BENCH_TABLE,

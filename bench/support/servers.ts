@@ -3,21 +3,11 @@
  * where DynamoDB and the providers are elsewhere: dynalite, the three simulators (Huawei with the fleet's
  * extra pairs) and the notification sink. Prints one JSON line with their URLs; exits when stdin closes.
  */
-import { startAlibabaSimulator } from '../../sandbox/alibaba-simulator.js';
-import {
-  DEFAULT_HUAWEI_INSTANCES,
-  DEFAULT_RELATIONS,
-  pgInstance,
-  startHuaweiSimulator,
-} from '../../sandbox/huawei-simulator.js';
-import { ensureTable, startLocalDynamo } from '../../sandbox/local-dynamo.js';
-import { startOcpSimulator } from '../../sandbox/ocp-simulator.js';
-import { startWebhookSink } from '../../sandbox/webhook-sink.js';
+import { DEFAULT_HUAWEI_INSTANCES, DEFAULT_RELATIONS, pgInstance } from '../../sandbox/huawei-simulator.js';
+import { startSandboxServers } from '../../sandbox/sandbox-environment.js';
 import { BENCH_PAIRS, benchPair } from './bench-pairs.js';
 
 const tableName = process.argv[2] ?? 'switchyard-bench';
-const dynamo = await startLocalDynamo();
-await ensureTable(dynamo.endpoint, tableName);
 const instances = [...DEFAULT_HUAWEI_INSTANCES];
 const relations = [...DEFAULT_RELATIONS];
 for (let i = 0; i < BENCH_PAIRS; i++) {
@@ -56,29 +46,17 @@ for (let i = 0; i < BENCH_PAIRS; i++) {
     status: 'success',
   });
 }
-const speed = 1000;
-const [ocp, huawei, alibaba, sink] = await Promise.all([
-  startOcpSimulator({ speed }),
-  startHuaweiSimulator({ speed, instances, relations }),
-  startAlibabaSimulator({ speed }),
-  startWebhookSink({ secret: 'sandbox-webhook-secret' }),
-]);
+const { sink, urls } = await startSandboxServers({
+  tableName,
+  speed: 1000,
+  huawei: { instances, relations },
+});
 // The sink keeps what it receives; a benchmark sends hundreds of thousands, so forget them.
 setInterval(() => {
   sink.received.length = 0;
   sink.slack.length = 0;
   sink.sns.length = 0;
 }, 1000).unref();
-console.log(
-  JSON.stringify({
-    dynamo: dynamo.endpoint,
-    ocp: ocp.url,
-    huawei: huawei.url,
-    alibaba: alibaba.url,
-    sink: sink.url,
-    slack: sink.slackUrl,
-    sns: sink.snsUrl,
-  }),
-);
+console.log(JSON.stringify(urls));
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

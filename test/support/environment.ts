@@ -1,34 +1,16 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { type AlibabaSimulator, startAlibabaSimulator } from '../../sandbox/alibaba-simulator.js';
-import { type HuaweiSimulator, startHuaweiSimulator } from '../../sandbox/huawei-simulator.js';
-import {
-  ensureTable,
-  LOCAL_AWS_ENV,
-  type LocalDynamo,
-  startLocalDynamo,
-} from '../../sandbox/local-dynamo.js';
-import { type OcpSimulator, startOcpSimulator } from '../../sandbox/ocp-simulator.js';
-import { startWebhookSink, type WebhookSink } from '../../sandbox/webhook-sink.js';
+import { LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
+import { type SandboxEnvironment, startSandboxEnvironment } from '../../sandbox/sandbox-environment.js';
 import type { Config } from '../../shared/config/config-schema.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import type { Deps } from '../../shared/deps.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
-import { repoPath } from './fixtures.js';
 import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from './lambda-endpoint.js';
 
-export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
-
-export interface TestEnvironment {
-  dynamo: LocalDynamo;
-  ocp: OcpSimulator;
-  huawei: HuaweiSimulator;
-  alibaba: AlibabaSimulator;
-  sink: WebhookSink;
+export interface TestEnvironment extends SandboxEnvironment {
   store: DynamoOperationStore;
   tableName: string;
-  env: Record<string, string>;
-  close(): Promise<void>;
 }
 
 /**
@@ -38,46 +20,30 @@ export interface TestEnvironment {
 export async function startTestEnvironment(
   options: { ocpSpeed?: number; huaweiSpeed?: number; alibabaSpeed?: number; webhookSecret?: string } = {},
 ): Promise<TestEnvironment> {
-  const dynamo = await startLocalDynamo();
   const tableName = 'switchyard-test';
-  await ensureTable(dynamo.endpoint, tableName);
-  // Fast enough that the four-minute switchover takes a fraction of a second.
-  const ocp = await startOcpSimulator({ speed: options.ocpSpeed ?? 1000 });
-  const huawei = await startHuaweiSimulator({ speed: options.huaweiSpeed ?? 1000 });
-  const alibaba = await startAlibabaSimulator({ speed: options.alibabaSpeed ?? 1000 });
-  const sink = await startWebhookSink({ secret: options.webhookSecret ?? SANDBOX_WEBHOOK_SECRET });
   const lambdaEndpoint = await startLambdaEndpoint();
-  const env = {
-    ...LOCAL_AWS_ENV,
-    SWITCHYARD_CONFIG: `file:${repoPath('config/sandbox.yaml')}`,
-    SWITCHYARD_TABLE: tableName,
-    SWITCHYARD_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    OCP_ENDPOINT: ocp.url,
-    HUAWEI_ENDPOINT: huawei.url,
-    ALIBABA_ENDPOINT: alibaba.url,
-    WEBHOOK_SINK_URL: sink.url,
-    SLACK_SINK_URL: sink.slackUrl,
-    SWITCHYARD_SNS_ENDPOINT: sink.snsUrl,
-    SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: lambdaEndpoint.url,
-    SWITCHYARD_FUNCTION_PREFIX: TEST_FUNCTION_PREFIX,
-  };
-  Object.assign(process.env, env);
+  const sandbox = await startSandboxEnvironment({
+    tableName,
+    // Fast enough that the four-minute switchover takes a fraction of a second.
+    speed: {
+      ocp: options.ocpSpeed ?? 1000,
+      huawei: options.huaweiSpeed ?? 1000,
+      alibaba: options.alibabaSpeed ?? 1000,
+    },
+    webhookSecret: options.webhookSecret,
+    lambda: { endpoint: lambdaEndpoint.url, functionPrefix: TEST_FUNCTION_PREFIX },
+  });
+  Object.assign(process.env, sandbox.env);
   const store = new DynamoOperationStore({
     tableName,
-    clientConfig: { endpoint: dynamo.endpoint, region: LOCAL_AWS_ENV.AWS_REGION },
+    clientConfig: { endpoint: sandbox.dynamo.endpoint, region: LOCAL_AWS_ENV.AWS_REGION },
   });
   return {
-    dynamo,
-    ocp,
-    huawei,
-    alibaba,
-    sink,
+    ...sandbox,
     store,
     tableName,
-    env,
     close: async () => {
-      await Promise.all([ocp.close(), huawei.close(), alibaba.close(), sink.close(), lambdaEndpoint.close()]);
-      await dynamo.close();
+      await Promise.all([sandbox.close(), lambdaEndpoint.close()]);
     },
   };
 }

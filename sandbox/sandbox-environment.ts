@@ -1,0 +1,166 @@
+import { fileURLToPath } from 'node:url';
+import { type AlibabaSimulator, startAlibabaSimulator } from './alibaba-simulator.js';
+import {
+  type HuaweiSimulator,
+  type HuaweiSimulatorOptions,
+  startHuaweiSimulator,
+} from './huawei-simulator.js';
+import { ensureTable, LOCAL_AWS_ENV, type LocalDynamo, startLocalDynamo } from './local-dynamo.js';
+import { type OcpSimulator, startOcpSimulator } from './ocp-simulator.js';
+import type { localPorts } from './ports.js';
+import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
+
+/**
+ * The sandbox's servers as `npm start`, the tests and the benchmark run them: dynalite, the three provider
+ * simulators and the webhook sink, on the ports given or free ones, and the environment that points Switchyard's
+ * functions at them.
+ */
+
+/** The webhook secret the shipped config/sandbox.yaml signs with. */
+export const SANDBOX_WEBHOOK_SECRET = 'sandbox-webhook-secret';
+
+/** SWITCHYARD_CONFIG for the shipped config/sandbox.yaml. */
+export const SANDBOX_CONFIG = `file:${fileURLToPath(new URL('../config/sandbox.yaml', import.meta.url))}`;
+
+type SimulatorName = 'ocp' | 'huawei' | 'alibaba';
+
+/** Where each server listens; a port absent or 0: a free loopback one (tests). */
+export type SandboxPorts = Partial<
+  Pick<ReturnType<typeof localPorts>, SimulatorName | 'dynamo' | 'webhookSink'>
+>;
+
+export interface ProviderSimulatorOptions {
+  ports?: SandboxPorts;
+  /** How many times faster than real time simulated time runs: on all three, or on each. */
+  speed: number | Record<SimulatorName, number>;
+  /** The Huawei seed where it is not the default (the benchmark's fleet of pairs). */
+  huawei?: Pick<HuaweiSimulatorOptions, 'instances' | 'relations'>;
+}
+
+export interface ProviderSimulators {
+  ocp: OcpSimulator;
+  huawei: HuaweiSimulator;
+  alibaba: AlibabaSimulator;
+  close(): Promise<void>;
+}
+
+/** The three provider simulators (`npm run sandbox` runs them alone). */
+export async function startProviderSimulators(
+  options: ProviderSimulatorOptions,
+): Promise<ProviderSimulators> {
+  const { ports = {}, speed } = options;
+  const speeds = typeof speed === 'number' ? { ocp: speed, huawei: speed, alibaba: speed } : speed;
+  const [ocp, huawei, alibaba] = await Promise.all([
+    startOcpSimulator({ port: ports.ocp, speed: speeds.ocp }),
+    startHuaweiSimulator({ port: ports.huawei, speed: speeds.huawei, ...options.huawei }),
+    startAlibabaSimulator({ port: ports.alibaba, speed: speeds.alibaba }),
+  ]);
+  return {
+    ocp,
+    huawei,
+    alibaba,
+    close: async () => {
+      await Promise.all([ocp.close(), huawei.close(), alibaba.close()]);
+    },
+  };
+}
+
+/** Where each sandbox server answers: all Switchyard needs to reach them, even from another process. */
+export interface SandboxUrls {
+  dynamo: string;
+  ocp: string;
+  huawei: string;
+  alibaba: string;
+  sink: string;
+  slack: string;
+  sns: string;
+}
+
+export interface SandboxServerOptions extends ProviderSimulatorOptions {
+  /** The DynamoDB table created in dynalite. */
+  tableName: string;
+  /** The sink checks the webhook's signatures with it (default: the shipped config's). */
+  webhookSecret?: string;
+  onNotification?: Parameters<typeof startWebhookSink>[0]['onNotification'];
+  onSlack?: Parameters<typeof startWebhookSink>[0]['onSlack'];
+}
+
+export interface SandboxServers extends ProviderSimulators {
+  dynamo: LocalDynamo;
+  sink: WebhookSink;
+  urls: SandboxUrls;
+}
+
+/** dynalite with Switchyard's table, the provider simulators and the webhook sink; `close` stops them all. */
+export async function startSandboxServers(options: SandboxServerOptions): Promise<SandboxServers> {
+  const dynamo = await startLocalDynamo({ port: options.ports?.dynamo });
+  await ensureTable(dynamo.endpoint, options.tableName);
+  const [simulators, sink] = await Promise.all([
+    startProviderSimulators(options),
+    startWebhookSink({
+      port: options.ports?.webhookSink,
+      secret: options.webhookSecret ?? SANDBOX_WEBHOOK_SECRET,
+      onNotification: options.onNotification,
+      onSlack: options.onSlack,
+    }),
+  ]);
+  const { ocp, huawei, alibaba } = simulators;
+  return {
+    ...simulators,
+    dynamo,
+    sink,
+    urls: {
+      dynamo: dynamo.endpoint,
+      ocp: ocp.url,
+      huawei: huawei.url,
+      alibaba: alibaba.url,
+      sink: sink.url,
+      slack: sink.slackUrl,
+      sns: sink.snsUrl,
+    },
+    close: async () => {
+      await Promise.all([simulators.close(), sink.close()]);
+      await dynamo.close();
+    },
+  };
+}
+
+export interface SwitchyardEnvOptions {
+  /** SWITCHYARD_CONFIG (default: the shipped config/sandbox.yaml). */
+  config?: string;
+  tableName: string;
+  /** Where the command queue posts its messages: a local Lambda invoke endpoint and its functions' prefix. */
+  lambda?: { endpoint: string; functionPrefix: string };
+}
+
+/** The environment that points Switchyard's functions at the sandbox's servers. */
+export function switchyardEnv(urls: SandboxUrls, options: SwitchyardEnvOptions): Record<string, string> {
+  return {
+    ...LOCAL_AWS_ENV,
+    SWITCHYARD_CONFIG: options.config ?? SANDBOX_CONFIG,
+    SWITCHYARD_TABLE: options.tableName,
+    SWITCHYARD_DYNAMODB_ENDPOINT: urls.dynamo,
+    OCP_ENDPOINT: urls.ocp,
+    HUAWEI_ENDPOINT: urls.huawei,
+    ALIBABA_ENDPOINT: urls.alibaba,
+    WEBHOOK_SINK_URL: urls.sink,
+    SLACK_SINK_URL: urls.slack,
+    SWITCHYARD_SNS_ENDPOINT: urls.sns,
+    ...(options.lambda && {
+      SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: options.lambda.endpoint,
+      SWITCHYARD_FUNCTION_PREFIX: options.lambda.functionPrefix,
+    }),
+  };
+}
+
+export interface SandboxEnvironment extends SandboxServers {
+  env: Record<string, string>;
+}
+
+/** The sandbox's servers and the environment that points Switchyard's functions at them. */
+export async function startSandboxEnvironment(
+  options: SandboxServerOptions & SwitchyardEnvOptions,
+): Promise<SandboxEnvironment> {
+  const servers = await startSandboxServers(options);
+  return { ...servers, env: switchyardEnv(servers.urls, options) };
+}
