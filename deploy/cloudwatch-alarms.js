@@ -110,7 +110,7 @@ export default class CloudWatchAlarmsPlugin {
     for (const id of deadLetterQueues)
       alarms[`${id}DepthAlarm`] = alarm({
         AlarmName: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'QueueName'] }, '-depth']] },
-        AlarmDescription: `A message reached ${id}: its queue gave up on it after its retries. Read it, fix the cause, and redrive it.`,
+        AlarmDescription: `A message reached ${id}: its queue gave up on it after its retries. Read it, fix the cause, and redrive it as a principal in custom.externalQueueSenders (the queue's policy refuses other senders).`,
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
