@@ -77,7 +77,7 @@ const FIRST_EVENTS: Record<string, () => unknown> = {
     http('GET', '/v1/decisions', { key: 'sandbox-reader-key', query: { pair: 'ledger-pg' } }),
   'acknowledge-pair': () =>
     http('POST', '/v1/pairs/ledger-pg/ack', {
-      key: 'sandbox-operator-key',
+      key: 'sandbox-approver-key',
       body: {},
       pathParameters: { pair: 'ledger-pg' },
     }),

@@ -5,7 +5,8 @@ import { AcknowledgePairBodySchema, AcknowledgePairPathSchema } from './schema.j
 
 export const handler = httpHandler(
   {
-    scope: 'operate',
+    // An ack re-arms automatic failover (a cooldown, or a pair at risk of split brain): a decision, not an operation.
+    scope: 'approve',
     path: AcknowledgePairPathSchema,
     body: AcknowledgePairBodySchema,
     async handle({ deps, path, body, principal }) {
@@ -13,6 +14,7 @@ export const handler = httpHandler(
         status: 200,
         body: await acknowledgePair(deps, path.pair, principal, {
           oldPrimaryRetired: body.oldPrimaryRetired,
+          reason: body.note,
         }),
       };
     },

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** POST /v1/pairs/{pair}/ack: a person has looked at the last automatic failover; the cooldown ends. */
+/**
+ * POST /v1/pairs/{pair}/ack (scope approve): a person has looked at the last automatic failover; the cooldown ends.
+ * Announced with its note as the reason.
+ */
 export const AcknowledgePairPathSchema = z.object({ pair: z.string().min(1).max(63) });
 export const AcknowledgePairBodySchema = z.strictObject({
   note: z.string().max(500).optional(),

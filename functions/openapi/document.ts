@@ -362,8 +362,8 @@ const ROUTES: readonly DocumentedRoute[] = [
     tag: 'failover',
     summary: "Acknowledge a pair's automatic failover, ending its cooldown",
     description:
-      'A person has looked at the last automatic failover: the pair may be failed over on its own again.',
-    access: { kind: 'apiKey', scope: 'operate' },
+      'A person has looked at the last automatic failover: the pair may be failed over on its own again. It re-arms automatic failover, so it needs the approve scope, and it is announced.',
+    access: { kind: 'apiKey', scope: 'approve' },
     pathParams: AcknowledgePairPathSchema,
     body: { id: 'AcknowledgePairBody', schema: AcknowledgePairBodySchema },
     answers: { 200: { description: "The pair's failover state", schema: 'PairAcknowledgement' } },

@@ -15,18 +15,34 @@ const WebhookAlertSchema = z.looseObject({
   fingerprint: z.string().min(1).max(200).optional(),
 });
 
+/**
+ * The most alerts one request may carry. Alertmanager sends every alert of a group in one notification (Grafana's
+ * webhook contact point does the same) unless `max_alerts` (Grafana: "Max alerts") caps it, the rest then counted in
+ * `truncatedAlerts`. A group about database pairs holds a handful of alerts, and the 64 KiB body limit already stops
+ * a real notification at about 100 of them (an alert with its labels, annotations and URLs takes 400 to 1,000
+ * bytes), so 100 refuses no real group, while each alert may be announced and a thousand would flood the pager.
+ * Senders with larger groups set `max_alerts: 100`.
+ */
+export const MAX_ALERTS_PER_REQUEST = 100;
+const AlertsSchema = z
+  .array(WebhookAlertSchema)
+  .max(
+    MAX_ALERTS_PER_REQUEST,
+    `at most ${MAX_ALERTS_PER_REQUEST} alerts per request; set max_alerts: ${MAX_ALERTS_PER_REQUEST} on the sender`,
+  );
+
 export const AlertmanagerPayloadSchema = z.looseObject({
   version: z.string(),
   groupKey: z.string().optional(),
   truncatedAlerts: z.number().int().min(0).default(0),
   status: z.enum(['firing', 'resolved']),
-  alerts: z.array(WebhookAlertSchema).max(1000),
+  alerts: AlertsSchema,
 });
 export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
 
 export const GrafanaPayloadSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']),
-  alerts: z.array(WebhookAlertSchema).max(1000),
+  alerts: AlertsSchema,
 });
 export type GrafanaPayload = z.infer<typeof GrafanaPayloadSchema>;
 

@@ -23,7 +23,7 @@ export const COMMAND_SCOPES: Record<ChatCommand['name'], Scope | undefined> = {
   upgrade: 'operate',
   approve: 'approve',
   reject: 'approve',
-  ack: 'operate',
+  ack: 'approve',
   brake: 'admin',
 };
 

@@ -1,5 +1,7 @@
 /** One error taxonomy for the whole service; `shared/edge/problem.ts` maps it to HTTP in one place. */
 
+import { providerText } from './redact.js';
+
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `body.pair` or `headers.authorization`. */
   field: string;
@@ -107,8 +109,11 @@ export class ProviderError extends AppError {
   readonly refusedFor: RefusedFor;
 
   constructor(message: string, options: ProviderErrorOptions) {
-    super('provider_error', options.answerStatus ?? 502, message, {
-      // Provider codes and messages help the operator; they carry no secrets.
+    // Every answer, record and notification repeats these: what a provider echoes of our credentials ends here.
+    const providerMessage =
+      options.providerMessage === undefined ? undefined : providerText(options.providerMessage);
+    super('provider_error', options.answerStatus ?? 502, providerText(message), {
+      // Provider codes and messages help the operator; redacted and clipped, they carry no secrets.
       expose: true,
       retryable: options.retryable,
       cause: options.cause,
@@ -116,13 +121,13 @@ export class ProviderError extends AppError {
         provider: options.provider,
         providerStatus: options.httpStatus,
         providerCode: options.providerCode,
-        providerMessage: options.providerMessage,
+        providerMessage,
       },
     });
     this.provider = options.provider;
     this.httpStatus = options.httpStatus;
     this.providerCode = options.providerCode;
-    this.providerMessage = options.providerMessage;
+    this.providerMessage = providerMessage;
     this.outcome = options.outcome;
     this.retryAfterMs = options.retryAfterMs;
     this.answerStatus = options.answerStatus ?? 502;

@@ -1,7 +1,7 @@
 import { routeAlert } from '../alerts/alert.js';
 import type { Deps } from '../deps.js';
 import type { NormalizedAlert } from '../domain/alert.js';
-import type { Decision, DecisionOutcome } from '../domain/decision.js';
+import type { Brake, Decision, DecisionOutcome } from '../domain/decision.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
@@ -9,7 +9,9 @@ import { observePrimary } from '../operations/observe-primary.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import type { CallOptions } from '../providers/provider.js';
 import { targetOf } from '../providers/registry.js';
+import { brakeNotification } from './failover-notifications.js';
 import { decideFailover } from './failover-rules.js';
+import { mayAnnounceUnrouted, summarizeSuppressedUnrouted } from './unrouted-limit.js';
 
 /** How far ahead of our clock a sender's startsAt may be and still be believed. */
 const MAX_CLOCK_SKEW_MS = 300_000;
@@ -22,6 +24,42 @@ async function announce(deps: Deps, d: Decision) {
     // Unrecorded, it is told again later under the same notification id: a repeat rather than a loss.
     console.error(`[notify] announcement of decision ${d.id} not recorded: ${describeError(error)}`);
   }
+}
+
+/**
+ * Announces a new decision. An unrouted one past its source's limit for the window is not: it counts towards the
+ * window's summary instead, so it is marked told and the poller does not tell it late either.
+ */
+async function announceNew(deps: Deps, d: Decision) {
+  if (d.outcome !== 'unrouted' || (await mayAnnounceUnrouted(deps, d.alert.source))) return announce(deps, d);
+  try {
+    await deps.failover.recordTold(d);
+  } catch (error) {
+    // Unrecorded, the poller tells it later: a repeat rather than a loss.
+    console.error(`[alerts] suppressed decision ${d.id} not recorded as told: ${describeError(error)}`);
+  }
+}
+
+/** Switchyard engages the brake at the hourly limit, and says so: every pair now waits for a person. */
+async function engageBrake(
+  deps: Deps,
+  brake: Brake,
+  engage: { reason: string; recent: string[] },
+  now: Date,
+) {
+  const next: Brake = {
+    ...brake,
+    engaged: true,
+    reason: engage.reason,
+    changedAt: now.toISOString(),
+    changedBy: 'switchyard',
+    recent: engage.recent,
+    version: brake.version + 1,
+  };
+  await deps.failover.putBrake(next);
+  await deps.notifier.notify(
+    brakeNotification(next, { by: 'switchyard', automatic: true, reason: engage.reason }),
+  );
 }
 
 /** Moves a holding decision to its outcome; only the writer that wins announces it. */
@@ -119,7 +157,7 @@ export async function receiveAlert(
     if (error instanceof StaleWriteError) return deps.failover.getDecision(id);
     throw error;
   }
-  await announce(deps, decision);
+  await announceNew(deps, decision);
   if (decision.outcome === 'holding' && Date.parse(decision.evaluateAt ?? '') <= now.getTime())
     return evaluateDecision(deps, decision, options);
   return decision;
@@ -281,16 +319,7 @@ export async function evaluateDecision(
     if (verdict.outcome !== 'needs-approval' && verdict.outcome !== 'failover-requested')
       return await end(verdict.outcome, verdict.reason, seen);
     if (verdict.outcome === 'needs-approval') {
-      if (verdict.engageBrake)
-        await deps.failover.putBrake({
-          ...brake,
-          engaged: true,
-          reason: verdict.engageBrake.reason,
-          changedAt: now.toISOString(),
-          changedBy: 'switchyard',
-          recent: verdict.engageBrake.recent,
-          version: brake.version + 1,
-        });
+      if (verdict.engageBrake) await engageBrake(deps, brake, verdict.engageBrake, now);
       return await waitForPeople(verdict.reason, verdict.dataLoss);
     }
 
@@ -324,10 +353,13 @@ export async function evaluateDecision(
   }
 }
 
-/** The poller's part: decisions whose hold-off is over. One failing does not stop the rest. */
+/**
+ * The poller's part: decisions whose hold-off is over, and the summaries of unrouted alerts past their limit. One
+ * failing does not stop the rest.
+ */
 export async function evaluateDueDecisions(deps: Deps, options: CallOptions = {}) {
   const now = deps.now().getTime();
-  const errors: string[] = [];
+  const errors: string[] = await summarizeSuppressedUnrouted(deps);
   // A final decision its writer never announced (it died after the write) is told once no writer can be running.
   for (const decision of await deps.failover.listUntold())
     if (now - Date.parse(decision.updatedAt) > OUTLIVES_ANY_FUNCTION_MS)

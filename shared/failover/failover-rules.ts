@@ -47,6 +47,19 @@ export function overBudget(policy: FailoverPolicy, observation: Observation): st
   return undefined;
 }
 
+/** When the cooldown of the pair's last automatic failover ends, if it is in force: no one acknowledged it yet. */
+export function cooldownEndsAt(
+  policy: Pick<FailoverPolicy, 'cooldownSeconds'>,
+  facts: Pick<FailoverFacts, 'lastAutomaticFailoverAt' | 'acknowledgedAt'>,
+  now: Date,
+): Date | undefined {
+  const last = facts.lastAutomaticFailoverAt ? Date.parse(facts.lastAutomaticFailoverAt) : undefined;
+  if (last === undefined) return undefined;
+  const acknowledged = facts.acknowledgedAt !== undefined && Date.parse(facts.acknowledgedAt) >= last;
+  const ends = last + policy.cooldownSeconds * 1000;
+  return !acknowledged && now.getTime() < ends ? new Date(ends) : undefined;
+}
+
 /**
  * The failover rules for an alert whose hold-off is over, for each of the observers' three answers: a pair at
  * risk of split brain is blocked; up declines; a cooldown blocks; dry-run says what would happen; unknown, approve
@@ -64,13 +77,11 @@ export function decideFailover(facts: FailoverFacts): FailoverVerdict {
   if (observation.primary === 'up')
     return { outcome: 'declined', reason: `the primary is up, so no failover: ${evidence}` };
 
-  const last = facts.lastAutomaticFailoverAt ? Date.parse(facts.lastAutomaticFailoverAt) : undefined;
-  const acknowledged =
-    facts.acknowledgedAt !== undefined && last !== undefined && Date.parse(facts.acknowledgedAt) >= last;
-  if (last !== undefined && !acknowledged && now.getTime() - last < policy.cooldownSeconds * 1000)
+  const cooldownEnds = cooldownEndsAt(policy, facts, now);
+  if (cooldownEnds)
     return {
       outcome: 'blocked',
-      reason: `cooldown: Switchyard failed ${pair} over on its own at ${facts.lastAutomaticFailoverAt}; no automatic failover there until a person acknowledges it (POST /v1/pairs/${pair}/ack) or until ${new Date(last + policy.cooldownSeconds * 1000).toISOString()}`,
+      reason: `cooldown: Switchyard failed ${pair} over on its own at ${facts.lastAutomaticFailoverAt}; no automatic failover there until a person acknowledges it (POST /v1/pairs/${pair}/ack) or until ${cooldownEnds.toISOString()}`,
     };
 
   const over = overBudget(policy, observation);

@@ -2,28 +2,32 @@ import type { Deps } from '../deps.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
 import { endRisk } from '../operations/split-brain.js';
+import { acknowledgementNotification, brakeNotification } from './failover-notifications.js';
+import { cooldownEndsAt } from './failover-rules.js';
 
 /**
  * A person has looked at the pair's last automatic failover: its cooldown ends. Only when they also say the old
  * primary is out of service does a split-brain risk end: the cooldown's own advice must not silence it. HTTP and
- * chat share it.
+ * chat share it. Either re-arms automatic failover, so the on-call channel is told who did it, what and why.
  */
 export async function acknowledgePair(
   deps: Deps,
   pair: string,
   by: Principal,
-  options: { oldPrimaryRetired?: boolean } = {},
+  options: { oldPrimaryRetired?: boolean; reason?: string } = {},
 ) {
-  if (!deps.config.pairs.some((p) => p.name === pair)) throw new NotFoundError(`No pair named "${pair}".`);
+  const policy = deps.config.pairs.find((p) => p.name === pair)?.failover;
+  if (!policy) throw new NotFoundError(`No pair named "${pair}".`);
   const state = await deps.failover.getPairState(pair);
+  const now = deps.now();
   const next = {
     ...state,
-    acknowledgedAt: deps.now().toISOString(),
+    acknowledgedAt: now.toISOString(),
     acknowledgedBy: by.principal,
     version: state.version + 1,
   };
   await deps.failover.putPairState(next);
-  const retired = state.atRisk && options.oldPrimaryRetired;
+  const retired = Boolean(state.atRisk && options.oldPrimaryRetired);
   if (retired)
     await endRisk(
       deps,
@@ -31,6 +35,16 @@ export async function acknowledgePair(
       'acknowledged',
       `${by.principal} says ${state.atRisk?.member} is out of service`,
     );
+  await deps.notifier.notify(
+    acknowledgementNotification({
+      before: state,
+      after: next,
+      by: by.principal,
+      endedCooldown: cooldownEndsAt(policy, state, now) !== undefined,
+      endedRisk: retired,
+      ...(options.reason ? { reason: options.reason } : {}),
+    }),
+  );
   return {
     pair,
     lastAutomaticFailoverAt: next.lastAutomaticFailoverAt ?? null,
@@ -41,7 +55,10 @@ export async function acknowledgePair(
   };
 }
 
-/** Engages the global brake, or releases it; releasing re-arms, so the hourly count starts from zero. */
+/**
+ * Engages the global brake, or releases it; releasing re-arms, so the hourly count starts from zero. Announced
+ * either way, with the reason given: stopping or re-arming automatic failover everywhere is never done unseen.
+ */
 export async function setBrake(deps: Deps, engaged: boolean, reason: string | undefined, by: Principal) {
   const brake = await deps.failover.getBrake();
   const at = deps.now().toISOString();
@@ -55,5 +72,8 @@ export async function setBrake(deps: Deps, engaged: boolean, reason: string | un
     version: brake.version + 1,
   };
   await deps.failover.putBrake(next);
+  await deps.notifier.notify(
+    brakeNotification(next, { by: by.principal, automatic: false, ...(reason ? { reason } : {}) }),
+  );
   return { engaged: next.engaged, reason: next.reason ?? null, changedAt: at, changedBy: next.changedBy };
 }

@@ -95,10 +95,65 @@ export const PairRiskNotificationSchema = z.object({
 });
 export type PairRiskNotification = z.infer<typeof PairRiskNotificationSchema>;
 
+/** What people are told when a person acknowledges a pair: who, which pair, what it re-armed, and why. */
+export const PairAcknowledgedNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('pair.acknowledged'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  acknowledgement: z.object({
+    pair: z.string(),
+    by: z.string(),
+    /** What automatic failover may do again: fail over after a cooldown, or at all once a split-brain risk ends. */
+    rearmed: z.array(z.enum(['cooldown', 'split-brain-risk'])),
+    detail: z.string(),
+    reason: z.string().optional(),
+  }),
+});
+export type PairAcknowledgedNotification = z.infer<typeof PairAcknowledgedNotificationSchema>;
+
+/** What people are told when the global brake is engaged or released, by a person or by Switchyard itself. */
+export const BrakeNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('brake'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  brake: z.object({
+    change: z.enum(['engaged', 'released']),
+    by: z.string(),
+    /** Engaged by Switchyard at the hourly limit of automatic failovers, not by a person. */
+    automatic: z.boolean(),
+    reason: z.string().optional(),
+  }),
+});
+export type BrakeNotification = z.infer<typeof BrakeNotificationSchema>;
+
+/** What people are told instead of the unrouted alerts from one source past the limit of one window. */
+export const SuppressedAlertsNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('alerts.suppressed'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  suppressed: z.object({
+    source: z.string(),
+    count: z.number().int(),
+    limit: z.number().int(),
+    from: z.string(),
+    until: z.string(),
+  }),
+});
+export type SuppressedAlertsNotification = z.infer<typeof SuppressedAlertsNotificationSchema>;
+
 export const NotificationSchema = z.discriminatedUnion('type', [
   OperationNotificationSchema,
   DecisionNotificationSchema,
   PairRiskNotificationSchema,
+  PairAcknowledgedNotificationSchema,
+  BrakeNotificationSchema,
+  SuppressedAlertsNotificationSchema,
 ]);
 export type Notification = z.infer<typeof NotificationSchema>;
 

@@ -1,4 +1,5 @@
 import type { Finding } from '../domain/operation.js';
+import { joinMrkdwn, type Mrkdwn, mrkdwn } from './mrkdwn.js';
 import type { Notification, OperationNotification } from './notifier.js';
 
 /** A Slack message: `text` is the fallback for notifications and screen readers, `blocks` what people see. */
@@ -18,8 +19,20 @@ const STATE_EMOJI: Record<OperationNotification['operation']['state'], string> =
   REJECTED: ':no_entry:',
 };
 
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+// Blocks take mrkdwn built by `mrkdwn`, never a bare string: what a value says cannot become Slack syntax.
+const section = (text: Mrkdwn) => ({ type: 'section', text: { type: 'mrkdwn', text: text.text } });
+const context = (text: Mrkdwn) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: text.text }] });
+
+/** A message whose fallback is a plain line (Slack reads it as mrkdwn too, so it is escaped as well). */
+const withFallback = (fallback: string, blocks: Record<string, unknown>[]): SlackMessage => ({
+  text: mrkdwn`${fallback}`.text,
+  blocks,
+});
+
+/** A message of one section, which is also its fallback. */
+export function sectionMessage(text: Mrkdwn): SlackMessage {
+  return { text: text.text, blocks: [section(text)] };
+}
 
 /** "3 done / 1 running: Switch primary tenant / 6 waiting / 0 failed": the steps on one line. */
 export function progressLine(operation: OperationNotification['operation']): string {
@@ -38,56 +51,60 @@ function operationMessage(n: OperationNotification): SlackMessage {
   const op = n.operation;
   const asked =
     op.source === 'alert' && op.trigger
-      ? `alert "${op.trigger.name}" (${op.trigger.source})`
-      : `${op.requestedBy.principal} via ${op.source}`;
+      ? mrkdwn`alert "${op.trigger.name}" (${op.trigger.source})`
+      : mrkdwn`${op.requestedBy.principal} via ${op.source}`;
   const blocks = [
-    section(`${STATE_EMOJI[op.state]} *${op.kind}* on *${op.pair}* is *${op.state}*\n${n.event.message}`),
-    section(`*Progress:* ${progressLine(op)}`),
+    section(
+      mrkdwn`${STATE_EMOJI[op.state]} *${op.kind}* on *${op.pair}* is *${op.state}*\n${n.event.message}`,
+    ),
+    section(mrkdwn`*Progress:* ${progressLine(op)}`),
     ...(op.outcome && ['FAILED', 'TIMED_OUT', 'REJECTED', 'CANCELLED'].includes(op.state)
-      ? [section(`*Why:* ${op.outcome}`)]
+      ? [section(mrkdwn`*Why:* ${op.outcome}`)]
       : []),
-    section(`*Next:* ${n.nextAction}`),
-    context(`\`${op.id}\` · asked by ${asked}${op.reason ? ` · "${op.reason}"` : ''}`),
+    section(mrkdwn`*Next:* ${n.nextAction}`),
+    context(mrkdwn`\`${op.id}\` · asked by ${asked}${op.reason ? mrkdwn` · "${op.reason}"` : ''}`),
   ];
-  return { text: n.text, blocks };
+  return withFallback(n.text, blocks);
 }
 
 /** The Slack rendering of any notification: incoming webhooks and slash-command replies share it. */
 export function slackMessageFor(n: Notification): SlackMessage {
+  if (n.type === 'operation.state' || n.type === 'operation.progress') return operationMessage(n);
   if (n.type === 'pair.risk')
-    return {
-      text: n.text,
-      blocks: [
-        section(
-          `${n.pair.risk === 'split-brain' ? ':warning: *split brain risk*' : ':white_check_mark: *risk over*'} on *${n.pair.name}*: ${n.pair.detail}`,
-        ),
-        section(`*Next:* ${n.nextAction}`),
-        context(`pair \`${n.pair.name}\` · operation \`${n.pair.operationId}\``),
-      ],
-    };
-  if (n.type !== 'decision') return operationMessage(n);
-  return {
-    text: n.text,
-    blocks: [
+    return withFallback(n.text, [
       section(
-        `:rotating_light: alert *${n.decision.alert.name}*${n.decision.pair ? ` on *${n.decision.pair}*` : ''}: *${n.decision.outcome}*\n${n.decision.reason}`,
+        mrkdwn`${n.pair.risk === 'split-brain' ? mrkdwn`:warning: *split brain risk*` : mrkdwn`:white_check_mark: *risk over*`} on *${n.pair.name}*: ${n.pair.detail}`,
       ),
-      section(`*Next:* ${n.nextAction}`),
-      context(`decision \`${n.decision.id}\` · ${n.decision.alert.source} · ${n.decision.alert.status}`),
-    ],
-  };
+      section(mrkdwn`*Next:* ${n.nextAction}`),
+      context(mrkdwn`pair \`${n.pair.name}\` · operation \`${n.pair.operationId}\``),
+    ]);
+  if (n.type === 'decision')
+    return withFallback(n.text, [
+      section(
+        mrkdwn`:rotating_light: alert *${n.decision.alert.name}*${n.decision.pair ? mrkdwn` on *${n.decision.pair}*` : ''}: *${n.decision.outcome}*\n${n.decision.reason}`,
+      ),
+      section(mrkdwn`*Next:* ${n.nextAction}`),
+      context(
+        mrkdwn`decision \`${n.decision.id}\` · ${n.decision.alert.source} · ${n.decision.alert.status}`,
+      ),
+    ]);
+  // A kind without a layout of its own: its line and its next action, escaped like any other.
+  return withFallback(n.text, [section(mrkdwn`${n.text}`), section(mrkdwn`*Next:* ${n.nextAction}`)]);
 }
 
-/** A plain answer in a chat conversation: one line, as text and as a block. */
+/** A plain answer in a chat conversation: one line shown as written (escaped), as text and as a block. */
 export function chatLine(text: string, emoji?: string): SlackMessage {
-  return { text, blocks: [section(emoji ? `${emoji} ${text}` : text)] };
+  return withFallback(text, [section(emoji ? mrkdwn`${emoji} ${text}` : mrkdwn`${text}`)]);
 }
 
 /** A dry run's findings, as the chat conversation that asked for it sees them. */
 export function dryRunMessage(what: string, result: { valid: boolean; findings: Finding[] }): SlackMessage {
   const lines = result.findings.map(
-    (f) => `${f.passed ? (f.warning ? ':warning:' : ':white_check_mark:') : ':x:'} ${f.message}`,
+    (f) => mrkdwn`${f.passed ? (f.warning ? ':warning:' : ':white_check_mark:') : ':x:'} ${f.message}`,
   );
   const text = `Dry run of ${what}: ${result.valid ? 'it would proceed' : 'it would be refused'}.`;
-  return { text, blocks: [section(`*${text}*`), ...(lines.length > 0 ? [section(lines.join('\n'))] : [])] };
+  return withFallback(text, [
+    section(mrkdwn`*${text}*`),
+    ...(lines.length > 0 ? [section(joinMrkdwn(lines, '\n'))] : []),
+  ]);
 }

@@ -15,7 +15,7 @@ import {
   type PairFailoverState,
 } from '../domain/decision.js';
 import { StaleWriteError } from '../domain/errors.js';
-import type { FailoverStore } from './failover-store.js';
+import type { FailoverStore, UnroutedWindow } from './failover-store.js';
 import { conditionFailed, indexPartitionPages, TABLE, tableClient } from './table-definition.js';
 
 const DAY = 86_400;
@@ -23,6 +23,11 @@ const decisionKey = (id: string) => ({ pk: `DECISION#${id}`, sk: 'DECISION' });
 const episodeKey = (fingerprint: string) => ({ pk: `EPISODE#${fingerprint}`, sk: 'EPISODE' });
 const pairStateKey = (pair: string) => ({ pk: `PAIRSTATE#${pair}`, sk: 'PAIRSTATE' });
 const BRAKE_KEY = { pk: 'BRAKE', sk: 'BRAKE' };
+const UNROUTED_WINDOW = 'WINDOW#';
+const unroutedKey = (source: string, start: string) => ({
+  pk: `UNROUTED#${source}`,
+  sk: `${UNROUTED_WINDOW}${start}`,
+});
 /** Partitions of the poller's index for decisions: still holding, and final but not yet confirmed told. */
 const HOLDING = 'HOLDING';
 const UNTOLD = 'UNTOLD-DECISION';
@@ -219,5 +224,53 @@ export class DynamoFailoverStore implements FailoverStore {
     return next.version === 1
       ? this.put({ ...BRAKE_KEY, ...next }, 'attribute_not_exists(pk)', undefined, 'brake changed')
       : this.put({ ...BRAKE_KEY, ...next }, 'version = :v', { ':v': next.version - 1 }, 'brake changed');
+  }
+
+  async countUnrouted(source: UnroutedWindow['source'], start: string, expiresAt: Date) {
+    // ADD is atomic in DynamoDB: concurrent receivers in any container each see their own count.
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: unroutedKey(source, start),
+        UpdateExpression: 'ADD unrouted :one SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ':one': 1, ':ttl': Math.floor(expiresAt.getTime() / 1000) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.unrouted);
+  }
+
+  async listUnroutedWindows(source: UnroutedWindow['source'], from: string, before: string) {
+    const { pk, sk: last } = unroutedKey(source, before);
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :last',
+        ExpressionAttributeValues: { ':p': pk, ':from': unroutedKey(source, from).sk, ':last': last },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? [])
+      .filter((item) => item.sk !== last)
+      .map(
+        (item): UnroutedWindow => ({
+          source,
+          start: String(item.sk).slice(UNROUTED_WINDOW.length),
+          count: Number(item.unrouted ?? 0),
+          summaryTold: item.summaryTold === true,
+        }),
+      );
+  }
+
+  async recordSummaryTold(source: UnroutedWindow['source'], start: string) {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: unroutedKey(source, start),
+        UpdateExpression: 'SET summaryTold = :told',
+        ExpressionAttributeValues: { ':told': true },
+      }),
+    );
   }
 }

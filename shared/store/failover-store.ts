@@ -1,4 +1,15 @@
+import type { NormalizedAlert } from '../domain/alert.js';
 import type { Brake, Decision, PairFailoverState } from '../domain/decision.js';
+
+/** The unrouted alerts one source sent in one window of time, and whether the window's summary was told. */
+export interface UnroutedWindow {
+  source: NormalizedAlert['source'];
+  /** When the window starts (ISO 8601). */
+  start: string;
+  /** Unrouted alerts counted in it, announced or not. */
+  count: number;
+  summaryTold: boolean;
+}
 
 /** The port for alert decisions and the state automatic failover keeps. Single-item conditional writes only. */
 export interface FailoverStore {
@@ -28,4 +39,18 @@ export interface FailoverStore {
   putPairState(next: PairFailoverState): Promise<void>;
   getBrake(): Promise<Brake>;
   putBrake(next: Brake): Promise<void>;
+
+  /**
+   * Counts one unrouted alert from `source` in the window starting at `start`, atomically whichever container
+   * counts: the count so far, this one included. The window is forgotten after `expiresAt`.
+   */
+  countUnrouted(source: UnroutedWindow['source'], start: string, expiresAt: Date): Promise<number>;
+  /** The source's windows that started at or after `from` and before `before`, oldest first. */
+  listUnroutedWindows(
+    source: UnroutedWindow['source'],
+    from: string,
+    before: string,
+  ): Promise<UnroutedWindow[]>;
+  /** Records that the window's summary was told, so no later tick tells it again. */
+  recordSummaryTold(source: UnroutedWindow['source'], start: string): Promise<void>;
 }

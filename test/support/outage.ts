@@ -69,6 +69,7 @@ export async function retireOldPrimaries(...pairs: string[]): Promise<void> {
     const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
     event.rawPath = `/v1/pairs/${pair}/ack`;
     event.pathParameters = { pair };
+    event.headers.authorization = 'Bearer sandbox-approver-key';
     event.body = JSON.stringify({ note: 'sandbox reset', oldPrimaryRetired: true });
     const answer = httpAnswer(await acknowledgePair(event, lambdaContext()));
     if (answer.status !== 200) throw new Error(`ack of ${pair} answered ${answer.status}`);

@@ -124,7 +124,8 @@ describe('notification channels', () => {
       '[notify] broken failed after 3 attempts for 01JD0000000000000000000000:1: connection refused',
     ]);
     const slack = JSON.parse(received[0]?.body ?? '{}');
-    expect(slack.text).toContain('RUNNING -> FAILED');
+    // Slack's text is escaped mrkdwn: `-&gt;` is what shows as `->`.
+    expect(slack.text).toContain('RUNNING -&gt; FAILED');
     // What a person in the channel reads: state, steps on one line, why, and what to do next.
     expect(slack.blocks.map((b: { text?: { text: string } }) => b.text?.text)).toEqual([
       ':x: *switchover* on *orders-ob* is *FAILED*\njob 7 failed at "Switch primary tenant to standby"',
