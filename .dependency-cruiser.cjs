@@ -4,12 +4,13 @@
  */
 const below = {
   domain: [],
+  aws: [],
   providers: ['domain'],
-  config: ['domain', 'providers'],
+  config: ['domain', 'providers', 'aws'],
   alerts: ['domain'],
-  store: ['domain'],
+  store: ['domain', 'aws'],
   notify: ['domain'],
-  queue: ['domain'],
+  queue: ['domain', 'aws'],
   auth: ['domain', 'config'],
   operations: ['domain', 'config', 'providers', 'store', 'notify', 'queue', 'deps\\.ts'],
   failover: [
@@ -37,6 +38,7 @@ const below = {
   ],
   edge: [
     'domain',
+    'aws',
     'config',
     'auth',
     'alerts',

@@ -1,7 +1,9 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Dispatcher } from 'undici';
+import { awsRequestHandler } from './aws/request-handler.js';
 import type { Config } from './config/config-schema.js';
+import { internalSigningKey } from './config/internal-key.js';
 import {
   loadConfig,
   type ParameterReader,
@@ -22,7 +24,12 @@ import {
 } from './notify/channel-notifiers.js';
 import { SlackResponseUrlReplier } from './notify/chat-replier.js';
 import { createProviders } from './providers/registry.js';
-import { type CommandQueue, LambdaEndpointCommandQueue, SqsCommandQueue } from './queue/command-queue.js';
+import {
+  type CommandQueue,
+  LambdaEndpointCommandQueue,
+  SealingCommandQueue,
+  SqsCommandQueue,
+} from './queue/command-queue.js';
 import { DynamoFailoverStore } from './store/dynamo-failover-store.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
 import { tableClient } from './store/table-definition.js';
@@ -41,11 +48,14 @@ function awsClient<T>(key: string, build: () => T): T {
 export interface CreateDepsOptions {
   env?: Record<string, string | undefined>;
   readParameter?: ParameterReader;
+  /** The container's secret cache, kept across rebuilds; a new one (on readParameter) when absent. */
+  secrets?: SecretResolver;
   /** One undici dispatcher for providers and notification webhooks (tests, benchmarks). */
   dispatcher?: Dispatcher;
 }
 
-async function createNotifier(
+/** The notification channels; each reads its secret (a webhook URL, a signing secret) when it first delivers. */
+function createNotifier(
   config: Config,
   secrets: SecretResolver,
   dispatcher?: Dispatcher,
@@ -57,15 +67,18 @@ async function createNotifier(
     channels.push(
       new SlackWebhookChannel(
         slack.name,
-        await secrets.resolve(slack.webhookUrl, `notifications.slack.${i}.webhookUrl`),
-        {
-          dispatcher,
-        },
+        () => secrets.resolve(slack.webhookUrl, `notifications.slack.${i}.webhookUrl`),
+        { dispatcher },
       ),
     );
   if (config.notifications.sns.length > 0) {
-    const sns = awsClient(`sns:${endpoints?.sns ?? ''}`, () =>
-      endpoints?.sns ? new SNSClient({ endpoint: endpoints.sns }) : new SNSClient({}),
+    const sns = awsClient(
+      `sns:${endpoints?.sns ?? ''}`,
+      () =>
+        new SNSClient({
+          requestHandler: awsRequestHandler(),
+          ...(endpoints?.sns ? { endpoint: endpoints.sns } : {}),
+        }),
     );
     for (const topic of config.notifications.sns)
       channels.push(new SnsChannel(topic.name, topic.topicArn, sns));
@@ -75,10 +88,8 @@ async function createNotifier(
       new SignedWebhookChannel(
         hook.name,
         hook.url,
-        await secrets.resolve(hook.secret, `notifications.webhooks.${i}.secret`),
-        {
-          dispatcher,
-        },
+        () => secrets.resolve(hook.secret, `notifications.webhooks.${i}.secret`),
+        { dispatcher },
       ),
     );
   return new FanOutNotifier(channels);
@@ -103,7 +114,7 @@ function createQueue(env: Record<string, string | undefined>, dispatcher?: Dispa
   }
   return new SqsCommandQueue(
     urls,
-    awsClient('sqs', () => new SQSClient({})),
+    awsClient('sqs', () => new SQSClient({ requestHandler: awsRequestHandler() })),
   );
 }
 
@@ -111,7 +122,7 @@ function createQueue(env: Record<string, string | undefined>, dispatcher?: Dispa
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<Deps> {
   const env = options.env ?? process.env;
   const readParameter = options.readParameter ?? ssmParameterReader();
-  const secrets = new SecretResolver(readParameter, env);
+  const secrets = options.secrets ?? new SecretResolver(readParameter, env);
   const tableName = env.SWITCHYARD_TABLE;
   if (!tableName) throw new ConfigError('SWITCHYARD_TABLE is not set: name the DynamoDB table');
   const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
@@ -124,16 +135,22 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     config,
     store: new DynamoOperationStore({ tableName, documentClient }),
     failover: new DynamoFailoverStore({ tableName, documentClient }),
-    queue: createQueue(env, options.dispatcher),
+    // What Switchyard enqueues is its own, so it goes sealed (queue/internal-message.ts).
+    queue: new SealingCommandQueue(createQueue(env, options.dispatcher), () =>
+      internalSigningKey(config, secrets),
+    ),
     providers: await createProviders(config.providers, {
       resolveSecret: (ref, where) => secrets.resolve(ref, where),
       dispatcher: options.dispatcher,
     }),
-    notifier: await createNotifier(config, secrets, options.dispatcher, {
+    notifier: createNotifier(config, secrets, options.dispatcher, {
       // Only set locally, to reach a stand-in; empty means the regional SNS endpoint.
       sns: env.SWITCHYARD_SNS_ENDPOINT || undefined,
     }),
-    replies: new SlackResponseUrlReplier({ dispatcher: options.dispatcher }),
+    replies: new SlackResponseUrlReplier({
+      dispatcher: options.dispatcher,
+      allowedUrls: config.chat.slack?.responseUrls,
+    }),
     secrets,
     now: () => new Date(),
     newId: () => newUlid(),
@@ -204,27 +221,48 @@ export function refreshingDeps(options: RefreshingDepsOptions): () => Promise<De
   };
 }
 
-let shared: (() => Promise<Deps>) | undefined;
+export interface ContainerDepsOptions {
+  env?: Record<string, string | undefined>;
+  readParameter?: ParameterReader;
+  now?: () => number;
+  log?: (line: string) => void;
+}
 
 /**
- * Deps for every handler of this Lambda container, from SWITCHYARD_CONFIG: built at the first event,
- * rebuilt in the background every SWITCHYARD_SECRETS_TTL_SECONDS (300 by default) so that a changed
- * config document or rotated secret in SSM is taken without a cold start. A failure of the first build
- * is retried on the next event.
+ * A Lambda container's deps, from SWITCHYARD_CONFIG: built at the first event, and every
+ * SWITCHYARD_SECRETS_TTL_SECONDS (300 by default) rebuilt in the background from the config document read again
+ * and every secret read so far read again, so a changed document or rotated secret is taken without a cold start.
+ * Secrets are read when first used, through one cache the container keeps: a function reads only those it needs.
+ * A failed first build is retried on the next event; a failed rebuild keeps what is in use.
  */
+export function containerDeps(options: ContainerDepsOptions = {}): () => Promise<Deps> {
+  const env = options.env ?? process.env;
+  const readParameter = options.readParameter ?? ssmParameterReader();
+  // One cache for the container: refreshed with each rebuild, never behind its back.
+  const secrets = new SecretResolver(readParameter, env, { ttlMs: 0 });
+  let built = false;
+  return refreshingDeps({
+    ttlMs: secretsTtlMs(env),
+    now: options.now,
+    log: options.log,
+    build: async () => {
+      const [config] = await Promise.all([
+        loadConfig(env.SWITCHYARD_CONFIG, readParameter, env),
+        built ? secrets.refreshAll() : undefined,
+      ]);
+      const deps = await createDeps(config, { env, readParameter, secrets });
+      built = true;
+      return deps;
+    },
+  });
+}
+
+let shared: (() => Promise<Deps>) | undefined;
+
+/** Deps for every handler of this Lambda container (containerDeps on SSM and the process environment). */
 export function sharedDeps(): Promise<Deps> {
   try {
-    shared ??= (() => {
-      const readParameter = ssmParameterReader();
-      return refreshingDeps({
-        ttlMs: secretsTtlMs(process.env),
-        build: async () => {
-          const config = await loadConfig(process.env.SWITCHYARD_CONFIG, readParameter);
-          // A new resolver each time, so every secret is read again with the document.
-          return createDeps(config, { readParameter });
-        },
-      });
-    })();
+    shared ??= containerDeps();
   } catch (error) {
     return Promise.reject(error);
   }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** POST /v1/chat/slack: the form Slack posts for a slash command (fields Switchyard reads; others tolerated). */
 export const SlackCommandFormSchema = z.looseObject({
-  team_id: z.string().max(40).optional(),
+  team_id: z.string().min(1).max(40),
+  api_app_id: z.string().max(40).optional(),
   channel_id: z.string().max(40).optional(),
   user_id: z.string().min(1).max(40),
   user_name: z.string().max(100).optional(),

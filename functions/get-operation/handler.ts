@@ -1,5 +1,6 @@
 import { sharedDeps } from '../../shared/create-deps.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
+import { operationView } from '../../shared/domain/operation.js';
 import { httpHandler } from '../../shared/edge/http-handler.js';
 import { GetOperationPathSchema } from './schema.js';
 
@@ -10,7 +11,7 @@ export const handler = httpHandler(
     async handle({ deps, path }) {
       const operation = await deps.store.get(path.id);
       if (!operation) throw new NotFoundError(`No operation ${path.id}.`);
-      return { status: 200, body: { operation } };
+      return { status: 200, body: { operation: operationView(operation) } };
     },
   },
   sharedDeps,

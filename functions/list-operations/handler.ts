@@ -1,6 +1,7 @@
 import { configuredPair } from '../../shared/config/config-schema.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { UnprocessableError } from '../../shared/domain/errors.js';
+import { operationView } from '../../shared/domain/operation.js';
 import { httpHandler } from '../../shared/edge/http-handler.js';
 import { ListOperationsQuerySchema } from './schema.js';
 
@@ -40,7 +41,7 @@ export const handler = httpHandler(
           throw invalidCursor();
         throw error;
       }
-      return { status: 200, body: { items: page.items, nextCursor: page.cursor ?? null } };
+      return { status: 200, body: { items: page.items.map(operationView), nextCursor: page.cursor ?? null } };
     },
   },
   sharedDeps,

@@ -1,4 +1,5 @@
 import { sharedDeps } from '../../shared/create-deps.js';
+import { operationView } from '../../shared/domain/operation.js';
 import { httpHandler } from '../../shared/edge/http-handler.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import { DecideOperationBodySchema, DecideOperationPathSchema } from './schema.js';
@@ -11,7 +12,7 @@ export const handler = httpHandler(
     async handle({ deps, path, body, principal }) {
       return {
         status: 200,
-        body: { operation: await rejectOperation(deps, path.id, principal, body.comment) },
+        body: { operation: operationView(await rejectOperation(deps, path.id, principal, body.comment)) },
       };
     },
   },

@@ -24,5 +24,5 @@ export function authorizeApiKey(
   if (!found) throw new UnauthorizedError('The API key is not valid.');
   if (!found.scopes.includes(scope) && !found.scopes.includes('admin'))
     throw new ForbiddenError(`The API key "${found.name}" lacks the "${scope}" scope this request needs.`);
-  return { principal: `api-key:${found.name}`, channel: 'http' };
+  return { principal: `api-key:${found.name}`, channel: 'http', person: found.person };
 }

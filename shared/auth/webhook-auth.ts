@@ -1,14 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Alerting } from '../config/config-schema.js';
+import { sameSecret } from '../domain/constant-time.js';
 import { UnauthorizedError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
 import type { SecretReader } from '../domain/secret-ref.js';
-
-function same(a: string, b: string) {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * Checks a monitoring webhook's credential as its sender configures it: Alertmanager's http_config and
@@ -27,7 +21,10 @@ export async function authorizeWebhook(
   const header = authorization ?? '';
   if (auth.bearerToken && /^Bearer /i.test(header)) {
     if (
-      same(header.slice(7).trim(), await secrets.resolve(auth.bearerToken, `alerting.${source}.bearerToken`))
+      sameSecret(
+        header.slice(7).trim(),
+        await secrets.resolve(auth.bearerToken, `alerting.${source}.bearerToken`),
+      )
     )
       return { principal: `webhook:${source}`, channel: 'alert' };
   }
@@ -35,7 +32,7 @@ export async function authorizeWebhook(
     const [user, ...rest] = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':');
     const username = await secrets.resolve(auth.basic.username, `alerting.${source}.basic.username`);
     const password = await secrets.resolve(auth.basic.password, `alerting.${source}.basic.password`);
-    if (same(user ?? '', username) && same(rest.join(':'), password))
+    if (sameSecret(user ?? '', username) && sameSecret(rest.join(':'), password))
       return { principal: `webhook:${source}`, channel: 'alert' };
   }
   throw new UnauthorizedError(`The ${source} credential is missing or wrong.`);

@@ -4,8 +4,14 @@ import { AppError } from '../domain/errors.js';
 import { ULID_PATTERN } from '../domain/ids.js';
 import type { Operation, OperationKind, Principal, ReplyTo } from '../domain/operation.js';
 import { acknowledgePair, setBrake } from '../failover/people-actions.js';
+import { joinMrkdwn, type Mrkdwn, mrkdwn } from '../notify/mrkdwn.js';
 import { notificationFor } from '../notify/notifier.js';
-import { progressLine, type SlackMessage, slackMessageFor } from '../notify/slack-message.js';
+import {
+  sectionMessage as message,
+  progressLine,
+  type SlackMessage,
+  slackMessageFor,
+} from '../notify/slack-message.js';
 import { pairLock } from '../operations/pipeline.js';
 import { resolveRequest } from '../operations/request-operation.js';
 import { type ChatCommand, COMMAND_SCOPES, helpText } from './chat-commands.js';
@@ -32,14 +38,9 @@ const KIND_OF = {
   upgrade: 'upgrade-minor-version',
 } as const;
 
-const message = (text: string): SlackMessage => ({
-  text,
-  blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
-});
-
-function oneLine(operation: Operation): string {
+function oneLine(operation: Operation): Mrkdwn {
   const progress = progressLine(notificationFor(operation).operation);
-  return `*${operation.kind}* on *${operation.pair}*: *${operation.state}* · ${progress} · \`${operation.id}\``;
+  return mrkdwn`*${operation.kind}* on *${operation.pair}*: *${operation.state}* · ${progress} · \`${operation.id}\``;
 }
 
 function allowed(user: ChatUser, scope: Scope | undefined) {
@@ -55,13 +56,13 @@ export async function runChatCommand(deps: Deps, request: ChatRequest): Promise<
   const scope = COMMAND_SCOPES[command.name];
   if (!allowed(user, scope))
     return message(
-      `Sorry, ${user.principal.principal}: \`${command.name}\` needs the "${scope}" scope, which you don't have. Nothing was done; ask a Switchyard admin if you need it.`,
+      mrkdwn`Sorry, ${user.principal.principal}: \`${command.name}\` needs the "${scope ?? ''}" scope, which you don't have. Nothing was done; ask a Switchyard admin if you need it.`,
     );
   try {
     return await run(deps, request);
   } catch (error) {
     // A refusal a person can act on is said politely; anything else is the function's error.
-    if (error instanceof AppError && error.expose) return message(`Nothing was done: ${error.message}`);
+    if (error instanceof AppError && error.expose) return message(mrkdwn`Nothing was done: ${error.message}`);
     throw error;
   }
 }
@@ -69,38 +70,45 @@ export async function runChatCommand(deps: Deps, request: ChatRequest): Promise<
 async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId }: ChatRequest) {
   switch (command.name) {
     case 'help':
-      return message(`${command.problem ? `${command.problem}\n\n` : ''}${helpText(slashCommand)}`);
+      // The help's `<pair>` placeholders are text too: escaped, Slack shows them rather than reading links.
+      return message(
+        mrkdwn`${command.problem ? mrkdwn`${command.problem}\n\n` : ''}${helpText(slashCommand)}`,
+      );
 
     case 'pairs': {
       const now = deps.now();
       const lines = await Promise.all(
         deps.config.pairs.map(async (pair) => {
           const holder = await deps.store.getLock(pairLock(pair), now);
-          return `*${pair.name}* (${pair.provider}, failover ${pair.failover.mode})${pair.description ? ` — ${pair.description}` : ''}${holder ? ` · busy: \`${holder.operationId}\`` : ''}`;
+          return mrkdwn`*${pair.name}* (${pair.provider}, failover ${pair.failover.mode})${pair.description ? mrkdwn` — ${pair.description}` : ''}${holder ? mrkdwn` · busy: \`${holder.operationId}\`` : ''}`;
         }),
       );
-      return message(lines.length > 0 ? lines.join('\n') : 'No pairs are configured.');
+      return message(lines.length > 0 ? joinMrkdwn(lines, '\n') : mrkdwn`No pairs are configured.`);
     }
 
     case 'status': {
       const subject = command.subject;
       if (subject && ULID_PATTERN.test(subject.toUpperCase())) {
         const operation = await deps.store.get(subject.toUpperCase());
-        return operation ? slackMessageFor(notificationFor(operation)) : message(`No operation ${subject}.`);
+        return operation
+          ? slackMessageFor(notificationFor(operation))
+          : message(mrkdwn`No operation ${subject}.`);
       }
       if (subject) {
         if (!deps.config.pairs.some((p) => p.name === subject))
-          return message(`No pair named "${subject}". \`${slashCommand} pairs\` lists them.`);
+          return message(mrkdwn`No pair named "${subject}". \`${slashCommand} pairs\` lists them.`);
         const { items } = await deps.store.list({ pair: subject, limit: 3 });
         return message(
           items.length > 0
-            ? `Latest on *${subject}*:\n${items.map(oneLine).join('\n')}`
-            : `Nothing has run on *${subject}* yet.`,
+            ? mrkdwn`Latest on *${subject}*:\n${joinMrkdwn(items.map(oneLine), '\n')}`
+            : mrkdwn`Nothing has run on *${subject}* yet.`,
         );
       }
       const active = await deps.store.listActive();
       return message(
-        active.length > 0 ? `Running now:\n${active.map(oneLine).join('\n')}` : 'Nothing is running.',
+        active.length > 0
+          ? mrkdwn`Running now:\n${joinMrkdwn(active.map(oneLine), '\n')}`
+          : mrkdwn`Nothing is running.`,
       );
     }
 
@@ -123,29 +131,31 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
         ...params,
         reason: `asked in Slack by ${user.principal.principal}`,
         requestedBy: user.principal.principal,
+        ...(user.principal.person ? { requestedByPerson: user.principal.person } : {}),
         source: 'chat',
         replyTo,
         idempotencyKey: `slack:${triggerId}`,
       });
       const dryRun = command.name === 'switchover' && command.dryRun;
       return message(
-        `${dryRun ? 'Checking' : 'On it'}: ${kind}${dryRun ? ' (dry run)' : ''} on *${command.pair}* is queued. ${dryRun ? 'The findings' : 'Each state change'} will be posted here.`,
+        mrkdwn`${dryRun ? 'Checking' : 'On it'}: ${kind}${dryRun ? ' (dry run)' : ''} on *${command.pair}* is queued. ${dryRun ? 'The findings' : 'Each state change'} will be posted here.`,
       );
     }
 
     case 'approve':
     case 'reject': {
       const operation = await deps.store.get(command.operationId);
-      if (!operation) return message(`No operation ${command.operationId}.`);
+      if (!operation) return message(mrkdwn`No operation ${command.operationId}.`);
       await deps.queue.enqueue(operation.kind, {
         decide: command.name,
         operationId: operation.id,
         by: user.principal.principal,
+        ...(user.principal.person ? { person: user.principal.person } : {}),
         ...(command.comment ? { comment: command.comment } : {}),
         replyTo,
       });
       return message(
-        `Your ${command.name === 'approve' ? 'approval' : 'rejection'} of ${operation.kind} on *${operation.pair}* (\`${operation.id}\`) is on its way; the outcome will be posted here.`,
+        mrkdwn`Your ${command.name === 'approve' ? 'approval' : 'rejection'} of ${operation.kind} on *${operation.pair}* (\`${operation.id}\`) is on its way; the outcome will be posted here.`,
       );
     }
 
@@ -154,7 +164,7 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
         oldPrimaryRetired: command.oldPrimaryRetired,
       });
       return message(
-        `Acknowledged *${ack.pair}*${ack.lastAutomaticFailoverAt ? ` (automatic failover at ${ack.lastAutomaticFailoverAt})` : ''}: automatic failover is allowed there again.${ack.atRisk ? ` It is still at risk of split brain: ${ack.atRisk.member} is not fenced; once it is out of service, \`/switchyard ack ${ack.pair} --retired\`.` : ''}`,
+        mrkdwn`Acknowledged *${ack.pair}*${ack.lastAutomaticFailoverAt ? mrkdwn` (automatic failover at ${ack.lastAutomaticFailoverAt})` : ''}: automatic failover is allowed there again.${ack.atRisk ? mrkdwn` It is still at risk of split brain: ${ack.atRisk.member} is not fenced; once it is out of service, \`/switchyard ack ${ack.pair} --retired\`.` : ''}`,
       );
     }
 
@@ -162,8 +172,8 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
       const brake = await setBrake(deps, command.engaged, command.reason, user.principal);
       return message(
         brake.engaged
-          ? `:octagonal_sign: Brake engaged: no automatic failover anywhere until \`${slashCommand} brake off\`. (${brake.reason})`
-          : ":white_check_mark: Brake released and re-armed: automatic failover follows each pair's policy again.",
+          ? mrkdwn`:octagonal_sign: Brake engaged: no automatic failover anywhere until \`${slashCommand} brake off\`. (${brake.reason ?? ''})`
+          : mrkdwn`:white_check_mark: Brake released and re-armed: automatic failover follows each pair's policy again.`,
       );
     }
   }

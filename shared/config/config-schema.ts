@@ -40,8 +40,17 @@ export type Alerting = z.infer<typeof AlertingSchema>;
 export const ScopeSchema = z.enum(['read', 'operate', 'approve', 'admin']);
 export type Scope = z.infer<typeof ScopeSchema>;
 
+/**
+ * The person behind a credential: approvals, self-approval and the two-person rule compare persons, so one person's
+ * API key and Slack user are one approver, however many credentials they hold.
+ */
+export const PersonSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._@-]{0,99}$/i, "a person's name: letters, digits, dots, dashes, @");
+
 export const ApiKeySchema = z.strictObject({
   name: z.string().min(1),
+  person: PersonSchema,
   /** SHA-256 of the key, hex: the key itself is never stored. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters'),
   scopes: z.array(ScopeSchema).min(1),
@@ -59,17 +68,33 @@ export const NotificationsSchema = z.strictObject({
     .default([]),
 });
 
-/** Who may do what from chat: a Slack user id maps to a principal and its scopes, as an API key does. */
+/** Who may do what from chat: a Slack user id maps to a person and its scopes, as an API key does. */
 export const ChatSchema = z.strictObject({
   slack: z
     .strictObject({
       /** The Slack app's signing secret: every slash command is checked against it before anything else. */
       signingSecret: SecretRefSchema,
+      /** The workspace: a signed command from another workspace of the same app is refused. */
+      teamId: z.string().regex(/^T[A-Z0-9]{2,}$/, 'a Slack team id such as T012AB3CDE'),
+      /** The Slack app, when set: a command for another app is refused. */
+      apiAppId: z
+        .string()
+        .regex(/^A[A-Z0-9]{2,}$/, 'a Slack app id such as A012AB3CDE')
+        .optional(),
+      /**
+       * Where a command's response_url may point: Slack's own hooks host, or an Enterprise Grid one. A response_url
+       * elsewhere is refused, since Switchyard would post to it.
+       */
+      responseUrls: z
+        .array(z.url({ protocol: /^https?$/ }))
+        .min(1)
+        .default(['https://hooks.slack.com/']),
       users: z
         .array(
           z.strictObject({
             userId: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U012AB3CDE'),
             principal: z.string().min(1).max(100),
+            person: PersonSchema,
             scopes: z.array(ScopeSchema).min(1),
           }),
         )
@@ -91,6 +116,8 @@ export const ConfigSchema = z.strictObject({
   alerting: AlertingSchema.default({ maxAutomaticFailoversPerHour: 2, routes: [] }),
   notifications: NotificationsSchema.default({ console: true, slack: [], webhooks: [], sns: [] }),
   chat: ChatSchema.default({}),
+  /** The key that seals Switchyard's own queue messages (queue/internal-message.ts); only its roles may read it. */
+  internal: z.strictObject({ signingKey: SecretRefSchema }).optional(),
   operations: z
     .strictObject({
       /** Seconds an operation may run before it ends TIMED_OUT. */

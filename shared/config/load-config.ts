@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { awsRequestHandler } from '../aws/request-handler.js';
 import { ConfigError } from '../domain/errors.js';
 import type { SecretReader, SecretRef } from '../domain/secret-ref.js';
 import { type Config, ConfigSchema } from './config-schema.js';
@@ -9,7 +10,9 @@ import { type Config, ConfigSchema } from './config-schema.js';
 /** Reads an SSM parameter (decrypted); injected so the loader can be used without AWS. */
 export type ParameterReader = (name: string) => Promise<string>;
 
-export function ssmParameterReader(client: SSMClient = new SSMClient({})): ParameterReader {
+export function ssmParameterReader(
+  client: SSMClient = new SSMClient({ requestHandler: awsRequestHandler() }),
+): ParameterReader {
   return async (name) => {
     const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     const value = out.Parameter?.Value;
@@ -41,6 +44,11 @@ export function parseConfig(document: unknown, source: string): Config {
         `Invalid configuration in ${source}: pairs.${index}.provider: no providers.${pair.provider} endpoint is configured`,
       );
   }
+  // Alerts and chat commands send Switchyard's own queue messages, which must be sealed.
+  if (!parsed.data.internal && (parsed.data.alerting.routes.length > 0 || parsed.data.chat.slack))
+    throw new ConfigError(
+      `Invalid configuration in ${source}: internal.signingKey: required, since alerting.routes or chat.slack send Switchyard's own queue messages, sealed with it`,
+    );
   for (const [index, route] of parsed.data.alerting.routes.entries())
     if (!names.has(route.pair))
       throw new ConfigError(
@@ -48,6 +56,13 @@ export function parseConfig(document: unknown, source: string): Config {
       );
   return parsed.data;
 }
+
+/**
+ * The variables a config may read: Switchyard's own, and the endpoints the sandbox and a deployment move. Nothing
+ * else: a config from SSM must not be able to copy AWS_SESSION_TOKEN, say, into a webhook URL.
+ */
+const READABLE_VARIABLE =
+  /^(SWITCHYARD_[A-Z0-9_]+|OCP_ENDPOINT|HUAWEI_ENDPOINT|ALIBABA_ENDPOINT|WEBHOOK_SINK_URL|SLACK_SINK_URL)$/;
 
 /** Replaces `${NAME}` and `${NAME:-default}` with environment values, so ports and endpoints can be overridden. */
 export function interpolateEnv(
@@ -58,6 +73,10 @@ export function interpolateEnv(
   return text.replace(
     /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g,
     (_match, name: string, fallback: string | undefined) => {
+      if (!READABLE_VARIABLE.test(name))
+        throw new ConfigError(
+          `Configuration in ${source} uses \${${name}}, which it may not read: only SWITCHYARD_* and the endpoint variables (OCP_ENDPOINT, HUAWEI_ENDPOINT, ALIBABA_ENDPOINT, WEBHOOK_SINK_URL, SLACK_SINK_URL)`,
+        );
       const value = env[name];
       if (value !== undefined && value !== '') return value;
       if (fallback !== undefined) return fallback;
@@ -137,6 +156,8 @@ interface CachedParameter {
   value: Promise<string>;
   readAt: number;
   refreshing: boolean;
+  /** The config key that first asked for it, to name in an error. */
+  where: string;
 }
 
 /**
@@ -182,12 +203,37 @@ export class SecretResolver implements SecretReader {
         readAt: 0,
         // Until the first read ends, nothing reads it again.
         refreshing: true,
+        where,
       };
       this.cache.set(name, entry);
       return entry.value;
     }
     if (this.isStale(cached)) this.refresh(name, cached, where);
     return cached.value;
+  }
+
+  /**
+   * Reads every SSM parameter read so far again, all at once, and takes the new values only if all were read: a
+   * failure keeps every value as it was and names the parameter and the config key that uses it.
+   */
+  async refreshAll(): Promise<void> {
+    const entries = [...this.cache.entries()];
+    const read = await Promise.allSettled(entries.map(([name]) => this.readParameter(name)));
+    const failed = read.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      const [name, entry] = entries[failed] as [string, CachedParameter];
+      throw new ConfigError(`${entry.where}: cannot read SSM parameter ${name}`, {
+        cause: (read[failed] as PromiseRejectedResult).reason,
+      });
+    }
+    const at = this.now();
+    for (const [i, [name, entry]] of entries.entries())
+      this.cache.set(name, {
+        value: Promise.resolve((read[i] as PromiseFulfilledResult<string>).value),
+        readAt: at,
+        refreshing: false,
+        where: entry.where,
+      });
   }
 
   private isStale(entry: CachedParameter): boolean {
@@ -199,7 +245,7 @@ export class SecretResolver implements SecretReader {
     entry.refreshing = true;
     this.readParameter(name).then(
       (value) => {
-        this.cache.set(name, { value: Promise.resolve(value), readAt: this.now(), refreshing: false });
+        this.cache.set(name, { value: Promise.resolve(value), readAt: this.now(), refreshing: false, where });
       },
       (error: unknown) => {
         // Try again a TTL later; until then the value read before is still good enough.

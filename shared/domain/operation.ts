@@ -49,8 +49,11 @@ export const StepSchema = z.object({
 export type Step = z.infer<typeof StepSchema>;
 
 export const PrincipalSchema = z.object({
+  /** The credential that spoke: `api-key:<name>`, a Slack user's name, `webhook:alertmanager`, `queue:<name>`. */
   principal: z.string(),
   channel: SourceSchema,
+  /** The person behind it, as the config maps credentials to people; absent for machines (alerts, queue senders). */
+  person: z.string().optional(),
 });
 export type Principal = z.infer<typeof PrincipalSchema>;
 
@@ -125,7 +128,14 @@ export const ApprovalSchema = z.object({
   /** Distinct people, none of them the requester; two when data may be lost. */
   approversNeeded: z.number().int().min(1).max(2),
   approvals: z
-    .array(z.object({ principal: z.string(), at: z.string(), comment: z.string().optional() }))
+    .array(
+      z.object({
+        principal: z.string(),
+        person: z.string().optional(),
+        at: z.string(),
+        comment: z.string().optional(),
+      }),
+    )
     .default([]),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
@@ -205,4 +215,13 @@ export const TERMINAL_STATES: ReadonlySet<OperationState> = new Set([
 
 export function isTerminal(state: OperationState): boolean {
   return TERMINAL_STATES.has(state);
+}
+
+/**
+ * An operation as an answer shows it: without `replyTo`, whose Slack response_url lets anyone who holds it post into
+ * the conversation for half an hour.
+ */
+export function operationView(operation: Operation): Omit<Operation, 'replyTo'> {
+  const { replyTo: _replyTo, ...view } = operation;
+  return view;
 }

@@ -15,3 +15,13 @@ export type ResolveSecret = (ref: SecretRef, where: string) => Promise<string>;
 export interface SecretReader {
   resolve: ResolveSecret;
 }
+
+/**
+ * A secret as a client holds it: its value, or how to read it when a call first needs it, so a function that never
+ * makes the call never reads the secret (and its role need not be allowed to).
+ */
+export type Deferred<T> = T | (() => Promise<T>);
+
+export function readDeferred<T>(value: Deferred<T>): Promise<T> {
+  return typeof value === 'function' ? (value as () => Promise<T>)() : Promise.resolve(value);
+}

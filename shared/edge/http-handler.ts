@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
+import { withInvocationSignal } from '../aws/request-handler.js';
 import type { Deps } from '../deps.js';
 import type { Principal } from '../domain/operation.js';
 import {
@@ -75,17 +76,19 @@ export function httpHandler<BS extends z.ZodType, QS extends z.ZodType, PS exten
       .use(rawBody())
       .use(jsonBody())
       .use(validate('body', route.body))
-      .handler(async (_event, context, { signal }) => {
-        const result = await route.handle({
-          deps: context.deps,
-          principal: context.principal,
-          body: context.body as z.infer<BS>,
-          query: context.query as z.infer<QS>,
-          path: context.path as z.infer<PS>,
-          headers: context.headers,
-          signal: workSignal(context, signal),
-        });
-        return jsonResponse(result);
-      }),
+      .handler((_event, context, { signal }) =>
+        withInvocationSignal(signal, async () => {
+          const result = await route.handle({
+            deps: context.deps,
+            principal: context.principal,
+            body: context.body as z.infer<BS>,
+            query: context.query as z.infer<QS>,
+            path: context.path as z.infer<PS>,
+            headers: context.headers,
+            signal: workSignal(context, signal),
+          });
+          return jsonResponse(result);
+        }),
+      ),
   );
 }

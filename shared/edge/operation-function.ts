@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { internalSigningKey } from '../config/internal-key.js';
 import type { Deps } from '../deps.js';
 import { AppError, ConflictError, UnprocessableError } from '../domain/errors.js';
 import { ULID_PATTERN } from '../domain/ids.js';
 import {
   type Operation,
   type OperationKind,
+  operationView,
   type ReplyTo,
   ReplyToSchema,
   TriggerSchema,
@@ -12,8 +14,10 @@ import {
 import { chatLine, dryRunMessage } from '../notify/slack-message.js';
 import { approveOperation, rejectOperation } from '../operations/approve-operation.js';
 import { dryRunOperation, type RequestOutcome, requestOperation } from '../operations/request-operation.js';
+import { isSealed, type SealedMessage, SealedMessageSchema, unseal } from '../queue/internal-message.js';
 import { routeEvents } from './event-router.js';
 import { type HttpResult, httpHandler } from './http-handler.js';
+import { validationError } from './problem.js';
 import { sqsHandler } from './sqs-handler.js';
 
 /** What every operation request carries, whatever its kind. */
@@ -23,10 +27,19 @@ export const CommonRequestFields = {
   reason: z.string().max(500).optional(),
 };
 
-/** Queue messages may also name who asked and carry their own idempotency key. */
-export const QueueOnlyFields = {
-  requestedBy: z.string().min(1).max(200).optional(),
+/** Any queue sender may name its own idempotency key. */
+export const QueueFields = {
   idempotencyKey: z.string().min(1).max(200).optional(),
+};
+
+/**
+ * Claims only Switchyard's own sealed messages may make (queue/internal-message.ts): who asked, the alert behind
+ * it, the approval it needs, the chat conversation to answer. From any other sender they are refused, naming them.
+ */
+export const SealedOnlyFields = {
+  requestedBy: z.string().min(1).max(200).optional(),
+  /** The person behind `requestedBy`, for the two-person rule. */
+  requestedByPerson: z.string().min(1).max(100).optional(),
   /** Where the request came from when not a plain queue sender: the chat command that enqueued it. */
   source: z.enum(['queue', 'chat']).optional(),
   /** The chat conversation to answer in: the outcome and each state change are posted there. */
@@ -42,27 +55,67 @@ export const QueueOnlyFields = {
     .optional(),
 };
 
-/** A person's decision on a waiting operation, sent from chat: the operation's own queue carries it. */
+/** A person's decision on a waiting operation, sent from chat, sealed: the operation's own queue carries it. */
 export const DecisionMessageSchema = z.strictObject({
   decide: z.enum(['approve', 'reject']),
   operationId: z.string().regex(ULID_PATTERN, 'an operation id (ULID)'),
   by: z.string().min(1).max(200),
+  /** The person behind `by`, for the two-person rule. */
+  person: z.string().min(1).max(100).optional(),
   comment: z.string().max(500).optional(),
   replyTo: ReplyToSchema.optional(),
 });
 export type DecisionMessage = z.infer<typeof DecisionMessageSchema>;
 
-/** A queue message is a request, or (with `decide`) a decision; each is validated by its own schema. */
+/** Fields that make a claim: only a sealed message may carry them. */
+const SEALED_ONLY_KEYS = [
+  ...Object.keys(SealedOnlyFields),
+  ...Object.keys(DecisionMessageSchema.shape),
+].filter((key) => !(key in CommonRequestFields));
+
+/** A queue body: Switchyard's own sealed message, or an outside sender's plain request. */
+type QueueBody<R> = { sealed: SealedMessage } | { request: R };
+
+/**
+ * An outside sender's message is a plain request: a claim only Switchyard may make is refused, naming it. A sealed
+ * one is checked (signature, age) in the handler, where the key is at hand, and then read as what it carries.
+ */
 function queueMessageSchema<S extends z.ZodObject>(requestSchema: S) {
-  const request = requestSchema.extend(QueueOnlyFields);
-  return z.unknown().transform((value, ctx) => {
-    const schema =
-      typeof value === 'object' && value !== null && 'decide' in value ? DecisionMessageSchema : request;
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data as z.infer<typeof request> | DecisionMessage;
+  const external = requestSchema.extend(QueueFields);
+  return z.unknown().transform((value, ctx): QueueBody<z.infer<typeof external>> => {
+    if (isSealed(value)) {
+      const sealed = SealedMessageSchema.safeParse(value);
+      if (sealed.success) return { sealed: sealed.data };
+      for (const issue of sealed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+      return z.NEVER;
+    }
+    if (typeof value === 'object' && value !== null)
+      for (const key of SEALED_ONLY_KEYS.filter((k) => k in value))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: "only Switchyard's own sealed messages may carry this: it is a claim a sender cannot make",
+        });
+    const parsed = external.safeParse(value);
+    if (parsed.success) return { request: parsed.data };
     for (const issue of parsed.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
     return z.NEVER;
   });
+}
+
+/** What a sealed message carries, once its seal is checked: a request with its claims, or a person's decision. */
+async function openSeal<S extends z.ZodObject>(deps: Deps, sealed: SealedMessage, requestSchema: S) {
+  const payload = unseal(sealed, await internalSigningKey(deps.config, deps.secrets), deps.now());
+  const schema = isDecision(payload)
+    ? DecisionMessageSchema
+    : requestSchema.extend(QueueFields).extend(SealedOnlyFields);
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw validationError(parsed.error, 'body.switchyard.payload');
+  return parsed.data as DecisionMessage | z.infer<S>;
+}
+
+function isDecision(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'decide' in value;
 }
 
 /** A refusal a person should read (pair busy, self-approval, unknown pair): said in chat, not retried. */
@@ -107,13 +160,13 @@ export function operationResponse(outcome: RequestOutcome): HttpResult {
     failed.every((f) => f.safety)
   )
     throw new ConflictError(operation.outcome ?? 'A safety rule refuses the request.', {
-      operation,
+      operation: operationView(operation),
       rules: failed.map((f) => f.rule),
       findings: operation.findings,
     });
   if (operation.state === 'REJECTED' && outcome.type === 'accepted')
     throw new UnprocessableError('precheck_failed', operation.outcome ?? 'The precheck failed.', {
-      operation,
+      operation: operationView(operation),
       findings: operation.findings,
     });
   if (operation.state === 'FAILED' && outcome.type === 'accepted') {
@@ -125,7 +178,7 @@ export function operationResponse(outcome: RequestOutcome): HttpResult {
       {
         expose: true,
         details: {
-          operation,
+          operation: operationView(operation),
           providerCode: refusal?.providerCode,
           providerMessage: refusal?.providerMessage,
         },
@@ -133,13 +186,17 @@ export function operationResponse(outcome: RequestOutcome): HttpResult {
     );
   }
   if (outcome.type === 'existing')
-    return { status: 200, body: { operation }, headers: { ...headers, 'idempotent-replayed': 'true' } };
-  return { status: 202, body: { operation }, headers };
+    return {
+      status: 200,
+      body: { operation: operationView(operation) },
+      headers: { ...headers, 'idempotent-replayed': 'true' },
+    };
+  return { status: 202, body: { operation: operationView(operation) }, headers };
 }
 
 /** A person's approval or rejection from chat; the outcome is said back in the conversation. */
 async function decideFromQueue(deps: Deps, message: DecisionMessage, signal: AbortSignal) {
-  const by = { principal: message.by, channel: 'chat' as const };
+  const by = { principal: message.by, channel: 'chat' as const, person: message.person };
   const what = `Your ${message.decide === 'approve' ? 'approval' : 'rejection'} of ${message.operationId}`;
   try {
     const operation =
@@ -217,13 +274,15 @@ export function operationFunction<S extends z.ZodObject>(
   const sqs = sqsHandler(
     {
       schema: queueMessageSchema(spec.schema),
-      async handle({ deps, message, record, signal }) {
+      async handle({ deps, message: body, record, signal }) {
+        const message = 'sealed' in body ? await openSeal(deps, body.sealed, spec.schema) : body.request;
         if ('decide' in message) {
           await decideFromQueue(deps, message as DecisionMessage, signal);
           return;
         }
         const input = message as z.infer<S> & { pair: string; dryRun: boolean; reason?: string } & {
           requestedBy?: string;
+          requestedByPerson?: string;
           idempotencyKey?: string;
           source?: 'queue' | 'chat';
           replyTo?: ReplyTo;
@@ -254,6 +313,7 @@ export function operationFunction<S extends z.ZodObject>(
               requestedBy: {
                 principal: input.requestedBy ?? `queue:${record.eventSourceARN?.split(':').at(-1) ?? 'sqs'}`,
                 channel: source,
+                ...(input.requestedByPerson ? { person: input.requestedByPerson } : {}),
               },
               source,
               trigger: input.trigger,
@@ -261,6 +321,8 @@ export function operationFunction<S extends z.ZodObject>(
               replyTo: input.replyTo,
               // SQS may deliver a message twice: its id makes the second delivery the same operation.
               idempotencyKey: input.idempotencyKey ?? record.messageId,
+              // Only Switchyard's own messages reach its own key namespaces (an alert's claim on its pair).
+              idempotencyScope: 'sealed' in body ? 'switchyard' : 'caller',
             },
             { signal },
           );

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
+import { withInvocationSignal } from '../aws/request-handler.js';
 import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
 import { fieldIssues } from './problem.js';
@@ -59,20 +60,22 @@ function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: De
 export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getDeps: () => Promise<Deps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({
     timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-  }).handler(async (event, context, { signal }) => {
-    const work = workSignal(context, signal);
-    const deps = await getDeps();
-    // A processor per batch: it keeps the batch on itself, and one container may run two batches at once.
-    return processPartialResponse(
-      event,
-      recordHandler(consumer, deps, work),
-      new BatchProcessor(EventType.SQS),
-      {
-        context,
-        processInParallel: false,
-        // A batch that failed whole is still answered message by message, each retried and dead-lettered alone.
-        throwOnFullBatchFailure: false,
-      },
-    );
-  });
+  }).handler(async (event, context, { signal }) =>
+    withInvocationSignal(signal, async () => {
+      const work = workSignal(context, signal);
+      const deps = await getDeps();
+      // A processor per batch: it keeps the batch on itself, and one container may run two batches at once.
+      return processPartialResponse(
+        event,
+        recordHandler(consumer, deps, work),
+        new BatchProcessor(EventType.SQS),
+        {
+          context,
+          processInParallel: false,
+          // A batch that failed whole is still answered message by message, each retried and dead-lettered alone.
+          throwOnFullBatchFailure: false,
+        },
+      );
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Dispatcher, request } from 'undici';
+import { type Deferred, readDeferred } from '../domain/secret-ref.js';
 import type { Notification, Notifier } from './notifier.js';
 import { slackMessageFor } from './slack-message.js';
 
@@ -45,12 +46,13 @@ export class ConsoleChannel implements NotificationChannel {
 export class SlackWebhookChannel implements NotificationChannel {
   constructor(
     readonly name: string,
-    private readonly webhookUrl: string,
+    private readonly webhookUrl: Deferred<string>,
     private readonly options: HttpChannelOptions = {},
   ) {}
 
   async deliver(notification: Notification) {
-    await postJson(this.webhookUrl, JSON.stringify(slackMessageFor(notification)), {}, this.options);
+    const url = await readDeferred(this.webhookUrl);
+    await postJson(url, JSON.stringify(slackMessageFor(notification)), {}, this.options);
   }
 }
 
@@ -96,7 +98,7 @@ export class SignedWebhookChannel implements NotificationChannel {
   constructor(
     readonly name: string,
     private readonly url: string,
-    private readonly secret: string,
+    private readonly secret: Deferred<string>,
     private readonly options: HttpChannelOptions & { now?: () => Date } = {},
   ) {}
 
@@ -108,7 +110,7 @@ export class SignedWebhookChannel implements NotificationChannel {
       body,
       {
         [WEBHOOK_TIMESTAMP_HEADER]: timestamp,
-        [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(this.secret, timestamp, body),
+        [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(await readDeferred(this.secret), timestamp, body),
         'x-switchyard-delivery': notification.id,
       },
       this.options,

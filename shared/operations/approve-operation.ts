@@ -10,6 +10,11 @@ import { inputOf, pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
 import { submitToProvider } from './submit-to-provider.js';
 
+/** Whether two credentials are one person: by the person the config names, or the same credential when one has none. */
+function samePerson(a: { principal: string; person?: string }, b: Principal): boolean {
+  return (a.person !== undefined && a.person === b.person) || a.principal === b.principal;
+}
+
 async function pending(deps: Deps, id: string): Promise<Operation> {
   const operation = await deps.store.get(id);
   if (!operation) throw new NotFoundError(`No operation ${id}.`);
@@ -33,16 +38,20 @@ export async function approveOperation(
 ): Promise<Operation> {
   const operation = await pending(deps, id);
   const approval = operation.approval as NonNullable<Operation['approval']>;
-  if (approver.principal === operation.requestedBy.principal)
-    throw new ForbiddenError('The requester of an operation cannot approve it: another person must.');
-  if (approval.approvals.some((a) => a.principal === approver.principal))
-    throw new ConflictError(
-      `${approver.principal} has already approved operation ${id}; another person must.`,
+  const person = approver.person;
+  // Persons, not credentials: one person's API key and Slack user are one approver.
+  if (!person)
+    throw new ForbiddenError(
+      `${approver.principal} is not mapped to a person in the config, and only a person may approve.`,
     );
+  if (samePerson(operation.requestedBy, approver))
+    throw new ForbiddenError('The requester of an operation cannot approve it: another person must.');
+  if (approval.approvals.some((a) => samePerson(a, approver)))
+    throw new ConflictError(`${person} has already approved operation ${id}; another person must.`);
   const at = deps.now().toISOString();
   const approvals = [
     ...approval.approvals,
-    { principal: approver.principal, at, ...(comment ? { comment } : {}) },
+    { principal: approver.principal, person, at, ...(comment ? { comment } : {}) },
   ];
   const recorded = { ...approval, approvals };
 

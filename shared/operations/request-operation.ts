@@ -30,6 +30,11 @@ export interface OperationRequest {
   source: Source;
   /** Idempotency-Key header, SQS message id, alert fingerprint: the same key is the same operation. */
   idempotencyKey?: string;
+  /**
+   * Whose key it is: an outside caller's key is theirs alone (another caller's same key is another operation),
+   * and cannot reach Switchyard's own namespaces (`alert:`, `slack:`). Absent only for Switchyard's own requests.
+   */
+  idempotencyScope?: 'caller' | 'switchyard';
   /** The alert behind an automatic request. */
   trigger?: Trigger;
   /** Wait for people before anything is sent: why, and how many distinct approvers. */
@@ -128,6 +133,17 @@ function fingerprint(request: OperationRequest): string {
 }
 
 /**
+ * Where a request's idempotency key is kept. A caller's is under a digest of who sent it, so two callers' keys never
+ * meet and none reaches Switchyard's own, which are kept as they are.
+ */
+function storedIdempotencyKey(request: OperationRequest): string | undefined {
+  if (!request.idempotencyKey) return undefined;
+  if (request.idempotencyScope === 'switchyard') return `${request.kind}:${request.idempotencyKey}`;
+  const caller = createHash('sha256').update(request.requestedBy.principal).digest('hex');
+  return `${request.kind}:caller:${caller}:${request.idempotencyKey}`;
+}
+
+/**
  * The pipeline every operation goes through:
  * authorize (at the edge) -> idempotency -> lock target -> precheck -> submit -> persist -> notify.
  */
@@ -139,7 +155,7 @@ export async function requestOperation(
   const resolved = resolveRequest(deps, request.kind, request.pair);
   const { config, store } = deps;
   const lock = pairLock(resolved.pair);
-  const idempotencyKey = request.idempotencyKey ? `${request.kind}:${request.idempotencyKey}` : undefined;
+  const idempotencyKey = storedIdempotencyKey(request);
   const print = fingerprint(request);
 
   let operationId: string | undefined;

@@ -44,7 +44,7 @@ export interface ProviderPlugin<
   /** Why a kind is not offered, in a sentence for the 422. */
   readonly unsupported: Partial<Record<OperationKind, string>>;
   /** Its client, on `providers.<name>`. */
-  client(endpoint: z.infer<Endpoint>, wiring: ProviderWiring): Promise<Client>;
+  client(endpoint: z.infer<Endpoint>, wiring: ProviderWiring): Client;
   /** The driver of each kind it offers; the others are `unsupported`. */
   readonly operations: Partial<Record<OperationKind, DriverOn<Client>>>;
 }

@@ -2,6 +2,7 @@ import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
 import { ProviderError } from '../domain/errors.js';
 import type { ProviderName } from '../domain/operation.js';
+import { type Deferred, readDeferred } from '../domain/secret-ref.js';
 
 /** One HTTP request, built afresh for every attempt so that dates and signatures stay current. */
 export interface PreparedRequest {
@@ -97,20 +98,22 @@ export interface ProviderClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface ProviderHttpOptions extends Omit<ProviderClientOptions, 'now'> {
+export interface ProviderHttpOptions<Auth> extends Omit<ProviderClientOptions, 'now'> {
   provider: ProviderName;
+  /** The client's credentials, read once per call: a function that makes no call reads no secret. */
+  auth: Deferred<Auth>;
   /** Turns a non-2xx answer into the provider's error, using its own envelope and codes. */
   toError(response: ProviderResponse): ProviderError;
   random?: () => number;
 }
 
-/** A client's HTTP layer from the options every client takes, and nothing else: never its credentials. */
-export function providerHttp(
+/** A client's HTTP layer from the options every client takes, and its credentials. */
+export function providerHttp<Auth>(
   provider: ProviderName,
-  { dispatcher, timeoutMs, retry, sleep }: ProviderClientOptions,
-  toError: ProviderHttpOptions['toError'],
-): ProviderHttp {
-  return new ProviderHttp({ provider, dispatcher, timeoutMs, retry, sleep, toError });
+  { dispatcher, timeoutMs, retry, sleep, auth }: ProviderClientOptions & { auth: Deferred<Auth> },
+  toError: ProviderHttpOptions<Auth>['toError'],
+): ProviderHttp<Auth> {
+  return new ProviderHttp({ provider, dispatcher, timeoutMs, retry, sleep, toError, auth });
 }
 
 export interface SendOptions {
@@ -152,22 +155,23 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** Wraps undici for one provider: timeouts, cancellation, backoff with full jitter, Retry-After. */
-export class ProviderHttp {
+export class ProviderHttp<Auth = unknown> {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly timeoutMs: number;
 
-  constructor(private readonly options: ProviderHttpOptions) {
+  constructor(private readonly options: ProviderHttpOptions<Auth>) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  async send(build: () => PreparedRequest, options: SendOptions): Promise<ProviderResponse> {
+  async send(build: (auth: Auth) => PreparedRequest, options: SendOptions): Promise<ProviderResponse> {
+    const auth = await this.credentials();
     for (let attempt = 1; ; attempt++) {
-      const failure = await this.attempt(build(), options);
+      const failure = await this.attempt(build(auth), options);
       if (!(failure instanceof ProviderError)) return failure;
       const mayRetry = failure.retryable && (options.idempotent || failure.outcome === 'not-applied');
       if (!mayRetry || attempt >= this.retry.attempts || options.signal?.aborted) throw failure;
@@ -182,7 +186,7 @@ export class ProviderHttp {
    * write its outcome is unknown, since the provider may have acted on it. `what` names the call for that error.
    */
   async read<S extends z.ZodType>(
-    build: () => PreparedRequest,
+    build: (auth: Auth) => PreparedRequest,
     schema: S,
     options: SendOptions & { what: string },
   ): Promise<z.infer<S>> {
@@ -198,6 +202,19 @@ export class ProviderHttp {
         cause: parsed.error,
       });
     return parsed.data;
+  }
+
+  /** The credentials, read through the secret cache; a secret that cannot be read is a request never sent. */
+  private async credentials(): Promise<Auth> {
+    const { provider, auth } = this.options;
+    try {
+      return await readDeferred(auth);
+    } catch (cause) {
+      throw new ProviderError(
+        `${provider}: its credentials cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { provider, outcome: 'not-applied', retryable: false, cause },
+      );
+    }
   }
 
   private async attempt(

@@ -53,7 +53,7 @@ export async function createProviders(
       name: plugin.name,
       displayName: plugin.displayName,
       unsupported: plugin.unsupported,
-      operations: driversOn(plugin, await plugin.client(endpoint, wiring)),
+      operations: driversOn(plugin, plugin.client(endpoint, wiring)),
     });
   }
   return providers;

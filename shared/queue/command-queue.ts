@@ -1,17 +1,36 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Dispatcher, request } from 'undici';
+import { awsRequestHandler } from '../aws/request-handler.js';
 import type { OperationKind } from '../domain/operation.js';
+import { seal } from './internal-message.js';
 
 /** The port: hands an operation request to that operation's queue consumer. */
 export interface CommandQueue {
   enqueue(kind: OperationKind, message: Record<string, unknown>): Promise<void>;
 }
 
+/**
+ * Seals every message before it goes (internal-message.ts): what Switchyard enqueues is its own, and carries
+ * claims (who asked, the alert, the approval) only a sealed message may make.
+ */
+export class SealingCommandQueue implements CommandQueue {
+  constructor(
+    private readonly carrier: CommandQueue,
+    /** The signing key, read when a message is sent: a function that sends none never reads it. */
+    private readonly signingKey: () => Promise<string>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async enqueue(kind: OperationKind, message: Record<string, unknown>) {
+    await this.carrier.enqueue(kind, seal(message, await this.signingKey(), this.now()));
+  }
+}
+
 /** SQS: one queue per operation kind, URLs from SWITCHYARD_QUEUE_URLS (set by serverless.yml). */
 export class SqsCommandQueue implements CommandQueue {
   constructor(
     private readonly queueUrls: Partial<Record<OperationKind, string>>,
-    private readonly client: SQSClient = new SQSClient({}),
+    private readonly client: SQSClient = new SQSClient({ requestHandler: awsRequestHandler() }),
   ) {}
 
   async enqueue(kind: OperationKind, message: Record<string, unknown>) {

@@ -5,6 +5,7 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { awsRequestHandler } from '../aws/request-handler.js';
 
 /** Index names and key attributes of the one Switchyard table; serverless.yml declares the same (a test compares). */
 export const TABLE = {
@@ -56,7 +57,7 @@ export function operationTableDefinition(tableName: string): CreateTableCommandI
  * alert label called `constructor` must be stored, not refused).
  */
 export function tableClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: awsRequestHandler(), ...config }), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 }

@@ -9,11 +9,13 @@ import { handler as listDecisions } from '../../functions/list-decisions/handler
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
+import { internalSigningKey } from '../../shared/config/internal-key.js';
 import type { Deps } from '../../shared/deps.js';
 import type { Decision } from '../../shared/domain/decision.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
+import { seal } from '../../shared/queue/internal-message.js';
 import { containerWith } from '../support/dying-container.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -277,11 +279,12 @@ describe('a primary-down alert on an auto pair', () => {
     const ack = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
     ack.rawPath = '/v1/pairs/ledger-pg/ack';
     ack.pathParameters = { pair: 'ledger-pg' };
+    ack.headers.authorization = 'Bearer sandbox-approver-key';
     // The sandbox reset above stands for a person who took the old primary out of service.
     ack.body = JSON.stringify({ note: 'checked: the old primary is retired', oldPrimaryRetired: true });
     const acked = httpAnswer(await acknowledgePair(ack, lambdaContext()));
     expect(acked.status).toBe(200);
-    expect(acked.body.acknowledgedBy).toBe('api-key:sandbox-operator');
+    expect(acked.body.acknowledgedBy).toBe('api-key:sandbox-approver');
 
     const third = await overdue();
     expect(third.outcome).toBe('failover-requested');
@@ -656,7 +659,9 @@ describe('what a sender cannot make Switchyard do', () => {
       body: JSON.stringify({ status: 'ACTIVE' }),
     });
     const event = loadEvent<SQSEvent>('sqs', 'promote-standby');
-    event.Records[0]!.body = JSON.stringify(held[0]);
+    // Sealed, as the queue adapter sends every message of Switchyard's own.
+    const key = await internalSigningKey(later.config, later.secrets);
+    event.Records[0]!.body = JSON.stringify(seal(held[0] as Record<string, unknown>, key, new Date()));
     event.Records[0]!.messageId = `held-${Date.now()}`;
     await promoteStandby(event as never, lambdaContext());
     const cancelled = (await promotions())[0];

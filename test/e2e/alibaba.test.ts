@@ -122,7 +122,7 @@ describe('Alibaba activate-migration-target', () => {
     };
     expect(result.batchItemFailures).toEqual([]);
     const [operation] = (await env.store.list({ pair: 'crm-migration', limit: 1 })).items;
-    expect(operation?.requestedBy.principal).toBe('migration-runbook');
+    expect(operation?.requestedBy.principal).toBe('queue:switchyard-dev-activate-migration-target');
     expect((await pollUntilDone(env.store, operation!.id)).state).toBe('SUCCEEDED');
   });
 });

@@ -119,7 +119,11 @@ describe('Huawei RDS promote-standby', () => {
     };
     expect(result.batchItemFailures).toEqual([]);
     const [operation] = (await env.store.list({ pair: 'ledger-pg', limit: 1 })).items;
-    expect(operation?.requestedBy).toEqual({ principal: 'incident-bot', channel: 'queue' });
+    // An outside sender names no one: the queue it came on is who asked.
+    expect(operation?.requestedBy).toEqual({
+      principal: 'queue:switchyard-dev-promote-standby',
+      channel: 'queue',
+    });
     expect((await pollUntilDone(env.store, operation!.id)).state).toBe('SUCCEEDED');
   });
 });

@@ -12,7 +12,6 @@ import { handler as activateMigrationTarget } from '../../functions/activate-mig
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as alertsGrafana } from '../../functions/alerts-grafana/handler.js';
 import { handler as approveOperation } from '../../functions/approve-operation/handler.js';
-import { handler as chatSlack } from '../../functions/chat-slack/handler.js';
 import { handler as configureDr } from '../../functions/configure-dr/handler.js';
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as listOperations } from '../../functions/list-operations/handler.js';
@@ -24,7 +23,6 @@ import { LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
 import { OCP_SANDBOX_CREDENTIALS } from '../../sandbox/ocp-simulator.js';
 import type { WebhookSink } from '../../sandbox/webhook-sink.js';
 import { sha256Hex } from '../../shared/auth/api-keys.js';
-import { slackSignature } from '../../shared/chat/slack-signature.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { isTerminal, type Operation } from '../../shared/domain/operation.js';
 import type { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
@@ -32,6 +30,7 @@ import { startTestEnvironment } from '../support/environment.js';
 import { loadEvent, repoPath } from '../support/fixtures.js';
 import { type HttpAnswer, httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
+import { sendSlashCommand, slashCommand as signedCommand } from '../support/slack-command.js';
 
 /**
  * Whole flows run with known secrets, successes and failures alike, and then every place a secret could
@@ -57,6 +56,8 @@ const SECRETS = {
   webhookSecret: unique('webhook-signing-secret'),
   alertmanagerToken: unique('alertmanager-token'),
   grafanaPassword: unique('grafana-password'),
+  // The key that seals Switchyard's own queue messages (an alert's promotion, a chat command).
+  internalSigningKey: unique('internal-signing-key-0123456789abcdef'),
   // Switchyard never creates a migration task (CreateCloudMigrationTask and its SourcePassword are the
   // migration owner's business), so it takes no source password; one sent along anyway must go nowhere.
   sourcePassword: unique('source-password'),
@@ -114,11 +115,22 @@ async function configDocument(): Promise<string> {
   for (const pair of config.pairs) if (pair.failover) pair.failover.holdOffSeconds = 0;
   config.notifications.slack[0].webhookUrl = ssm('slack/incoming-webhook-url');
   config.notifications.webhooks[0].secret = ssm('webhook-secret');
+  config.internal.signingKey = ssm('internal/signing-key');
   config.apiKeys = [
-    { name: 'sandbox-admin', sha256: sha256Hex(SECRETS.adminKey), scopes: ['admin'] },
-    { name: 'sandbox-operator', sha256: sha256Hex(SECRETS.operatorKey), scopes: ['read', 'operate'] },
-    { name: 'sandbox-approver', sha256: sha256Hex(SECRETS.approverKey), scopes: ['read', 'approve'] },
-    { name: 'sandbox-reader', sha256: sha256Hex(SECRETS.readerKey), scopes: ['read'] },
+    { name: 'sandbox-admin', person: 'ada', sha256: sha256Hex(SECRETS.adminKey), scopes: ['admin'] },
+    {
+      name: 'sandbox-operator',
+      person: 'olivia',
+      sha256: sha256Hex(SECRETS.operatorKey),
+      scopes: ['read', 'operate'],
+    },
+    {
+      name: 'sandbox-approver',
+      person: 'adam',
+      sha256: sha256Hex(SECRETS.approverKey),
+      scopes: ['read', 'approve'],
+    },
+    { name: 'sandbox-reader', person: 'rita', sha256: sha256Hex(SECRETS.readerKey), scopes: ['read'] },
   ];
   return stringifyYaml(config);
 }
@@ -168,6 +180,7 @@ beforeAll(async () => {
     [PARAMETER('alertmanager-token'), SECRETS.alertmanagerToken],
     [PARAMETER('grafana-password'), SECRETS.grafanaPassword],
     [PARAMETER('slack/signing-secret'), SECRETS.slackSigningSecret],
+    [PARAMETER('internal/signing-key'), SECRETS.internalSigningKey],
     [
       PARAMETER('slack/incoming-webhook-url'),
       `${sink.slackUrl}/services/T0SWY/B0SWY/${SECRETS.slackWebhookToken}`,
@@ -242,27 +255,11 @@ async function approve(id: string, key: string) {
   });
 }
 
-let slackSequence = 0;
+const _slackSequence = 0;
 async function slashCommand(user: string, text: string, signingSecret = SECRETS.slackSigningSecret) {
-  const event = loadEvent<APIGatewayProxyEventV2>('http', 'chat-slack');
-  const form = new URLSearchParams(
-    Buffer.from(event.body as string, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8'),
-  );
-  const n = ++slackSequence;
-  form.set('user_id', user);
-  form.set('command', '/switchyard');
-  form.set('text', text);
-  form.set('response_url', `${sink.slackUrl}/commands/T0SWY/${n}`);
-  form.set('trigger_id', `${Date.now()}.${n}.secrets`);
-  const body = form.toString();
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = slackSignature(signingSecret, timestamp, body);
-  slackSignatures.push(signature);
-  event.headers['x-slack-request-timestamp'] = timestamp;
-  event.headers['x-slack-signature'] = signature;
-  event.body = body;
-  event.isBase64Encoded = false;
-  return answered(httpAnswer(await chatSlack(event, lambdaContext())));
+  const signed = signedCommand({ sink }, user, text, { secret: signingSecret });
+  slackSignatures.push(signed.event.headers['x-slack-signature'] as string);
+  return answered(await sendSlashCommand(signed));
 }
 
 function alertEvent(source: 'alertmanager' | 'grafana', authorization: string) {
@@ -455,7 +452,7 @@ describe('whole flows with known secrets', () => {
     await httpCall(acknowledgePair, 'switchover', (event) => {
       event.rawPath = '/v1/pairs/ledger-pg/ack';
       event.pathParameters = { pair: 'ledger-pg' };
-      Object.assign(event.headers, bearer(SECRETS.operatorKey));
+      Object.assign(event.headers, bearer(SECRETS.approverKey));
       event.body = JSON.stringify({ oldPrimaryRetired: true });
     });
     await fetch(`${urls.huawei}/_sandbox/instances/5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03`, {
@@ -514,6 +511,7 @@ describe('where secrets could end up', () => {
       'alertmanager-token',
       'grafana-password',
       'slack/signing-secret',
+      'internal/signing-key',
       'slack/incoming-webhook-url',
       'webhook-secret',
     ])

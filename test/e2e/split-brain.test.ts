@@ -43,6 +43,7 @@ async function ack(body: Record<string, unknown>) {
   const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
   event.rawPath = '/v1/pairs/ledger-pg/ack';
   event.pathParameters = { pair: 'ledger-pg' };
+  event.headers.authorization = 'Bearer sandbox-approver-key';
   event.body = JSON.stringify(body);
   return httpAnswer(await acknowledgePair(event, lambdaContext()));
 }
@@ -166,7 +167,7 @@ describe('approval looks at every promotion rule again', () => {
       kind: 'promote-standby',
       pair: 'ledger-pg',
       params: {},
-      requestedBy: { principal: 'alice', channel: 'http' },
+      requestedBy: { principal: 'alice', channel: 'http', person: 'alice' },
       source: 'http',
     });
     expect(asked.operation).toMatchObject({ state: 'PENDING_APPROVAL', observation: { primary: 'unknown' } });
@@ -175,7 +176,7 @@ describe('approval looks at every promotion rule again', () => {
     const approved = await approveOperation(
       bestEffort,
       asked.operation.id,
-      { principal: 'bob', channel: 'http' },
+      { principal: 'bob', channel: 'http', person: 'bob' },
       'go',
     );
 

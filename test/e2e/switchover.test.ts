@@ -46,6 +46,7 @@ describe('tenant switchover over HTTP', () => {
     expect(accepted.body.operation.state).toBe('RUNNING');
     expect(accepted.body.operation.requestedBy).toEqual({
       principal: 'api-key:sandbox-operator',
+      person: 'olivia',
       channel: 'http',
     });
 
@@ -210,7 +211,10 @@ describe('tenant switchover over SQS', () => {
     expect(result.batchItemFailures).toEqual([]);
     const [operation] = (await env.store.list({ pair: 'orders-ob', limit: 1 })).items;
     expect(operation?.source).toBe('queue');
-    expect(operation?.requestedBy).toEqual({ principal: 'change-bot', channel: 'queue' });
+    expect(operation?.requestedBy).toEqual({
+      principal: 'queue:switchyard-dev-switchover',
+      channel: 'queue',
+    });
     expect((await pollUntilDone(operation!.id)).state).toBe('SUCCEEDED');
   });
 

@@ -144,7 +144,7 @@ const dryRunMessage = (consumer: Consumer) =>
       { pair: fc.constantFrom(...consumer.dryRunPairs), reason: fc.string({ maxLength: 100 }) },
       { requiredKeys: ['pair'] },
     )
-    .map((m) => JSON.stringify({ ...m, dryRun: true, requestedBy: 'fuzz' }));
+    .map((m) => JSON.stringify({ ...m, dryRun: true }));
 
 function sqsEvent(consumer: Consumer, bodies: { body: string; poison: boolean }[], run: number): SQSEvent {
   return {

@@ -1,6 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handler as pollJobs } from '../../functions/poll-jobs/handler.js';
+import type { Deps } from '../../shared/deps.js';
 import { isTerminal, type Operation } from '../../shared/domain/operation.js';
+import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import type { OperationStore } from '../../shared/store/operation-store.js';
 import { loadEvent } from './fixtures.js';
 import { type HttpAnswer, httpAnswer, lambdaContext } from './lambda.js';
@@ -50,4 +53,13 @@ export async function pollUntilDone(store: OperationStore, id: string, maxTicks 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`operation ${id} did not finish`);
+}
+
+/** Idle pairs for the next test: operations waiting for approval rejected, running ones run to their end. */
+export async function settleOperations(store: OperationStore, deps: Deps): Promise<void> {
+  for (let i = 0; i < 200 && (await store.listActive()).length > 0; i++) {
+    for (const waiting of (await store.listActive()).filter((o) => o.state === 'PENDING_APPROVAL'))
+      await rejectOperation(deps, waiting.id, { principal: 'test-cleanup', channel: 'http' }, 'next test');
+    await pollActiveOperations(deps);
+  }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
+import type { Deferred } from '../../domain/secret-ref.js';
 import {
   errorBody,
   type PreparedRequest,
@@ -68,13 +69,13 @@ export function alibabaError(response: ProviderResponse): ProviderError {
 
 export interface AlibabaClientOptions extends ProviderClientOptions {
   endpoint: string;
-  auth: AlibabaAccessKey;
+  auth: Deferred<AlibabaAccessKey>;
   signature?: 'v3' | 'rpc';
 }
 
 /** ApsaraDB RDS RPC API 2014-08-15: POST / with the parameters in the query, signed V3 (default) or RPC. */
 export class AlibabaRdsClient {
-  private readonly http: ProviderHttp;
+  private readonly http: ProviderHttp<AlibabaAccessKey>;
   private readonly now: () => Date;
   private readonly base: URL;
   /** Each instance's region, once read: an instance never moves, and StopDBInstance must name it. */
@@ -210,16 +211,16 @@ export class AlibabaRdsClient {
     schema: T,
     options: { idempotent: boolean; signal?: AbortSignal },
   ): Promise<z.infer<T>> {
-    return this.http.read(() => this.prepare(action, params), schema, {
+    return this.http.read((auth) => this.prepare(action, params, auth), schema, {
       ...options,
       what: `Alibaba RDS ${action}`,
     });
   }
 
-  private prepare(action: string, params: Record<string, string>): PreparedRequest {
+  private prepare(action: string, params: Record<string, string>, auth: AlibabaAccessKey): PreparedRequest {
     const nonce = randomBytes(16).toString('hex');
     const timestamp = alibabaTimestamp(this.now());
-    const { accessKeyId, accessKeySecret } = this.options.auth;
+    const { accessKeyId, accessKeySecret } = auth;
     const url = new URL('/', this.base);
     if (this.options.signature === 'rpc') {
       const query: Record<string, string> = {
@@ -249,7 +250,7 @@ export class AlibabaRdsClient {
     };
     headers.authorization = acs3Authorization(
       { method: 'POST', pathname: '/', query: params, headers, payloadHash: EMPTY_PAYLOAD_SHA256 },
-      this.options.auth,
+      auth,
     );
     return { method: 'POST', url, headers };
   }

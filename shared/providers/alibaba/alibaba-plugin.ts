@@ -53,8 +53,9 @@ export const alibaba: ProviderPlugin<
       'Alibaba Cloud RDS has no cross-region switchover API; use promote-standby for a DR instance.',
     'configure-dr': 'Switchyard does not create Alibaba DR instances or replication links.',
   },
-  async client(endpoint, { resolveSecret, dispatcher }) {
-    const auth = await resolveAuth('alibaba', endpoint.auth, resolveSecret);
+  client(endpoint, { resolveSecret, dispatcher }) {
+    // Read when a call is first made: a function that never calls alibaba never reads its secrets.
+    const auth = () => resolveAuth('alibaba', endpoint.auth, resolveSecret);
     const { signature, timeoutMs } = endpoint;
     return new AlibabaRdsClient({ endpoint: endpoint.endpoint, auth, signature, timeoutMs, dispatcher });
   },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ProviderError } from '../../domain/errors.js';
+import type { Deferred } from '../../domain/secret-ref.js';
 import {
   errorBody,
   type PreparedRequest,
@@ -75,12 +76,12 @@ export interface HuaweiInstanceRef {
 export interface HuaweiClientOptions extends ProviderClientOptions {
   /** `{region}` in it is replaced by the instance's region. */
   endpoint: string;
-  auth: HuaweiAccessKey;
+  auth: Deferred<HuaweiAccessKey>;
 }
 
 /** Huawei Cloud RDS v3: the calls Switchyard makes, signed with AK/SK. */
 export class HuaweiRdsClient {
-  private readonly http: ProviderHttp;
+  private readonly http: ProviderHttp<HuaweiAccessKey>;
   private readonly now: () => Date;
 
   constructor(private readonly options: HuaweiClientOptions) {
@@ -210,7 +211,7 @@ export class HuaweiRdsClient {
     const url = new URL(path, this.options.endpoint.replace('{region}', ref.region));
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
     const body = options.body === undefined ? '' : JSON.stringify(options.body);
-    return this.http.read(() => this.prepare(method, url, ref.projectId, body), schema, {
+    return this.http.read((auth) => this.prepare(method, url, ref.projectId, body, auth), schema, {
       ...options,
       what: `Huawei RDS ${method} ${url.pathname}`,
     });
@@ -221,11 +222,12 @@ export class HuaweiRdsClient {
     url: URL,
     projectId: string,
     body: string,
+    auth: HuaweiAccessKey,
   ): PreparedRequest {
     // Exactly application/json, so the body is signed rather than UNSIGNED-PAYLOAD.
     const headers = signHuaweiRequest(
       { method, url, headers: { 'Content-Type': 'application/json', 'X-Project-Id': projectId }, body },
-      this.options.auth,
+      auth,
       this.now(),
     );
     return { method, url, headers, body: body === '' ? undefined : body };

@@ -53,8 +53,9 @@ export const huawei: ProviderPlugin<
       'Huawei RDS has no cross-region switchover API; use promote-standby when the primary is lost.',
     'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature.',
   },
-  async client(endpoint, { resolveSecret, dispatcher }) {
-    const auth = await resolveAuth('huawei', endpoint.auth, resolveSecret);
+  client(endpoint, { resolveSecret, dispatcher }) {
+    // Read when a call is first made: a function that never calls huawei never reads its secrets.
+    const auth = () => resolveAuth('huawei', endpoint.auth, resolveSecret);
     return new HuaweiRdsClient({
       endpoint: endpoint.endpoint,
       auth,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ProviderError } from '../../domain/errors.js';
+import type { Deferred } from '../../domain/secret-ref.js';
 import {
   errorBody,
   type PreparedRequest,
@@ -31,7 +32,7 @@ export type OcpAuth =
 
 export interface OcpClientOptions extends ProviderClientOptions {
   endpoint: string;
-  auth: OcpAuth;
+  auth: Deferred<OcpAuth>;
 }
 
 const CONTENT_TYPE = 'application/json';
@@ -53,11 +54,11 @@ export function ocpError(response: ProviderResponse): ProviderError {
 
 /** OCP v2 REST API: the calls Switchyard uses, signed with AK/SK (or Basic auth). */
 export class OcpClient {
-  private readonly http: ProviderHttp;
+  private readonly http: ProviderHttp<OcpAuth>;
   private readonly base: URL;
   private readonly now: () => Date;
 
-  constructor(private readonly options: OcpClientOptions) {
+  constructor(options: OcpClientOptions) {
     this.base = new URL(options.endpoint);
     this.now = options.now ?? (() => new Date());
     this.http = providerHttp('oceanbase', options, ocpError);
@@ -189,7 +190,7 @@ export class OcpClient {
   ): Promise<z.infer<T>> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const answer = await this.http.read(
-      () => this.prepare(method, pathWithQuery, body),
+      (auth) => this.prepare(method, pathWithQuery, body, auth),
       ocpEnvelope(dataSchema),
       {
         ...options,
@@ -199,7 +200,12 @@ export class OcpClient {
     return (answer as { data: z.infer<T> }).data;
   }
 
-  private prepare(method: PreparedRequest['method'], pathWithQuery: string, body?: string): PreparedRequest {
+  private prepare(
+    method: PreparedRequest['method'],
+    pathWithQuery: string,
+    body: string | undefined,
+    auth: OcpAuth,
+  ): PreparedRequest {
     const url = new URL(pathWithQuery, this.base);
     const date = this.now().toUTCString();
     const headers: Record<string, string> = {
@@ -207,7 +213,7 @@ export class OcpClient {
       date,
       accept: 'application/json',
     };
-    if (this.options.auth.type === 'aksk') {
+    if (auth.type === 'aksk') {
       headers.authorization = ocpAuthorization(
         {
           method,
@@ -218,10 +224,10 @@ export class OcpClient {
           headers,
           body,
         },
-        this.options.auth,
+        auth,
       );
     } else {
-      const { username, password } = this.options.auth;
+      const { username, password } = auth;
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
     return { method, url, headers, body };

@@ -47,8 +47,9 @@ export const oceanbase: ProviderPlugin<
     'upgrade-minor-version':
       'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
   },
-  async client(endpoint, { resolveSecret, dispatcher }) {
-    const auth = await resolveAuth('oceanbase', endpoint.auth, resolveSecret);
+  client(endpoint, { resolveSecret, dispatcher }) {
+    // Read when a call is first made: a function that never calls oceanbase never reads its secrets.
+    const auth = () => resolveAuth('oceanbase', endpoint.auth, resolveSecret);
     return new OcpClient({ endpoint: endpoint.endpoint, auth, timeoutMs: endpoint.timeoutMs, dispatcher });
   },
   operations: { switchover: OcpSwitchoverDriver, 'promote-standby': OcpFailoverDriver },

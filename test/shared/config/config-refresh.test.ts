@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  loadConfig,
-  type ParameterReader,
-  SecretResolver,
-  secretsTtlMs,
-} from '../../../shared/config/load-config.js';
-import { createDeps, refreshingDeps } from '../../../shared/create-deps.js';
+import { type ParameterReader, SecretResolver, secretsTtlMs } from '../../../shared/config/load-config.js';
+import { containerDeps, refreshingDeps } from '../../../shared/create-deps.js';
 import type { Deps } from '../../../shared/deps.js';
 import { ConfigError } from '../../../shared/domain/errors.js';
 
@@ -75,30 +70,44 @@ function parameterStore() {
   };
 }
 
-/** sharedDeps' build, with the parameter reader and clock injected instead of SSM and Date.now. */
+/** sharedDeps, with the parameter reader and clock injected instead of SSM and Date.now. */
 function depsFrom(store: ReturnType<typeof parameterStore>, clock: { now: number }, log: string[] = []) {
-  const env = { SWITCHYARD_TABLE: 'switchyard-test', SWITCHYARD_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' };
-  return refreshingDeps({
-    ttlMs: TTL_MS,
+  const env = {
+    SWITCHYARD_TABLE: 'switchyard-test',
+    SWITCHYARD_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+    SWITCHYARD_CONFIG: 'ssm:/switchyard/test/config',
+    SWITCHYARD_SECRETS_TTL_SECONDS: String(TTL_MS / 1000),
+  };
+  return containerDeps({
+    env,
+    readParameter: store.read,
     now: () => clock.now,
     log: (line) => log.push(line),
-    build: async () =>
-      createDeps(await loadConfig('ssm:/switchyard/test/config', store.read, env), {
-        env,
-        readParameter: store.read,
-      }),
   });
+}
+
+/** What an OCP call and a webhook delivery read: the secrets, as the config keys that name them. */
+async function useSecrets(deps: Deps) {
+  const ocp = deps.config.providers.oceanbase;
+  const hook = deps.config.notifications.webhooks[0];
+  if (ocp?.auth.type !== 'aksk' || !hook) throw new Error('the test document names these secrets');
+  await deps.secrets.resolve(ocp.auth.accessKeyId, 'providers.oceanbase.auth.accessKeyId');
+  await deps.secrets.resolve(ocp.auth.accessKeySecret, 'providers.oceanbase.auth.accessKeySecret');
+  return deps.secrets.resolve(hook.secret, 'notifications.webhooks.0.secret');
 }
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe('deps read again after the TTL', () => {
-  it('reads the document and each secret once, then not again within the TTL', async () => {
+  it('reads the document once, a secret only when first used, and neither again within the TTL', async () => {
     const store = parameterStore();
     const clock = { now: 0 };
     const deps = depsFrom(store, clock);
 
     const first = await deps();
+    // Nothing has asked for a secret yet: a function that never calls OCP never reads its key.
+    expect(store.totalReads()).toBe(1);
+    await useSecrets(first);
     clock.now = TTL_MS - 1;
     expect(await deps()).toBe(first);
     expect(await deps()).toBe(first);
@@ -114,6 +123,7 @@ describe('deps read again after the TTL', () => {
     const clock = { now: 0 };
     const deps = depsFrom(store, clock);
     const first = await deps();
+    await useSecrets(first);
     store.values.set('/switchyard/test/config', document('second'));
     store.values.set('/switchyard/test/ocp/access-key-secret', 'ocp-sk-second-9b1e');
 
@@ -128,6 +138,9 @@ describe('deps read again after the TTL', () => {
 
     const second = await deps();
     expect(second.config.pairs[0]?.description).toBe('second');
+    expect(await second.secrets.resolve({ ssm: '/switchyard/test/ocp/access-key-secret' }, 'x')).toBe(
+      'ocp-sk-second-9b1e',
+    );
     expect(store.readsOf('/switchyard/test/ocp/access-key-secret')).toBe(2);
     expect(store.readsOf('/switchyard/test/webhook-secret')).toBe(2);
     // The new deps are as fresh as their build: no read until another TTL has passed.
@@ -142,6 +155,7 @@ describe('deps read again after the TTL', () => {
     const log: string[] = [];
     const deps = depsFrom(store, clock, log);
     const first = await deps();
+    await useSecrets(first);
 
     store.failOn('/switchyard/test/webhook-secret');
     clock.now = TTL_MS;
@@ -173,11 +187,9 @@ describe('deps read again after the TTL', () => {
     const store = parameterStore();
     const clock = { now: 0 };
     const deps = depsFrom(store, clock);
-    store.failOn('/switchyard/test/ocp/access-key-secret');
+    store.failOn('/switchyard/test/config');
 
-    await expect(deps()).rejects.toThrow(
-      /providers\.oceanbase\.auth\.accessKeySecret: cannot read SSM parameter/,
-    );
+    await expect(deps()).rejects.toThrow(/Cannot read configuration from ssm:\/switchyard\/test\/config/);
     store.failOn(undefined);
 
     expect((await deps()).config.pairs[0]?.name).toBe('orders-ob');

@@ -132,9 +132,9 @@ pairs:
   it('says which variable is missing', async () => {
     const location = await configFile(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax
-      'providers:\n  oceanbase: { endpoint: "${OCP_URL}", auth: { type: basic, username: { value: u }, password: { value: p } } }\n',
+      'providers:\n  oceanbase: { endpoint: "${OCP_ENDPOINT}", auth: { type: basic, username: { value: u }, password: { value: p } } }\n',
     );
-    await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/OCP_URL is not set/);
+    await expect(loadConfig(location, noSsm, {})).rejects.toThrow(/OCP_ENDPOINT is not set/);
     await expect(loadConfig(undefined, noSsm, {})).rejects.toBeInstanceOf(ConfigError);
   });
 
