@@ -10,6 +10,7 @@ export const SlackCommandFormSchema = z.looseObject({
   command: z.string().regex(/^\/[\w-]{1,31}$/, 'a slash command such as /switchyard'),
   text: z.string().max(2000).default(''),
   response_url: z.url({ protocol: /^https?$/ }).max(500),
-  trigger_id: z.string().min(1).max(200),
+  // It becomes the idempotency key `slack:<trigger_id>`, which must fit the queue's 200 characters.
+  trigger_id: z.string().min(1).max(190),
 });
 export type SlackCommandForm = z.infer<typeof SlackCommandFormSchema>;

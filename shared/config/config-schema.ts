@@ -46,7 +46,9 @@ export type Scope = z.infer<typeof ScopeSchema>;
  */
 export const PersonSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._@-]{0,99}$/i, "a person's name: letters, digits, dots, dashes, @");
+  .regex(/^[a-z0-9][a-z0-9._@-]{0,99}$/i, "a person's name: letters, digits, dots, dashes, @")
+  // One person however the config spells them: `Adam` and `adam` are one approver, not two.
+  .transform((name) => name.toLowerCase());
 
 export const ApiKeySchema = z.strictObject({
   name: z.string().min(1),

@@ -12,10 +12,12 @@ export function isUnderPrefix(url: string, prefixes: readonly string[]): boolean
   if (target.username !== '' || target.password !== '') return false;
   return prefixes.some((prefix) => {
     const allowed = new URL(prefix);
+    // A prefix ends at a path boundary: `/services` allows `/services/…`, never `/servicesX`.
+    const path = allowed.pathname.endsWith('/') ? allowed.pathname : `${allowed.pathname}/`;
     return (
       target.protocol === allowed.protocol &&
       target.host === allowed.host &&
-      target.pathname.startsWith(allowed.pathname)
+      (target.pathname === allowed.pathname || target.pathname.startsWith(path))
     );
   });
 }

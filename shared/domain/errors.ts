@@ -90,11 +90,18 @@ export interface ProviderErrorOptions {
    * problem, 422 when the request was invalid for the provider, 502 (default) when the provider failed.
    */
   answerStatus?: 409 | 422 | 502;
+  /** The client's own credentials, removed word for word wherever the provider echoes them. */
+  knownSecrets?: readonly string[];
   cause?: unknown;
 }
 
 /** Why a provider refused a submission: the target's state, the request itself, or a failure of the provider. */
 export type RefusedFor = 'state' | 'request' | 'provider';
+
+/** The text with each known secret (of at least 4 characters, so no word is mistaken for one) replaced. */
+function withoutKnown(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('[redacted]'), text);
+}
 
 /** The provider answered with an error, or could not be reached. */
 export class ProviderError extends AppError {
@@ -110,9 +117,11 @@ export class ProviderError extends AppError {
 
   constructor(message: string, options: ProviderErrorOptions) {
     // Every answer, record and notification repeats these: what a provider echoes of our credentials ends here.
+    const clean = (text: string) => providerText(withoutKnown(text, options.knownSecrets ?? []));
     const providerMessage =
-      options.providerMessage === undefined ? undefined : providerText(options.providerMessage);
-    super('provider_error', options.answerStatus ?? 502, providerText(message), {
+      options.providerMessage === undefined ? undefined : clean(options.providerMessage);
+    const providerCode = options.providerCode === undefined ? undefined : clean(options.providerCode);
+    super('provider_error', options.answerStatus ?? 502, clean(message), {
       // Provider codes and messages help the operator; redacted and clipped, they carry no secrets.
       expose: true,
       retryable: options.retryable,
@@ -120,13 +129,13 @@ export class ProviderError extends AppError {
       details: {
         provider: options.provider,
         providerStatus: options.httpStatus,
-        providerCode: options.providerCode,
+        providerCode,
         providerMessage,
       },
     });
     this.provider = options.provider;
     this.httpStatus = options.httpStatus;
-    this.providerCode = options.providerCode;
+    this.providerCode = providerCode;
     this.providerMessage = providerMessage;
     this.outcome = options.outcome;
     this.retryAfterMs = options.retryAfterMs;

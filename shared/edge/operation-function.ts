@@ -104,8 +104,18 @@ function queueMessageSchema<S extends z.ZodObject>(requestSchema: S) {
 }
 
 /** What a sealed message carries, once its seal is checked: a request with its claims, or a person's decision. */
-async function openSeal<S extends z.ZodObject>(deps: Deps, sealed: SealedMessage, requestSchema: S) {
-  const payload = unseal(sealed, await internalSigningKey(deps.config, deps.secrets), deps.now());
+async function openSeal<S extends z.ZodObject>(
+  deps: Deps,
+  sealed: SealedMessage,
+  kind: OperationKind,
+  requestSchema: S,
+) {
+  const payload = unseal(sealed, {
+    key: await internalSigningKey(deps.config, deps.secrets),
+    kind,
+    now: deps.now(),
+    maxAgeMs: deps.config.operations.idempotencyTtlSeconds * 1000,
+  });
   const schema = isDecision(payload)
     ? DecisionMessageSchema
     : requestSchema.extend(QueueFields).extend(SealedOnlyFields);
@@ -275,7 +285,8 @@ export function operationFunction<S extends z.ZodObject>(
     {
       schema: queueMessageSchema(spec.schema),
       async handle({ deps, message: body, record, signal }) {
-        const message = 'sealed' in body ? await openSeal(deps, body.sealed, spec.schema) : body.request;
+        const message =
+          'sealed' in body ? await openSeal(deps, body.sealed, spec.kind, spec.schema) : body.request;
         if ('decide' in message) {
           await decideFromQueue(deps, message as DecisionMessage, signal);
           return;
@@ -319,8 +330,11 @@ export function operationFunction<S extends z.ZodObject>(
               trigger: input.trigger,
               approval: input.approval,
               replyTo: input.replyTo,
-              // SQS may deliver a message twice: its id makes the second delivery the same operation.
-              idempotencyKey: input.idempotencyKey ?? record.messageId,
+              // SQS may deliver a message twice: its id (a seal's own signature, which a re-send keeps) makes the
+              // second delivery the same operation.
+              idempotencyKey:
+                input.idempotencyKey ??
+                ('sealed' in body ? body.sealed.switchyard.signature : record.messageId),
               // Only Switchyard's own messages reach its own key namespaces (an alert's claim on its pair).
               idempotencyScope: 'sealed' in body ? 'switchyard' : 'caller',
             },

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, StaleWriteError } from '../domain/errors.js';
 import { describeEvidence } from '../domain/observation.js';
 import type { Operation, Principal } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
@@ -13,6 +13,22 @@ import { submitToProvider } from './submit-to-provider.js';
 /** Whether two credentials are one person: by the person the config names, or the same credential when one has none. */
 function samePerson(a: { principal: string; person?: string }, b: Principal): boolean {
   return (a.person !== undefined && a.person === b.person) || a.principal === b.principal;
+}
+
+/**
+ * Records a person's decision. Two decisions on one operation at the same moment meet the version check; the one
+ * that loses is told so (409), and nothing of it was written.
+ */
+async function persistDecision(deps: Deps, operation: Operation): Promise<Operation> {
+  try {
+    return await persistAndNotify(deps, operation);
+  } catch (error) {
+    if (error instanceof StaleWriteError)
+      throw new ConflictError(
+        `Operation ${operation.id} changed while this decision was recorded (another decision at the same moment); look at it again.`,
+      );
+    throw error;
+  }
 }
 
 async function pending(deps: Deps, id: string): Promise<Operation> {
@@ -56,7 +72,7 @@ export async function approveOperation(
   const recorded = { ...approval, approvals };
 
   if (approvals.length < approval.approversNeeded) {
-    return persistAndNotify(deps, {
+    return persistDecision(deps, {
       ...operation,
       approval: recorded,
       updatedAt: at,
@@ -91,7 +107,7 @@ export async function approveOperation(
       approval: operation.approval,
     });
     if (guard.cancel) {
-      const cancelled = await persistAndNotify(
+      const cancelled = await persistDecision(
         deps,
         transition(
           operation,
@@ -127,7 +143,7 @@ export async function approveOperation(
       findings: precheck.findings,
     });
   }
-  const submitting = await persistAndNotify(
+  const submitting = await persistDecision(
     deps,
     transition(
       operation,
@@ -160,7 +176,7 @@ async function endRejected(
   changes: Partial<Operation> = {},
 ) {
   const at = deps.now().toISOString();
-  const rejected = await persistAndNotify(
+  const rejected = await persistDecision(
     deps,
     transition(operation, 'REJECTED', { at, actor: by.principal, message: outcome }, { ...changes, outcome }),
   );

@@ -54,6 +54,8 @@ export interface RefusalReading {
   /** The request may have been applied before the error: any 5xx unless the client knows better. */
   mayHaveApplied?: boolean;
   retryAfterMs?: number;
+  /** The client's own credentials, never to be repeated even when the provider echoes them. */
+  knownSecrets?: readonly string[];
 }
 
 /**
@@ -79,6 +81,7 @@ export function providerRefusal(
     retryable: throttled || reading.busy === true || response.status >= 500,
     retryAfterMs: throttled ? reading.retryAfterMs : undefined,
     answerStatus: providerFailed ? 502 : state ? 409 : 422,
+    knownSecrets: reading.knownSecrets,
   });
 }
 
@@ -102,8 +105,8 @@ export interface ProviderHttpOptions<Auth> extends Omit<ProviderClientOptions, '
   provider: ProviderName;
   /** The client's credentials, read once per call: a function that makes no call reads no secret. */
   auth: Deferred<Auth>;
-  /** Turns a non-2xx answer into the provider's error, using its own envelope and codes. */
-  toError(response: ProviderResponse): ProviderError;
+  /** Turns a non-2xx answer into the provider's error, using its own envelope and codes, never echoing `known`. */
+  toError(response: ProviderResponse, known?: readonly string[]): ProviderError;
   random?: () => number;
 }
 
@@ -154,6 +157,14 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Every string value of a client's credentials (key ids, secrets, user names, passwords). */
+function secretsIn(auth: unknown): string[] {
+  if (typeof auth !== 'object' || auth === null) return [];
+  return Object.entries(auth)
+    .filter(([name, value]) => name !== 'type' && typeof value === 'string')
+    .map(([, value]) => value as string);
+}
+
 /** Wraps undici for one provider: timeouts, cancellation, backoff with full jitter, Retry-After. */
 export class ProviderHttp<Auth = unknown> {
   private readonly retry: RetryPolicy;
@@ -170,8 +181,9 @@ export class ProviderHttp<Auth = unknown> {
 
   async send(build: (auth: Auth) => PreparedRequest, options: SendOptions): Promise<ProviderResponse> {
     const auth = await this.credentials();
+    const known = secretsIn(auth);
     for (let attempt = 1; ; attempt++) {
-      const failure = await this.attempt(build(auth), options);
+      const failure = await this.attempt(build(auth), options, known);
       if (!(failure instanceof ProviderError)) return failure;
       const mayRetry = failure.retryable && (options.idempotent || failure.outcome === 'not-applied');
       if (!mayRetry || attempt >= this.retry.attempts || options.signal?.aborted) throw failure;
@@ -220,6 +232,7 @@ export class ProviderHttp<Auth = unknown> {
   private async attempt(
     prepared: PreparedRequest,
     options: SendOptions,
+    known: readonly string[],
   ): Promise<ProviderResponse | ProviderError> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -234,7 +247,7 @@ export class ProviderHttp<Auth = unknown> {
       const text = await response.body.text();
       const result: ProviderResponse = { status: response.statusCode, headers: response.headers, text };
       if (response.statusCode >= 200 && response.statusCode < 300) return result;
-      return this.options.toError(result);
+      return this.options.toError(result, known);
     } catch (error) {
       return this.transportError(prepared, error, timeout.aborted && !options.signal?.aborted);
     }

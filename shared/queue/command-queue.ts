@@ -22,7 +22,7 @@ export class SealingCommandQueue implements CommandQueue {
   ) {}
 
   async enqueue(kind: OperationKind, message: Record<string, unknown>) {
-    await this.carrier.enqueue(kind, seal(message, await this.signingKey(), this.now()));
+    await this.carrier.enqueue(kind, seal(kind, message, await this.signingKey(), this.now()));
   }
 }
 

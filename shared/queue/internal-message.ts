@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { sameSecret } from '../domain/constant-time.js';
 import { ValidationError } from '../domain/errors.js';
+import { type OperationKind, OperationKindSchema } from '../domain/operation.js';
 
 /**
  * Switchyard's own queue messages (an alert's promotion, a chat command, a person's decision) carry claims that
@@ -14,6 +15,8 @@ import { ValidationError } from '../domain/errors.js';
 export const SealedMessageSchema = z.strictObject({
   switchyard: z.strictObject({
     v: z.literal(1),
+    /** The operation kind whose queue it was sealed for: on another queue it is refused, not turned into that kind. */
+    kind: OperationKindSchema,
     issuedAt: z.iso.datetime(),
     payload: z.string().max(256 * 1024),
     signature: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an HMAC-SHA256, base64url'),
@@ -32,27 +35,45 @@ export function isSealed(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'switchyard' in body;
 }
 
-function signatureOf(key: string, issuedAt: string, payload: string): string {
-  return createHmac('sha256', key).update(`v1.${issuedAt}.${payload}`).digest('base64url');
+function signatureOf(key: string, kind: OperationKind, issuedAt: string, payload: string): string {
+  // The kind and the time have fixed shapes, so no boundary between the parts can be moved.
+  return createHmac('sha256', key).update(`v1.${kind}.${issuedAt}.${payload}`).digest('base64url');
 }
 
-/** A message as Switchyard sends it to itself. */
-export function seal(message: Record<string, unknown>, key: string, now: Date): SealedMessage {
+/** A message as Switchyard sends it to itself, for the queue of one operation kind. */
+export function seal(
+  kind: OperationKind,
+  message: Record<string, unknown>,
+  key: string,
+  now: Date,
+): SealedMessage {
   const issuedAt = now.toISOString();
   const payload = JSON.stringify(message);
-  return { switchyard: { v: 1, issuedAt, payload, signature: signatureOf(key, issuedAt, payload) } };
+  return {
+    switchyard: { v: 1, kind, issuedAt, payload, signature: signatureOf(key, kind, issuedAt, payload) },
+  };
 }
 
 const refused = (field: string, message: string) =>
   new ValidationError(`Refused a sealed message: ${field}: ${message}`, [{ field, message }]);
 
-/** The message inside a seal, once its signature and age are right; otherwise a 400 naming what is wrong. */
-export function unseal(sealed: SealedMessage, key: string, now: Date): unknown {
-  const { issuedAt, payload, signature } = sealed.switchyard;
-  if (!sameSecret(signature, signatureOf(key, issuedAt, payload)))
+/**
+ * The message inside a seal, once its signature, its kind and its age are right; otherwise a 400 naming what is
+ * wrong. `maxAgeMs` is never more than four days; the caller makes it no longer than its idempotency keys are
+ * kept, so a seal replayed after its request's key is forgotten is refused rather than taken as new.
+ */
+export function unseal(
+  sealed: SealedMessage,
+  expected: { key: string; kind: OperationKind; now: Date; maxAgeMs: number },
+): unknown {
+  const { kind, issuedAt, payload, signature } = sealed.switchyard;
+  if (!sameSecret(signature, signatureOf(expected.key, kind, issuedAt, payload)))
     throw refused('body.switchyard.signature', "not signed with Switchyard's key");
-  const age = now.getTime() - Date.parse(issuedAt);
-  if (age > SEAL_MAX_AGE_MS) throw refused('body.switchyard.issuedAt', 'older than four days');
+  if (kind !== expected.kind)
+    throw refused('body.switchyard.kind', `sealed for the ${kind} queue, not ${expected.kind}`);
+  const age = expected.now.getTime() - Date.parse(issuedAt);
+  if (age > Math.min(expected.maxAgeMs, SEAL_MAX_AGE_MS))
+    throw refused('body.switchyard.issuedAt', 'too old: its request may no longer be remembered');
   if (age < -SEAL_CLOCK_SKEW_MS) throw refused('body.switchyard.issuedAt', 'in the future');
   try {
     return JSON.parse(payload);

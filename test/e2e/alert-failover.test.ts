@@ -661,7 +661,9 @@ describe('what a sender cannot make Switchyard do', () => {
     const event = loadEvent<SQSEvent>('sqs', 'promote-standby');
     // Sealed, as the queue adapter sends every message of Switchyard's own.
     const key = await internalSigningKey(later.config, later.secrets);
-    event.Records[0]!.body = JSON.stringify(seal(held[0] as Record<string, unknown>, key, new Date()));
+    event.Records[0]!.body = JSON.stringify(
+      seal('promote-standby', held[0] as Record<string, unknown>, key, new Date()),
+    );
     event.Records[0]!.messageId = `held-${Date.now()}`;
     await promoteStandby(event as never, lambdaContext());
     const cancelled = (await promotions())[0];

@@ -4,6 +4,7 @@ import { handler as activateMigrationTarget } from '../../functions/activate-mig
 import { handler as configureDr } from '../../functions/configure-dr/handler.js';
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
+import { OCP_SANDBOX_CREDENTIALS } from '../../sandbox/ocp-simulator.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
@@ -164,5 +165,30 @@ describe("a provider's signature error", () => {
     expect(providerMessage.startsWith('Signature does not match for accessKeyId: [redacted]')).toBe(true);
     expect(providerMessage).toHaveLength(CLIPPED_AT);
     expect(providerMessage.endsWith('…')).toBe(true);
+  });
+
+  it("removes the client's own key id and secret, however the provider words them", async () => {
+    // No pattern knows these wordings; the client knows its own credentials and strikes them out word for word.
+    const wordings = [
+      `The access key ${OCP_SANDBOX_CREDENTIALS.accessKeyId} does not exist`,
+      `AccessKey: ${OCP_SANDBOX_CREDENTIALS.accessKeyId} is invalid; expected ${OCP_SANDBOX_CREDENTIALS.accessKeySecret}`,
+    ];
+    for (const message of wordings) {
+      await fetch(`${env.ocp.url}/_sandbox/faults`, {
+        method: 'POST',
+        body: JSON.stringify({
+          route: 'switchover',
+          times: 1,
+          fault: { kind: 'status', status: 401, message },
+        }),
+      });
+      const answer = await postOperation(switchover, 'switchover', { pair: 'orders-ob' });
+      const id = answer.body.operation.id as string;
+      await failureTold(id);
+      expectNoSecrets(
+        [JSON.stringify(answer.body), JSON.stringify((await getStored(id)).body), ...toldAbout(id)],
+        [OCP_SANDBOX_CREDENTIALS.accessKeyId, OCP_SANDBOX_CREDENTIALS.accessKeySecret],
+      );
+    }
   });
 });

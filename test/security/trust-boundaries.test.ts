@@ -11,9 +11,11 @@ import { handler as getOperation } from '../../functions/get-operation/handler.j
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import { AWS_REQUEST_TIMEOUT_MS, withInvocationSignal } from '../../shared/aws/request-handler.js';
+import { PersonSchema } from '../../shared/config/config-schema.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import type { Deps } from '../../shared/deps.js';
+import { isUnderPrefix } from '../../shared/domain/allowed-url.js';
 import { ConfigError } from '../../shared/domain/errors.js';
 import { seal } from '../../shared/queue/internal-message.js';
 import { tableClient } from '../../shared/store/table-definition.js';
@@ -116,22 +118,39 @@ describe('internal messages are sealed', () => {
     expect(env.sink.slack.filter((p) => p.path.includes('internal'))).toEqual([]);
   });
 
-  it('refuses a message sealed with another key, or sealed too long ago; takes one sealed by Switchyard', async () => {
+  it('refuses a message sealed with another key, or longer ago than its request is remembered; takes one sealed by Switchyard', async () => {
     const id = await waitingPromotion();
     const decision = { decide: 'approve', operationId: id, by: 'adam.approver', person: 'adam' };
-    expect(await deliver(promoteStandby, 'promote-standby', seal(decision, 'x'.repeat(44), new Date()))).toBe(
+    const sealed = (key: string, at: Date) => seal('promote-standby', decision, key, at);
+    expect(await deliver(promoteStandby, 'promote-standby', sealed('x'.repeat(44), new Date()))).toBe(
       'refused',
     );
-    const fiveDaysAgo = new Date(Date.now() - 5 * 24 * 3600 * 1000);
-    expect(
-      await deliver(promoteStandby, 'promote-standby', seal(decision, SANDBOX_SIGNING_KEY, fiveDaysAgo)),
-    ).toBe('refused');
+    // Idempotency keys are kept a day (operations.idempotencyTtlSeconds): an older seal could repeat a request.
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    expect(await deliver(promoteStandby, 'promote-standby', sealed(SANDBOX_SIGNING_KEY, twoDaysAgo))).toBe(
+      'refused',
+    );
     expect((await env.store.get(id))?.approval?.approvals).toEqual([]);
 
-    expect(
-      await deliver(promoteStandby, 'promote-standby', seal(decision, SANDBOX_SIGNING_KEY, new Date())),
-    ).toBe('taken');
+    expect(await deliver(promoteStandby, 'promote-standby', sealed(SANDBOX_SIGNING_KEY, new Date()))).toBe(
+      'taken',
+    );
     expect((await env.store.get(id))?.approval?.approvals).toMatchObject([{ person: 'adam' }]);
+  });
+
+  it('refuses a sealed message delivered to the queue of another kind: a captured upgrade is not a promotion', async () => {
+    const upgrade = {
+      pair: 'ledger-pg',
+      reason: 'asked in Slack by olivia.operator',
+      requestedBy: 'olivia.operator',
+      requestedByPerson: 'olivia',
+      source: 'chat',
+      idempotencyKey: `slack:${Date.now()}`,
+    };
+    const captured = seal('upgrade-minor-version', upgrade, SANDBOX_SIGNING_KEY, new Date());
+    expect(await deliver(promoteStandby, 'promote-standby', captured)).toBe('refused');
+    expect(await env.store.listActive()).toEqual([]);
+    expect(promotionsSent()).toBe(0);
   });
 
   it('still takes a plain request from an outside sender, as the queue that carried it', async () => {
@@ -290,5 +309,19 @@ describe('AWS calls end with the invocation', () => {
       hung.closeAllConnections();
       hung.close();
     }
+  });
+});
+
+describe('the rules of names and URLs', () => {
+  it('reads a person however the config spells them as one person', () => {
+    expect(PersonSchema.parse('Adam')).toBe(PersonSchema.parse('adam'));
+  });
+
+  it('ends an allowed response_url prefix at a path boundary', () => {
+    const allowed = ['https://hooks.slack.com/services'];
+    expect(isUnderPrefix('https://hooks.slack.com/services/T1/B2/x', allowed)).toBe(true);
+    expect(isUnderPrefix('https://hooks.slack.com/servicesX/evil', allowed)).toBe(false);
+    expect(isUnderPrefix('https://hooks.slack.com.evil.example/services/x', allowed)).toBe(false);
+    expect(isUnderPrefix('https://user@hooks.slack.com/services/x', allowed)).toBe(false);
   });
 });

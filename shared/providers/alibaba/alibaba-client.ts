@@ -46,7 +46,7 @@ const STATE_CODES =
   /^(IncorrectDBInstanceState|IncorrectDBInstanceLockMode|IncorrectDBInstance|InvalideStatus\.Format|OperationDenied\.)/;
 
 /** Reads the RPC error body: Alibaba's codes say which refusals are throttling, credentials or state. */
-export function alibabaError(response: ProviderResponse): ProviderError {
+export function alibabaError(response: ProviderResponse, knownSecrets?: readonly string[]): ProviderError {
   const { code, message } = errorBody(response, AlibabaErrorBodySchema, (body) => ({
     code: body.Code,
     message: body.Message,
@@ -58,6 +58,7 @@ export function alibabaError(response: ProviderResponse): ProviderError {
     summary: `Alibaba RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
     code,
     message,
+    knownSecrets,
     throttled,
     auth: code !== undefined && AUTH_CODES.has(code),
     state: code !== undefined && STATE_CODES.test(code),

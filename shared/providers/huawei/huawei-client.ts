@@ -49,7 +49,7 @@ export const HUAWEI_BUSY_CODES: ReadonlySet<string> = new Set([
 const THROTTLED_CODES = new Set(['APIGW.0308']);
 
 /** Maps RDS and API Gateway error bodies to the error taxonomy. */
-export function huaweiError(response: ProviderResponse): ProviderError {
+export function huaweiError(response: ProviderResponse, knownSecrets?: readonly string[]): ProviderError {
   const { code, message } = errorBody(response, HuaweiErrorBodySchema, (body) => ({
     code: body.error_code ?? body.errCode,
     message: body.error_msg ?? body.externalMessage,
@@ -58,6 +58,7 @@ export function huaweiError(response: ProviderResponse): ProviderError {
     summary: `Huawei RDS answered ${response.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
     code,
     message,
+    knownSecrets,
     throttled: response.status === 429 || (code !== undefined && THROTTLED_CODES.has(code)),
     // Huawei documents no codes for "the instance is not in a state for this"; busy is the one list known.
     busy: code !== undefined && HUAWEI_BUSY_CODES.has(code),

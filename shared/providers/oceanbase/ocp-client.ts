@@ -38,7 +38,7 @@ export interface OcpClientOptions extends ProviderClientOptions {
 const CONTENT_TYPE = 'application/json';
 
 /** OCP answers 4xx for requests it refused (its codes are not documented); a 5xx may have been applied. */
-export function ocpError(response: ProviderResponse): ProviderError {
+export function ocpError(response: ProviderResponse, knownSecrets?: readonly string[]): ProviderError {
   const { code, message } = errorBody(response, OcpErrorBodySchema, (body) => ({
     code: body.error?.code === undefined ? undefined : String(body.error.code),
     message: body.error?.message,
@@ -47,6 +47,7 @@ export function ocpError(response: ProviderResponse): ProviderError {
     summary: `OCP answered ${response.status}${message ? `: ${message}` : ''}`,
     code,
     message,
+    knownSecrets,
     // RateLimit-Reset is the countdown, in seconds, to the end of OCP's throttling window.
     retryAfterMs: retryAfterMs(response.headers, ['ratelimit-reset', 'retry-after']),
   });
