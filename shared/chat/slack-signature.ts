@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../domain/constant-time.js';
 import { UnauthorizedError } from '../domain/errors.js';
 
 /** Slack refuses requests older than five minutes; so do we, either way, against replays and clock games. */
@@ -25,8 +26,6 @@ export function verifySlackRequest(
     throw new UnauthorizedError('Missing X-Slack-Signature or X-Slack-Request-Timestamp.');
   if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > SLACK_MAX_AGE_SECONDS)
     throw new UnauthorizedError('The Slack request timestamp is more than five minutes from now.');
-  const expected = Buffer.from(slackSignature(signingSecret, timestamp, rawBody));
-  const presented = Buffer.from(given);
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected))
+  if (!sameSecret(given, slackSignature(signingSecret, timestamp, rawBody)))
     throw new UnauthorizedError('The Slack signature does not match.');
 }
