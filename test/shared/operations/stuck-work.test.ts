@@ -61,7 +61,7 @@ describe('stuck work', () => {
       when: 'after',
       matching: ([written]) => isTerminal((written as Operation).state),
     });
-    for (let tick = 0; tick < 50 && !dying.struck(); tick++) {
+    for (let tick = 0; tick < 300 && !dying.struck(); tick++) {
       clock.at += 1_000;
       await new Promise((resolve) => setTimeout(resolve, 20));
       await pollActiveOperations(dying.deps).catch(() => undefined);
