@@ -420,11 +420,8 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
         ].filter((k) => !args[k]);
         if (missing.length)
           return error(400, HUAWEI_SANDBOX_CODES.badRequest, `Missing parameter: ${missing.join(', ')}`);
-        if (
-          relations.some(
-            (r) => r.master_instance_id === instance.id && r.slave_instance_id === args.target_instance_id,
-          )
-        )
+        // Huawei documents no code for it (providers.md §1); the sandbox refuses a relation either instance has.
+        if (relations.some((r) => r.slave_instance_id === args.target_instance_id))
           return error(
             400,
             HUAWEI_SANDBOX_CODES.badState,
@@ -449,11 +446,14 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       }
       case 'build_slave_dr_relation': {
         const relation = relations.find(
-          (r) =>
-            r.slave_instance_id === instance.id &&
-            r.master_instance_id === args.target_instance_id &&
-            r.build_process === 'master',
+          (r) => r.slave_instance_id === instance.id && r.master_instance_id === args.target_instance_id,
         );
+        if (relation?.build_process === 'slave')
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            'A DR relationship already exists for these instances.',
+          );
         if (!relation)
           return error(400, HUAWEI_SANDBOX_CODES.badState, 'Configure DR on the primary DB instance first.');
         return startJob(request, instance, {

@@ -147,7 +147,7 @@ export async function receiveAlert(
       reason:
         due > now.getTime()
           ? `holding off until ${new Date(due).toISOString()} (${pair.failover.holdOffSeconds} s after ${from > now.getTime() ? 'the alert says it started' : 'Switchyard received it'}); the primary is observed again then, and a resolve before then cancels`
-          : 'no hold-off for this pair: the primary is observed now',
+          : `its hold-off of ${pair.failover.holdOffSeconds} s is over on arrival: the primary is observed now`,
     };
   }
   try {
@@ -157,11 +157,15 @@ export async function receiveAlert(
     if (error instanceof StaleWriteError) return deps.failover.getDecision(id);
     throw error;
   }
+  // A hold-off over on arrival is no hold: what is told is the outcome. Should deciding fail, the poller decides it.
+  if (isDueBy(decision, now)) return evaluateDecision(deps, decision, options);
   await announceNew(deps, decision);
-  if (decision.outcome === 'holding' && Date.parse(decision.evaluateAt ?? '') <= now.getTime())
-    return evaluateDecision(deps, decision, options);
   return decision;
 }
+
+/** A holding decision whose hold-off has ended by `now`. */
+const isDueBy = (d: Decision, now: Date) =>
+  d.outcome === 'holding' && Date.parse(d.evaluateAt ?? '') <= now.getTime();
 
 /** A resolve closes the alert's episode, and cancels its decision if it is still holding off. */
 async function resolveAlert(deps: Deps, alert: NormalizedAlert) {
@@ -203,7 +207,8 @@ export async function evaluateDecision(
     conclude(deps, decision, outcome, reason, extra);
   const pair = deps.config.pairs.find((p) => p.name === decision.pair);
   try {
-    if (!pair) return await end('cancelled', `the pair ${decision.pair} is no longer configured`);
+    // A config refresh removed the pair: nothing can be observed or done for it, so the decision ends here.
+    if (!pair) return await end('declined', `pair ${decision.pair} is no longer configured`);
     const policy = pair.failover;
     if ((await deps.failover.episode(decision.alert.fingerprint)) !== decision.id)
       return await end('cancelled', 'the alert was resolved during the hold-off');
@@ -366,7 +371,7 @@ export async function evaluateDueDecisions(deps: Deps, options: CallOptions = {}
       await announce(deps, decision).catch((error: unknown) =>
         errors.push(`${decision.id}: ${describeError(error)}`),
       );
-  const due = (await deps.failover.listHolding()).filter((d) => Date.parse(d.evaluateAt ?? '') <= now);
+  const due = (await deps.failover.listHolding()).filter((d) => isDueBy(d, new Date(now)));
   for (const decision of due) {
     try {
       await evaluateDecision(deps, decision, options);

@@ -200,10 +200,12 @@ export class HuaweiConfigureDrDriver extends HuaweiDriver {
         };
   }
 
-  async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+  async precheck({ target, phase }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
     const findings: Finding[] = [];
     const { primary, dr } = await this.load(target, ['primary', 'dr'], findings, options.signal);
     if (!primary || !dr) return this.result(findings, target);
+    // Past the primary side the relation is this operation's own: only a new configuration must find none.
+    if (phase === 0) findings.push(await this.relationFinding(target, options.signal));
     this.checkPostgres12('primary', primary, findings);
     this.checkPostgres12('dr', dr, findings);
     findings.push(
@@ -267,6 +269,34 @@ export class HuaweiConfigureDrDriver extends HuaweiDriver {
       ...(drIp ? { drIp } : {}),
       ...(primaryIp ? { primaryIp } : {}),
     });
+  }
+
+  /**
+   * A pair whose instances already have a DR relation, built or half-built, is refused before anything is sent.
+   * ListDrInfos (providers.md §1, "List DR relations with build status") lists them, failed builds included (its
+   * doc sample is `"status":"failed"`), and a failed one stays until DeleteDisasterRecovery removes it; Huawei
+   * documents no code for building a relation that exists, so the build's refusal cannot be relied on.
+   */
+  private async relationFinding(target: Target, signal?: AbortSignal): Promise<Finding> {
+    const primary = ref(target, 'primary');
+    const dr = ref(target, 'dr');
+    const [fromPrimary, fromDr] = await Promise.all([
+      this.client.drInfos(primary, { master_instance_id: primary.instanceId }, signal),
+      this.client.drInfos(dr, { slave_instance_id: dr.instanceId }, signal),
+    ]);
+    const existing = new Map(
+      [...fromPrimary.instance_dr_infos, ...fromDr.instance_dr_infos]
+        .filter((r) => r.master_instance_id === primary.instanceId || r.slave_instance_id === dr.instanceId)
+        .map((r) => [r.id ?? `${r.master_instance_id}>${r.slave_instance_id}`, r]),
+    );
+    if (existing.size === 0) return pass('dr.no-existing-relation', 'neither instance has a DR relation yet');
+    const named = [...existing.values()]
+      .map((r) => `${r.master_instance_id} -> ${r.slave_instance_id} (${r.status ?? 'status not reported'})`)
+      .join(', ');
+    return fail(
+      'dr.no-existing-relation',
+      `a DR relation already exists: ${named}; remove it (DeleteDisasterRecovery) before configuring DR again`,
+    );
   }
 
   protected send({ target, phase }: OperationInput, signal?: AbortSignal) {
