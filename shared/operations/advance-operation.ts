@@ -10,6 +10,11 @@ import { OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './pipeline.js';
 import { markIfAtRisk } from './split-brain.js';
 import { continueAfterFenceFailure, submitToProvider } from './submit-to-provider.js';
 
+/** A provider's words ended as a sentence, so what Switchyard adds after them reads as the next one. */
+function asSentence(text: string): string {
+  return /[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 export type AdvanceResult = 'unchanged' | 'progressed' | 'finished' | 'skipped';
 
 /** One poller step for one active operation: ask the provider, move the state, persist, notify. */
@@ -155,7 +160,9 @@ export async function advanceOperation(
     }
     const succeeded = job.status === 'succeeded';
     const advice = succeeded ? undefined : phase.failureAdvice();
-    const reason = `${job.message ?? 'the provider reported failure'}${advice ? ` ${advice}` : ''}`;
+    const reason = advice
+      ? `${asSentence(job.message ?? 'the provider reported failure')} ${advice}`
+      : (job.message ?? 'the provider reported failure');
     await finish(
       deps,
       transition(
