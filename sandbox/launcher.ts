@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { deliveryLog } from './delivery-log.js';
 import { localPorts, sandboxSpeed } from './ports.js';
 import { SANDBOX_CONFIG, startSandboxEnvironment } from './sandbox-environment.js';
 
@@ -28,10 +29,13 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function main() {
+  // Deployed functions run Node 22; here the SDK (in this process and every worker) would repeat its Node 20 notice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const ports = localPorts();
   const speed = sandboxSpeed();
   // serverless.yml names the table the same way, so the functions find the one created here.
   const tableName = `switchyard-${STAGE}-operations`;
+  const deliveries = deliveryLog();
   const sandbox = await startSandboxEnvironment({
     ports,
     speed,
@@ -39,9 +43,10 @@ async function main() {
     config: process.env.SWITCHYARD_CONFIG ?? SANDBOX_CONFIG,
     // Queue messages (an alert's promotion) go to the consumer through the offline Lambda endpoint.
     lambda: { endpoint: `http://127.0.0.1:${ports.lambda}`, functionPrefix: `switchyard-${STAGE}-` },
-    onNotification: ({ notification, signatureValid }) =>
-      console.log(`[webhook-sink${signatureValid ? '' : ' BAD SIGNATURE'}] ${notification.text}`),
-    onSlack: ({ path, body }) => console.log(`[slack-sink ${path}] ${body.text}`),
+    // Each notification once, with the channels that carried it (the functions' console channel is off here).
+    onNotification: deliveries.webhook,
+    onSlack: deliveries.slack,
+    onSns: deliveries.sns,
   });
   const { ocp, huawei, alibaba, dynamo, sink } = sandbox;
 
@@ -49,6 +54,8 @@ async function main() {
     ...process.env,
     ...sandbox.env,
     SLS_TELEMETRY_DISABLED: '1',
+    // The sinks print each notification once with its channels; the console channel would print it again.
+    SWITCHYARD_CONSOLE_NOTIFICATIONS: 'false',
     SWITCHYARD_API_PORT: String(ports.api),
     SWITCHYARD_LAMBDA_PORT: String(ports.lambda),
   };
@@ -57,17 +64,26 @@ async function main() {
   const offline: ChildProcess = spawn(
     `${root}node_modules/.bin/serverless`,
     ['offline', 'start', '--stage', STAGE],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  // Every local poll would print an invocation line; keep the output to what a person watches for.
-  let pending = '';
-  offline.stdout?.on('data', (chunk: Buffer) => {
-    const lines = (pending + chunk.toString('utf8')).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines)
-      if (!/\(λ: poll-jobs\) RequestId|invoked scheduled function: \[poll-jobs\]/.test(line))
-        console.log(line);
-  });
+  // Every local poll would print an invocation line (on either stream); keep the output to what a person watches for.
+  const quietPolls = (write: (line: string) => void) => {
+    let pending = '';
+    return (chunk: Buffer) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines)
+        if (!/\(λ: poll-jobs\) RequestId|invoked scheduled function: \[poll-jobs\]/.test(line)) write(line);
+    };
+  };
+  offline.stdout?.on(
+    'data',
+    quietPolls((line) => console.log(line)),
+  );
+  offline.stderr?.on(
+    'data',
+    quietPolls((line) => console.error(line)),
+  );
 
   let stopping = false;
   const stop = async (code = 0) => {

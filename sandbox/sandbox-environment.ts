@@ -83,6 +83,7 @@ export interface SandboxServerOptions extends ProviderSimulatorOptions {
   webhookSecret?: string;
   onNotification?: Parameters<typeof startWebhookSink>[0]['onNotification'];
   onSlack?: Parameters<typeof startWebhookSink>[0]['onSlack'];
+  onSns?: Parameters<typeof startWebhookSink>[0]['onSns'];
 }
 
 export interface SandboxServers extends ProviderSimulators {
@@ -102,6 +103,7 @@ export async function startSandboxServers(options: SandboxServerOptions): Promis
       secret: options.webhookSecret ?? SANDBOX_WEBHOOK_SECRET,
       onNotification: options.onNotification,
       onSlack: options.onSlack,
+      onSns: options.onSns,
     }),
   ]);
   const { ocp, huawei, alibaba } = simulators;

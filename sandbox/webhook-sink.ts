@@ -59,6 +59,7 @@ export async function startWebhookSink(options: {
   secret: string;
   onNotification?: (r: ReceivedNotification) => void;
   onSlack?: (post: SlackPost) => void;
+  onSns?: (publish: SnsPublish) => void;
 }): Promise<WebhookSink> {
   const received: ReceivedNotification[] = [];
   const slack: SlackPost[] = [];
@@ -82,11 +83,13 @@ export async function startWebhookSink(options: {
       }
       if (path.startsWith('/sns')) {
         const form = new URLSearchParams(body);
-        sns.push({
+        const publish = {
           topicArn: form.get('TopicArn') ?? '',
           subject: form.get('Subject') ?? undefined,
           message: JSON.parse(form.get('Message') ?? '{}'),
-        });
+        };
+        sns.push(publish);
+        options.onSns?.(publish);
         res
           .writeHead(200, { 'content-type': 'text/xml' })
           .end(

@@ -131,4 +131,29 @@ describe('npm start with every port moved', () => {
     expect(total(await calls('HUAWEI_SIM_PORT'))).toBeGreaterThan(before.huawei);
     expect(total(await calls('ALIBABA_SIM_PORT'))).toBeGreaterThan(before.alibaba);
   }, 60_000);
+
+  it('prints each notification of a switchover once, with the channels that carried it, and no SDK notice', async () => {
+    const started = await request('/v1/switchovers', { pair: 'orders-ob', reason: 'console check' });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const id = (started.body.operation as { id: string }).id;
+    const lines = () => output.split('\n').filter((line) => line.includes(id));
+    await expect
+      .poll(() => lines().some((line) => line.includes('RUNNING -> SUCCEEDED')), {
+        timeout: 40_000,
+        interval: 500,
+      })
+      .toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const told = lines();
+    // One line a change, never the same text twice (the sinks used to print a copy each).
+    expect(new Set(told).size).toBe(told.length);
+    for (const line of told) {
+      expect(line.startsWith('[notify] ')).toBe(true);
+      expect(line).toContain('(webhook, signed, slack, sns)');
+    }
+    expect(output).not.toContain('NodeVersionSupportWarning');
+    // The poller runs every 2 s; its invocations are not what a person watches for.
+    expect(output).not.toContain('(λ: poll-jobs) RequestId');
+  }, 60_000);
 });
