@@ -172,7 +172,7 @@ export async function advanceOperation(
           at,
           actor: 'poller',
           message: succeeded
-            ? `${operation.provider} job ${operation.job.id} completed${phase.fence ? `: ${fencing?.detail}` : ''}`
+            ? `${operation.provider} job ${operation.job.id} completed${job.result ? `: ${job.result}` : ''}${phase.fence ? `: ${fencing?.detail}` : ''}`
             : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${reason}`,
         },
         { steps, fencing, ...(succeeded ? {} : { outcome: reason, failedStep: job.failedStep }) },

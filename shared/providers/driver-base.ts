@@ -76,3 +76,13 @@ export abstract class JobPerPhaseDriver<Side extends string> implements Operatio
     return precheckResult(findings, target);
   }
 }
+
+/** A succeeded job with what it achieved, read afresh from the provider; a read that fails leaves it unsaid. */
+export async function withResult(
+  status: JobStatus,
+  read: () => Promise<string | undefined>,
+): Promise<JobStatus> {
+  if (status.status !== 'succeeded') return status;
+  const result = await read().catch(() => undefined);
+  return result ? { ...status, result } : status;
+}

@@ -35,6 +35,8 @@ export interface JobStatus {
   steps: Step[];
   /** On failure: the provider's own words for what went wrong. */
   message?: string;
+  /** On success, what the job achieved as the provider now reports it (an upgrade: the version running). */
+  result?: string;
   failedStep?: string;
 }
 

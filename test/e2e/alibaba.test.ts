@@ -193,6 +193,11 @@ describe('Alibaba upgrade-minor-version', () => {
     expect(env.alibaba.instances.get('pgm-bp1billing0primary')?.CurrentKernelVersion).toBe(
       'rds_postgres_1400_20250430',
     );
+    // The success says what the instance now runs, as Alibaba reports it.
+    const succeeded = done.events.findLast((e) => e.to === 'SUCCEEDED');
+    expect(succeeded?.message).toContain(
+      'pgm-bp1billing0primary now runs minor version rds_postgres_1400_20250430',
+    );
   });
 
   it('upgrades in the maintenance window when asked', async () => {

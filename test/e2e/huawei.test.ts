@@ -138,6 +138,9 @@ describe('Huawei RDS upgrade-minor-version', () => {
       expect.objectContaining({ id: 'db-upgrade', status: 'succeeded', progress: 100 }),
     ]);
     expect(env.huawei.instances.get(ORDERS_PRIMARY)?.datastore.complete_version).toBe('14.9.0');
+    // The success says what the instance now runs, as Huawei reports it.
+    const succeeded = done.events.findLast((e) => e.to === 'SUCCEEDED');
+    expect(succeeded?.message).toContain(`${ORDERS_PRIMARY} now runs PostgreSQL 14.9.0`);
   });
 
   it("fails with Huawei's reason when the upgrade job fails", async () => {

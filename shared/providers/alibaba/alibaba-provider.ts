@@ -1,6 +1,6 @@
 import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
-import { CLOCK_SKEW_MS, fail, JobPerPhaseDriver, jobStep, pass, warn } from '../driver-base.js';
+import { CLOCK_SKEW_MS, fail, JobPerPhaseDriver, jobStep, pass, warn, withResult } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -387,6 +387,20 @@ export class AlibabaPromoteDriver extends AlibabaDriver {
 export class AlibabaUpgradeDriver extends AlibabaDriver {
   sideOf(input: OperationInput): Side {
     return input.params.instance === 'dr' ? 'standby' : 'primary';
+  }
+
+  /** A finished upgrade says the minor version the instance now runs, as Alibaba reports it. */
+  override async followJob(
+    job: JobRef,
+    input: OperationInput,
+    options: CallOptions = {},
+  ): Promise<JobStatus> {
+    const status = await super.followJob(job, input, options);
+    const current = () => this.client.describeInstance(this.instanceOf(input), options.signal);
+    return withResult(status, async () => {
+      const { DBInstanceId, CurrentKernelVersion } = (await current()) ?? {};
+      return CurrentKernelVersion && `${DBInstanceId} now runs minor version ${CurrentKernelVersion}`;
+    });
   }
 
   stepOf(input: OperationInput) {

@@ -1,6 +1,6 @@
 import { describeError, ProviderError } from '../../domain/errors.js';
 import type { Finding, JobRef } from '../../domain/operation.js';
-import { fail, JobPerPhaseDriver, jobStep, pass, startedSince } from '../driver-base.js';
+import { fail, JobPerPhaseDriver, jobStep, pass, startedSince, withResult } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -505,6 +505,18 @@ class HuaweiStopFencer extends HuaweiDriver implements Fencer {
 export class HuaweiUpgradeDriver extends HuaweiDriver {
   sideOf(input: OperationInput): Side {
     return input.params.instance === 'dr' ? 'dr' : 'primary';
+  }
+
+  /** A finished upgrade says the version the instance now runs, as Huawei reports it. */
+  override async followJob(
+    job: JobRef,
+    input: OperationInput,
+    options: CallOptions = {},
+  ): Promise<JobStatus> {
+    return withResult(await super.followJob(job, input, options), async () => {
+      const instance = await this.client.getInstance(ref(input.target, this.sideOf(input)), options.signal);
+      return instance && `${instance.id} now runs ${instance.datastore.type} ${fullVersion(instance)}`;
+    });
   }
 
   stepOf(input: OperationInput) {
