@@ -23,6 +23,8 @@ export type DecisionOutcome = z.infer<typeof DecisionOutcomeSchema>;
 export const DecisionSchema = z.object({
   id: z.string(),
   pair: z.string().optional(),
+  /** False when a config refresh removed the pair while the alert was held: nothing can be done for it now. */
+  pairConfigured: z.boolean().optional(),
   alert: NormalizedAlertSchema,
   outcome: DecisionOutcomeSchema,
   reason: z.string(),

@@ -208,7 +208,10 @@ export async function evaluateDecision(
   const pair = deps.config.pairs.find((p) => p.name === decision.pair);
   try {
     // A config refresh removed the pair: nothing can be observed or done for it, so the decision ends here.
-    if (!pair) return await end('declined', `pair ${decision.pair} is no longer configured`);
+    if (!pair)
+      return await end('declined', `pair ${decision.pair} is no longer configured`, {
+        pairConfigured: false,
+      });
     const policy = pair.failover;
     if ((await deps.failover.episode(decision.alert.fingerprint)) !== decision.id)
       return await end('cancelled', 'the alert was resolved during the hold-off');

@@ -254,7 +254,9 @@ const DECISION_NEXT_ACTION: Record<Decision['outcome'], (d: Decision) => string>
   'dry-run': () => 'Nothing was done (dry-run mode).',
   suppressed: (d) => `Follow the operation running on the pair: \`${CHAT_COMMAND} status ${d.pair}\`.`,
   declined: (d) =>
-    `Check the primary yourself; \`${CHAT_COMMAND} promote ${d.pair}\` fails it over if it really is down.`,
+    d.pairConfigured === false
+      ? `Nothing Switchyard can do: ${d.pair} is no longer in its config. If it still needs a failover, do it in the provider's console.`
+      : `Check the primary yourself; \`${CHAT_COMMAND} promote ${d.pair}\` fails it over if it really is down.`,
   blocked: (d) =>
     `If the pair is healthy again, \`${CHAT_COMMAND} ack ${d.pair}\` ends the cooldown; \`${CHAT_COMMAND} promote ${d.pair}\` fails it over by hand.`,
   'needs-approval': (d) =>

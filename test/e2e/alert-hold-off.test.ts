@@ -108,5 +108,8 @@ describe('a holding decision whose pair a config refresh removed', () => {
     expect(ended.evaluateAt).toBeUndefined();
     const told = toldAbout(held.id).filter((n) => n.decision.outcome !== 'holding');
     expect(told.map((n) => n.decision.outcome)).toEqual(['declined']);
+    // Nothing a person can ask Switchyard for a pair it no longer knows.
+    expect(told[0]?.nextAction).toContain('no longer in its config');
+    expect(told[0]?.nextAction).not.toContain('promote');
   });
 });
