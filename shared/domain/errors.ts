@@ -98,9 +98,16 @@ export interface ProviderErrorOptions {
 /** Why a provider refused a submission: the target's state, the request itself, or a failure of the provider. */
 export type RefusedFor = 'state' | 'request' | 'provider';
 
-/** The text with each known secret (of at least 4 characters, so no word is mistaken for one) replaced. */
+/**
+ * The text with each known secret (of at least 4 characters, so no word is mistaken for one) replaced, as written,
+ * URL-encoded or JSON-escaped; the longest first, so a secret inside another cannot leave the rest of it behind.
+ */
 function withoutKnown(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('[redacted]'), text);
+  const forms = secrets
+    .filter((s) => s.length >= 4)
+    .flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)])
+    .sort((a, b) => b.length - a.length);
+  return forms.reduce((t, s) => t.split(s).join('[redacted]'), text);
 }
 
 /** The provider answered with an error, or could not be reached. */

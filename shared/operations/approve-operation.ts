@@ -12,7 +12,9 @@ import { submitToProvider } from './submit-to-provider.js';
 
 /** Whether two credentials are one person: by the person the config names, or the same credential when one has none. */
 function samePerson(a: { principal: string; person?: string }, b: Principal): boolean {
-  return (a.person !== undefined && a.person === b.person) || a.principal === b.principal;
+  // Lower-cased here too: records and sealed messages from before persons were lower-cased keep their spelling.
+  const person = (p: string | undefined) => p?.toLowerCase();
+  return (a.person !== undefined && person(a.person) === person(b.person)) || a.principal === b.principal;
 }
 
 /**

@@ -160,9 +160,14 @@ function errorCode(error: unknown): string | undefined {
 /** Every string value of a client's credentials (key ids, secrets, user names, passwords). */
 function secretsIn(auth: unknown): string[] {
   if (typeof auth !== 'object' || auth === null) return [];
-  return Object.entries(auth)
+  const values = Object.entries(auth)
     .filter(([name, value]) => name !== 'type' && typeof value === 'string')
     .map(([, value]) => value as string);
+  const { username, password } = auth as { username?: unknown; password?: unknown };
+  // Basic auth travels as base64("user:password"); an echo of the header carries it that way.
+  if (typeof username === 'string' && typeof password === 'string')
+    values.push(Buffer.from(`${username}:${password}`).toString('base64'));
+  return values;
 }
 
 /** Wraps undici for one provider: timeouts, cancellation, backoff with full jitter, Retry-After. */

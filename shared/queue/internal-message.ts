@@ -72,6 +72,7 @@ export function unseal(
   if (kind !== expected.kind)
     throw refused('body.switchyard.kind', `sealed for the ${kind} queue, not ${expected.kind}`);
   const age = expected.now.getTime() - Date.parse(issuedAt);
+  if (Number.isNaN(age)) throw refused('body.switchyard.issuedAt', 'not a time');
   if (age > Math.min(expected.maxAgeMs, SEAL_MAX_AGE_MS))
     throw refused('body.switchyard.issuedAt', 'too old: its request may no longer be remembered');
   if (age < -SEAL_CLOCK_SKEW_MS) throw refused('body.switchyard.issuedAt', 'in the future');

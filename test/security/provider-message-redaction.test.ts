@@ -5,6 +5,7 @@ import { handler as configureDr } from '../../functions/configure-dr/handler.js'
 import { handler as getOperation } from '../../functions/get-operation/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import { OCP_SANDBOX_CREDENTIALS } from '../../sandbox/ocp-simulator.js';
+import { ProviderError } from '../../shared/domain/errors.js';
 import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
@@ -190,5 +191,21 @@ describe("a provider's signature error", () => {
         [OCP_SANDBOX_CREDENTIALS.accessKeyId, OCP_SANDBOX_CREDENTIALS.accessKeySecret],
       );
     }
+  });
+});
+
+describe('known secrets, however they are echoed', () => {
+  it('strikes out a password that contains the user name, and its encoded forms, whole', () => {
+    const error = new ProviderError(
+      'login failed for ocpadmin with password ocpadmin#S3cret! (ocpadmin%23S3cret!)',
+      {
+        provider: 'oceanbase',
+        outcome: 'not-applied',
+        retryable: false,
+        knownSecrets: ['ocpadmin', 'ocpadmin#S3cret!'],
+      },
+    );
+    expect(error.message).not.toContain('S3cret');
+    expect(error.message).not.toContain('%23');
   });
 });
