@@ -24,6 +24,7 @@ const below = {
     'deps\\.ts',
     'operations',
   ],
+  views: ['domain', 'config', 'providers', 'store', 'deps\\.ts', 'operations', 'failover'],
   chat: [
     'domain',
     'config',
@@ -35,6 +36,7 @@ const below = {
     'deps\\.ts',
     'operations',
     'failover',
+    'views',
   ],
   edge: [
     'domain',
@@ -49,6 +51,7 @@ const below = {
     'deps\\.ts',
     'operations',
     'failover',
+    'views',
     'chat',
   ],
 };

@@ -154,6 +154,11 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'get-operation': [...items('GetItem'), ...parameters('config')],
   'list-operations': [QUERY_INDEXES, ...parameters('config')],
   'list-decisions': [QUERY_INDEXES, ...parameters('config')],
+  'list-pairs': [...items('GetItem'), QUERY_INDEXES, ...parameters('config')],
+  'get-pair': [...items('GetItem'), QUERY_INDEXES, ...parameters('config')],
+  'get-brake': [...items('GetItem'), ...parameters('config')],
+  // A constant page: the browser reads the API with the person's own key.
+  'status-page': [],
   // Public, and reaches nothing; its handler loads the config document all the same.
   openapi: parameters('config'),
   'poll-jobs': [
@@ -268,6 +273,10 @@ describe('the packaged CloudFormation template', () => {
         'functions/configure-dr/handler.handler',
         'functions/get-operation/handler.handler',
         'functions/list-decisions/handler.handler',
+        'functions/list-pairs/handler.handler',
+        'functions/get-pair/handler.handler',
+        'functions/get-brake/handler.handler',
+        'functions/status-page/handler.handler',
         'functions/list-operations/handler.handler',
         'functions/openapi/handler.handler',
         'functions/poll-jobs/handler.handler',
@@ -288,6 +297,10 @@ describe('the packaged CloudFormation template', () => {
         .sort(),
     ).toEqual(
       [
+        'GET /',
+        'GET /v1/brake',
+        'GET /v1/pairs',
+        'GET /v1/pairs/{pair}',
         'GET /v1/decisions',
         'GET /v1/operations',
         'GET /v1/operations/{id}',
@@ -344,7 +357,7 @@ describe('the packaged CloudFormation template', () => {
 
   it('gives every function a role of its own, and no role to any two', () => {
     const roles = rolesByFunction();
-    expect(roles.size).toBe(18);
+    expect(roles.size).toBe(Object.keys(EXPECTED_GRANTS).length);
     expect(new Set([...roles.values()].map((r) => r.id)).size).toBe(roles.size);
     expect(ofType('AWS::IAM::Role')).toHaveLength(roles.size);
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -547,7 +560,7 @@ describe('the packaged CloudFormation template', () => {
       );
 
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(18);
+    expect(functions).toHaveLength(Object.keys(EXPECTED_GRANTS).length);
     for (const [id] of functions)
       expect(watching('AWS/Lambda', 'Errors', { Ref: id }), id).toEqual([
         expect.objectContaining({

@@ -13,6 +13,13 @@ import { IdempotencyKeySchema } from '../../shared/edge/operation-function.js';
 import { PROBLEM_CONTENT_TYPE } from '../../shared/edge/problem.js';
 import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../../shared/notify/channel-notifiers.js';
 import { NotificationSchema } from '../../shared/notify/notifier.js';
+import {
+  BrakeViewSchema,
+  OperationGlanceSchema,
+  PairDetailSchema,
+  PairListSchema,
+  PairSummarySchema,
+} from '../../shared/views/pair-status.js';
 import { AcknowledgePairBodySchema, AcknowledgePairPathSchema } from '../acknowledge-pair/schema.js';
 import { ActivateMigrationTargetRequestSchema } from '../activate-migration-target/schema.js';
 import { AlertmanagerPayloadSchema } from '../alerts-alertmanager/schema.js';
@@ -20,9 +27,12 @@ import { GrafanaPayloadSchema } from '../alerts-grafana/schema.js';
 import { DecideOperationBodySchema, DecideOperationPathSchema } from '../approve-operation/schema.js';
 import { SlackCommandFormSchema } from '../chat-slack/schema.js';
 import { ConfigureDrRequestSchema } from '../configure-dr/schema.js';
+import { GetBrakeQuerySchema } from '../get-brake/schema.js';
 import { GetOperationPathSchema } from '../get-operation/schema.js';
+import { GetPairPathSchema, GetPairQuerySchema } from '../get-pair/schema.js';
 import { ListDecisionsQuerySchema } from '../list-decisions/schema.js';
 import { ListOperationsQuerySchema } from '../list-operations/schema.js';
+import { ListPairsQuerySchema } from '../list-pairs/schema.js';
 import { PromoteStandbyRequestSchema } from '../promote-standby/schema.js';
 import { SetBrakeBodySchema } from '../set-brake/schema.js';
 import { SwitchoverRequestSchema } from '../switchover/schema.js';
@@ -84,13 +94,6 @@ export const PairAcknowledgementSchema = z.object({
   acknowledgedBy: z.string(),
 });
 
-export const BrakeStateSchema = z.object({
-  engaged: z.boolean(),
-  reason: z.string().nullable(),
-  changedAt: z.string(),
-  changedBy: z.string(),
-});
-
 /** What Slack shows the person who typed the command, and only them. */
 export const SlackReplySchema = z.object({
   response_type: z.literal('ephemeral'),
@@ -118,7 +121,12 @@ const ANSWER_COMPONENTS = {
   DecisionList: DecisionListSchema,
   AlertIntake: AlertIntakeSchema,
   PairAcknowledgement: PairAcknowledgementSchema,
-  BrakeState: BrakeStateSchema,
+  Brake: BrakeViewSchema,
+  PairList: PairListSchema,
+  PairSummary: PairSummarySchema,
+  PairDetail: PairDetailSchema,
+  OperationGlance: OperationGlanceSchema,
+  StatusPage: z.string().describe('One HTML page; it reads the API with a read key the person types in'),
   SlackReply: SlackReplySchema,
   OpenApiDocument: OpenApiDocumentSchema,
   Notification: NotificationSchema,
@@ -139,6 +147,8 @@ type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 502;
 interface Answer {
   description: string;
   schema: AnswerComponent;
+  /** application/json unless said. */
+  mediaType?: 'text/html';
   headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
 }
 
@@ -177,6 +187,11 @@ const TAGS = [
   { name: 'operations', description: 'Ask for an operation on a pair and follow it' },
   { name: 'approvals', description: 'People approve or reject operations that wait for them' },
   { name: 'alerts', description: 'Monitoring webhooks, and what Switchyard decided about each alert' },
+  {
+    name: 'pairs',
+    description:
+      'Every pair at a glance (roles, health, cooldown, what runs on it), the brake, the status page',
+  },
   { name: 'failover', description: 'Automatic failover: acknowledgements and the global brake' },
   { name: 'chat', description: 'Slack slash commands' },
   { name: 'meta', description: 'This document' },
@@ -356,6 +371,55 @@ const ROUTES: readonly DocumentedRoute[] = [
     errors: [422],
   },
   {
+    method: 'GET',
+    path: '/v1/pairs',
+    operationId: 'listPairs',
+    tag: 'pairs',
+    summary: 'Every pair at a glance, with the brake',
+    description:
+      'Each configured pair with its provider, failover mode, members by role, health (what to look at first, with reasons), cooldown (until when, and who may acknowledge it), split-brain risk, the operation holding it, its newest operation and its latest decision. Built from what Switchyard recorded: it probes no database, so `quiet` means nothing is open, not that the primary was seen up.',
+    access: { kind: 'apiKey', scope: 'read' },
+    query: ListPairsQuerySchema,
+    answers: { 200: { description: 'The pairs, in config order, and the brake', schema: 'PairList' } },
+  },
+  {
+    method: 'GET',
+    path: '/v1/pairs/{pair}',
+    operationId: 'getPair',
+    tag: 'pairs',
+    summary: 'One pair in full',
+    description:
+      'The pair as `GET /v1/pairs` shows it, with the provider ids its operations act on and its `recent` newest operations and decisions.',
+    access: { kind: 'apiKey', scope: 'read' },
+    pathParams: GetPairPathSchema,
+    query: GetPairQuerySchema,
+    answers: { 200: { description: 'The pair', schema: 'PairDetail' } },
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/v1/brake',
+    operationId: 'getBrake',
+    tag: 'failover',
+    summary: 'The global brake on automatic failover',
+    description:
+      'Engaged or not, by whom, when and why, and the automatic failovers counted towards the hourly limit.',
+    access: { kind: 'apiKey', scope: 'read' },
+    query: GetBrakeQuerySchema,
+    answers: { 200: { description: 'The brake', schema: 'Brake' } },
+  },
+  {
+    method: 'GET',
+    path: '/',
+    operationId: 'statusPage',
+    tag: 'pairs',
+    summary: 'The status page',
+    description:
+      'One HTML page showing every pair, the running operations with their steps, the recent decisions and the brake; it refreshes itself. The page itself needs nothing; it asks for a read API key, keeps it in the tab (sessionStorage) and sends it as a bearer token to the routes above.',
+    access: { kind: 'public' },
+    answers: { 200: { description: 'The page', schema: 'StatusPage', mediaType: 'text/html' } },
+  },
+  {
     method: 'POST',
     path: '/v1/pairs/{pair}/ack',
     operationId: 'acknowledgePair',
@@ -378,7 +442,7 @@ const ROUTES: readonly DocumentedRoute[] = [
     description: 'Engaged, every pair waits for a person; released, automatic failover is re-armed.',
     access: { kind: 'apiKey', scope: 'admin' },
     body: { id: 'SetBrakeBody', schema: SetBrakeBodySchema },
-    answers: { 200: { description: 'The brake as it now is', schema: 'BrakeState' } },
+    answers: { 200: { description: 'The brake as it now is', schema: 'Brake' } },
   },
   {
     method: 'POST',
@@ -602,7 +666,7 @@ function operationObject(route: DocumentedRoute, requests: z.core.$ZodRegistry<{
           {
             description: answer.description,
             ...(answer.headers ? { headers: answer.headers } : {}),
-            content: content('application/json', answer.schema),
+            content: content(answer.mediaType ?? 'application/json', answer.schema),
           },
         ]),
       ),

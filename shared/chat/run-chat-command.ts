@@ -12,8 +12,8 @@ import {
   type SlackMessage,
   slackMessageFor,
 } from '../notify/slack-message.js';
-import { pairLock } from '../operations/pipeline.js';
 import { resolveRequest } from '../operations/request-operation.js';
+import { listPairs } from '../views/pair-status.js';
 import { type ChatCommand, COMMAND_SCOPES, helpText } from './chat-commands.js';
 
 /** A Slack user as config maps them: who they are and what they may do. */
@@ -76,14 +76,23 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
       );
 
     case 'pairs': {
-      const now = deps.now();
-      const lines = await Promise.all(
-        deps.config.pairs.map(async (pair) => {
-          const holder = await deps.store.getLock(pairLock(pair), now);
-          return mrkdwn`*${pair.name}* (${pair.provider}, failover ${pair.failover.mode})${pair.description ? mrkdwn` — ${pair.description}` : ''}${holder ? mrkdwn` · busy: \`${holder.operationId}\`` : ''}`;
-        }),
+      const { items, brake } = await listPairs(deps);
+      const brakeLine = brake.engaged
+        ? mrkdwn`:octagonal_sign: *Brake engaged*${brake.changedBy ? mrkdwn` by ${brake.changedBy}` : ''}: ${brake.reason ?? 'no reason given'}. No pair fails over on its own until \`${slashCommand} brake off\`.`
+        : mrkdwn`Brake released: automatic failover is armed where a pair allows it (${String(brake.failoversThisHour.count)} of ${String(brake.failoversThisHour.limit)} this hour).`;
+      const lines = items.map((pair) => {
+        const facts = [
+          pair.heldBy && mrkdwn`busy: ${pair.heldBy.kind} \`${pair.heldBy.id}\` ${pair.heldBy.state}`,
+          pair.cooldown &&
+            mrkdwn`cooldown until ${pair.cooldown.until} (\`${slashCommand} ack ${pair.name}\` ends it)`,
+          pair.atRisk && mrkdwn`:warning: split brain possible: ${pair.atRisk.member} not fenced`,
+          pair.latestDecision?.outcome === 'holding' && mrkdwn`alert "${pair.latestDecision.alert}" held`,
+        ].filter((fact): fact is Mrkdwn => Boolean(fact));
+        return mrkdwn`*${pair.name}* (${pair.provider}, failover ${pair.failover.mode})${pair.description ? mrkdwn` — ${pair.description}` : ''}${facts.length > 0 ? mrkdwn` · ${joinMrkdwn(facts, ' · ')}` : ''}`;
+      });
+      return message(
+        joinMrkdwn([brakeLine, ...(lines.length > 0 ? lines : [mrkdwn`No pairs are configured.`])], '\n'),
       );
-      return message(lines.length > 0 ? joinMrkdwn(lines, '\n') : mrkdwn`No pairs are configured.`);
     }
 
     case 'status': {

@@ -75,5 +75,5 @@ export async function setBrake(deps: Deps, engaged: boolean, reason: string | un
   await deps.notifier.notify(
     brakeNotification(next, { by: by.principal, automatic: false, ...(reason ? { reason } : {}) }),
   );
-  return { engaged: next.engaged, reason: next.reason ?? null, changedAt: at, changedBy: next.changedBy };
+  return next;
 }

@@ -19,6 +19,12 @@ export interface ProviderWiring {
   dispatcher?: Dispatcher;
 }
 
+/** A pair's members by role, as a person reads them; a pair without a standby names none. */
+export interface PairRoles {
+  primary: string;
+  standby: string | null;
+}
+
 /** A driver of one kind, built on its provider's client. */
 export type DriverOn<Client> = new (client: Client) => OperationDriver;
 
@@ -41,6 +47,8 @@ export interface ProviderPlugin<
   readonly pairSchema: ReturnType<typeof pairSchemaFor<Name, Section>>;
   /** The provider ids a pair's operations act on, from its `<name>` section. */
   targetOf(section: z.infer<Section>): Target;
+  /** Its members as a person reads them (`pgm-bp1… in cn-hangzhou`), by the role the config gives them. */
+  roles(section: z.infer<Section>): PairRoles;
   /** Why a kind is not offered, in a sentence for the 422. */
   readonly unsupported: Partial<Record<OperationKind, string>>;
   /** Its client, on `providers.<name>`. */

@@ -3,7 +3,7 @@ import type { OperationKind, ProviderName } from '../domain/operation.js';
 import { alibaba } from './alibaba/alibaba-plugin.js';
 import { huawei } from './huawei/huawei-plugin.js';
 import { oceanbase } from './oceanbase/ocp-plugin.js';
-import type { DriverOn, ProviderPlugin, ProviderWiring } from './plugin.js';
+import type { DriverOn, PairRoles, ProviderPlugin, ProviderWiring } from './plugin.js';
 import type { OperationDriver, Provider, Target } from './provider.js';
 
 /** Every provider Switchyard drives, one line each: the config, the pipeline and the composition root read this. */
@@ -38,6 +38,15 @@ function pluginOf(name: string): AnyPlugin | undefined {
 export function targetOf(pair: PairConfig): Target {
   const plugin = pluginOf(pair.provider) as AnyPlugin;
   return plugin.targetOf((pair as Record<string, unknown>)[pair.provider]);
+}
+
+/** The pair's members by the role the config gives them, and the provider's own name for it. */
+export function rolesOf(pair: PairConfig): PairRoles & { providerName: string } {
+  const plugin = pluginOf(pair.provider) as AnyPlugin;
+  return {
+    ...plugin.roles((pair as Record<string, unknown>)[pair.provider]),
+    providerName: plugin.displayName,
+  };
 }
 
 /** A provider behind the port, for each endpoint configured. */

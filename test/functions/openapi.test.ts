@@ -5,7 +5,6 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import {
-  type BrakeStateSchema,
   type DryRunResultSchema,
   type OpenApiDocument,
   type OpenApiOperation,
@@ -14,8 +13,16 @@ import {
 } from '../../functions/openapi/document.js';
 import { handler as openapi } from '../../functions/openapi/handler.js';
 import { SwitchoverRequestSchema } from '../../functions/switchover/schema.js';
-import type { acknowledgePair, setBrake } from '../../shared/failover/people-actions.js';
+import type { acknowledgePair } from '../../shared/failover/people-actions.js';
 import type { DryRunOutcome } from '../../shared/operations/request-operation.js';
+import type {
+  BrakeViewSchema,
+  brakeView,
+  describePair,
+  listPairs,
+  PairDetailSchema,
+  PairListSchema,
+} from '../../shared/views/pair-status.js';
 import { useTestEnvironment } from '../support/environment.js';
 import { loadEvent, repoPath } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
@@ -98,7 +105,7 @@ describe('GET /v1/openapi.json', () => {
     expect(Array.isArray(security)).toBe(true);
     const statuses = Object.keys(responses);
     if (security.length > 0) expect(statuses).toContain('401');
-    else expect(operation.operationId).toBe('openapi');
+    else expect(['openapi', 'statusPage']).toContain(operation.operationId);
     if (operation.parameters.length > 0 || 'requestBody' in operation) expect(statuses).toContain('400');
     expect(statuses).toContain('500');
     const apiKey = security.find((s) => 'apiKey' in s)?.apiKey;
@@ -134,6 +141,8 @@ describe('GET /v1/openapi.json', () => {
     expectTypeOf<Awaited<ReturnType<typeof acknowledgePair>>>().toExtend<
       z.output<typeof PairAcknowledgementSchema>
     >();
-    expectTypeOf<Awaited<ReturnType<typeof setBrake>>>().toExtend<z.output<typeof BrakeStateSchema>>();
+    expectTypeOf<ReturnType<typeof brakeView>>().toExtend<z.output<typeof BrakeViewSchema>>();
+    expectTypeOf<Awaited<ReturnType<typeof listPairs>>>().toExtend<z.output<typeof PairListSchema>>();
+    expectTypeOf<Awaited<ReturnType<typeof describePair>>>().toExtend<z.output<typeof PairDetailSchema>>();
   });
 });

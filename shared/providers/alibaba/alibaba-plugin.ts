@@ -48,6 +48,10 @@ export const alibaba: ProviderPlugin<
     unmeasurable: ['maxLagSeconds', 'maxLagMb'],
   }),
   targetOf: alibabaTarget,
+  roles: ({ regionId, primary, standby }) => ({
+    primary: `${primary.instanceId} in ${primary.regionId ?? regionId}`,
+    standby: standby ? `${standby.instanceId} in ${standby.regionId ?? regionId}` : null,
+  }),
   unsupported: {
     switchover:
       'Alibaba Cloud RDS has no cross-region switchover API; use promote-standby for a DR instance.',

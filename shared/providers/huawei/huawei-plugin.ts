@@ -48,6 +48,10 @@ export const huawei: ProviderPlugin<
     unmeasurable: ['maxLagSeconds'],
   }),
   targetOf: huaweiTarget,
+  roles: ({ primary, dr }) => ({
+    primary: `${primary.instanceId} in ${primary.region}`,
+    standby: `${dr.instanceId} in ${dr.region} (DR)`,
+  }),
   unsupported: {
     switchover:
       'Huawei RDS has no cross-region switchover API; use promote-standby when the primary is lost.',

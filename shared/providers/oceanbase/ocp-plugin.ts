@@ -40,6 +40,10 @@ export const oceanbase: ProviderPlugin<
     unmeasurable: ['maxLagMb'],
   }),
   targetOf: oceanBaseTarget,
+  roles: ({ primary, standby }) => ({
+    primary: `tenant ${primary.tenantId} in cluster ${primary.clusterId}`,
+    standby: `tenant ${standby.tenantId} in cluster ${standby.clusterId}`,
+  }),
   unsupported: {
     'configure-dr':
       'OceanBase OCP standby tenants are created in OCP itself; Switchyard does not configure them.',

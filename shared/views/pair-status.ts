@@ -1,0 +1,316 @@
+import { z } from 'zod';
+import type { Config } from '../config/config-schema.js';
+import type { Deps } from '../deps.js';
+import {
+  type Brake,
+  type Decision,
+  DecisionOutcomeSchema,
+  type PairFailoverState,
+} from '../domain/decision.js';
+import { NotFoundError } from '../domain/errors.js';
+import {
+  isTerminal,
+  type Operation,
+  OperationKindSchema,
+  OperationStateSchema,
+} from '../domain/operation.js';
+import { FailoverPolicySchema } from '../domain/pair-policy.js';
+import { countSteps, summarizeSteps } from '../domain/steps.js';
+import { cooldownEndsAt } from '../failover/failover-rules.js';
+import { pairLock } from '../operations/pipeline.js';
+import { type PairConfig, rolesOf, targetOf } from '../providers/registry.js';
+
+/**
+ * The read model: every pair at a glance, as `GET /v1/pairs`, the status page and chat's `pairs` show it. Built
+ * from what Switchyard has recorded (locks, operations, decisions, failover state, the brake); it probes no
+ * database, so `quiet` means nothing is open, not that the primary was seen up.
+ */
+
+/** What a person should look at first, most urgent first; `reasons` says why in sentences. */
+export const PAIR_HEALTH = [
+  'at-risk',
+  'waiting-for-person',
+  'operating',
+  'alert-held',
+  'cooldown',
+  'last-operation-failed',
+  'quiet',
+] as const;
+export const PairHealthSchema = z.enum(PAIR_HEALTH);
+
+export const OperationGlanceSchema = z.object({
+  id: z.string(),
+  kind: OperationKindSchema,
+  state: OperationStateSchema,
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** "3/10 done, running: …" */
+  progress: z.string(),
+  steps: z.object({ done: z.number(), running: z.number(), waiting: z.number(), failed: z.number() }),
+  /** Why it ended the way it did, once it has. */
+  outcome: z.string().nullable(),
+});
+export type OperationGlance = z.infer<typeof OperationGlanceSchema>;
+
+export const DecisionGlanceSchema = z.object({
+  id: z.string(),
+  outcome: DecisionOutcomeSchema,
+  reason: z.string(),
+  /** The alert's name, as its source gave it. */
+  alert: z.string(),
+  /** The promotion it asked for, if any. */
+  operationId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const CooldownSchema = z.object({
+  /** The automatic failover that started it. */
+  since: z.string(),
+  until: z.string(),
+  /** How to end it early, and who may (persons with the approve or admin scope, by API key or Slack). */
+  acknowledge: z.object({ http: z.string(), chat: z.string(), people: z.array(z.string()) }),
+});
+
+export const PairSummarySchema = z.object({
+  name: z.string(),
+  provider: z.string(),
+  providerName: z.string(),
+  description: z.string().nullable(),
+  failover: FailoverPolicySchema.pick({
+    mode: true,
+    holdOffSeconds: true,
+    cooldownSeconds: true,
+    fencing: true,
+  }),
+  /** Which member is primary and which standby, as the config names them. */
+  roles: z.object({ primary: z.string(), standby: z.string().nullable(), source: z.literal('config') }),
+  health: z.object({ status: PairHealthSchema, reasons: z.array(z.string()) }),
+  cooldown: CooldownSchema.nullable(),
+  /** A promotion left the old primary unfenced: split brain is possible until it is fenced or retired. */
+  atRisk: z
+    .object({ since: z.string(), operationId: z.string(), member: z.string(), detail: z.string() })
+    .nullable(),
+  lastAutomaticFailoverAt: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  /** The operation holding the pair now: nothing else runs on it until it ends. */
+  heldBy: OperationGlanceSchema.nullable(),
+  /** The newest operation on the pair, running or ended. */
+  lastOperation: OperationGlanceSchema.nullable(),
+  latestDecision: DecisionGlanceSchema.nullable(),
+});
+export type PairSummary = z.infer<typeof PairSummarySchema>;
+
+export const PairDetailSchema = PairSummarySchema.extend({
+  /** The provider ids its operations act on. */
+  target: z.record(z.string(), z.union([z.string(), z.number()])),
+  recentOperations: z.array(OperationGlanceSchema),
+  recentDecisions: z.array(DecisionGlanceSchema),
+});
+export type PairDetail = z.infer<typeof PairDetailSchema>;
+
+export const BrakeViewSchema = z.object({
+  engaged: z.boolean(),
+  reason: z.string().nullable(),
+  changedAt: z.string().nullable(),
+  changedBy: z.string().nullable(),
+  /** Automatic failovers counted towards `alerting.maxAutomaticFailoversPerHour` in the last hour. */
+  failoversThisHour: z.object({ count: z.number().int(), limit: z.number().int(), at: z.array(z.string()) }),
+});
+export type BrakeView = z.infer<typeof BrakeViewSchema>;
+
+export const PairListSchema = z.object({ items: z.array(PairSummarySchema), brake: BrakeViewSchema });
+
+const HOUR_MS = 3_600_000;
+/** Pairs read at once: each is four reads of the table, so a large fleet does not burst hundreds. */
+const PAIRS_AT_ONCE = 8;
+
+export function operationGlance(operation: Operation): OperationGlance {
+  return {
+    id: operation.id,
+    kind: operation.kind,
+    state: operation.state,
+    requestedBy: operation.requestedBy.principal,
+    createdAt: operation.createdAt,
+    updatedAt: operation.updatedAt,
+    progress: summarizeSteps(operation.steps),
+    steps: countSteps(operation.steps),
+    outcome: operation.outcome ?? null,
+  };
+}
+
+function decisionGlance(decision: Decision): z.infer<typeof DecisionGlanceSchema> {
+  return {
+    id: decision.id,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    alert: decision.alert.name,
+    operationId: decision.operationId ?? null,
+    createdAt: decision.createdAt,
+    updatedAt: decision.updatedAt,
+  };
+}
+
+export function brakeView(brake: Brake, config: Config, now: Date): BrakeView {
+  const recent = brake.recent.filter((at) => now.getTime() - Date.parse(at) < HOUR_MS);
+  return {
+    engaged: brake.engaged,
+    reason: brake.reason ?? null,
+    changedAt: brake.changedAt ?? null,
+    changedBy: brake.changedBy ?? null,
+    failoversThisHour: {
+      count: recent.length,
+      limit: config.alerting.maxAutomaticFailoversPerHour,
+      at: recent,
+    },
+  };
+}
+
+/** The persons who may acknowledge (the approve scope, or admin, which allows everything), each once. */
+export function acknowledgers(config: Config): string[] {
+  const people = [...config.apiKeys, ...(config.chat.slack?.users ?? [])]
+    .filter((credential) => credential.scopes.includes('approve') || credential.scopes.includes('admin'))
+    .map((credential) => credential.person);
+  return [...new Set(people)].sort();
+}
+
+interface PairFacts {
+  state: PairFailoverState;
+  holder: Operation | undefined;
+  last: Operation | undefined;
+  decisions: Decision[];
+}
+
+function healthOf(facts: PairFacts, cooldownUntil: Date | undefined) {
+  const { state, holder, last, decisions } = facts;
+  const latest = decisions[0];
+  const found: Array<[z.infer<typeof PairHealthSchema>, string]> = [];
+  if (state.atRisk)
+    found.push([
+      'at-risk',
+      `split brain is possible: ${state.atRisk.member} was not fenced after operation ${state.atRisk.operationId} (${state.atRisk.detail})`,
+    ]);
+  if (holder?.state === 'PENDING_APPROVAL')
+    found.push(['waiting-for-person', `${holder.kind} ${holder.id} waits for approval`]);
+  else if (holder) found.push(['operating', `${holder.kind} ${holder.id} is ${holder.state}`]);
+  if (latest?.outcome === 'holding')
+    found.push([
+      'alert-held',
+      `alert "${latest.alert.name}" is held${latest.evaluateAt ? ` until ${latest.evaluateAt}` : ''}`,
+    ]);
+  if (cooldownUntil)
+    found.push([
+      'cooldown',
+      `no automatic failover until ${cooldownUntil.toISOString()} or until a person acknowledges the last one`,
+    ]);
+  if (last && isTerminal(last.state) && last.state !== 'SUCCEEDED' && last.state !== 'REJECTED')
+    found.push(['last-operation-failed', `the last operation, ${last.kind} ${last.id}, ended ${last.state}`]);
+  found.sort(([a], [b]) => PAIR_HEALTH.indexOf(a) - PAIR_HEALTH.indexOf(b));
+  return found.length > 0
+    ? { status: found[0]?.[0] ?? 'quiet', reasons: found.map(([, reason]) => reason) }
+    : {
+        status: 'quiet' as const,
+        reasons: ['no operation, held alert, cooldown or split-brain risk is open'],
+      };
+}
+
+async function factsOf(
+  deps: Deps,
+  pair: PairConfig,
+  now: Date,
+  recent: number,
+): Promise<PairFacts & { operations: Operation[] }> {
+  const [state, lock, page, decisions] = await Promise.all([
+    deps.failover.getPairState(pair.name),
+    deps.store.getLock(pairLock(pair), now),
+    deps.store.list({ pair: pair.name, limit: recent }),
+    deps.failover.listDecisions(pair.name, recent),
+  ]);
+  const operations = page.items;
+  const holder = lock
+    ? (operations.find((o) => o.id === lock.operationId) ?? (await deps.store.get(lock.operationId)))
+    : undefined;
+  return { state, holder, last: operations[0], decisions, operations };
+}
+
+function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): PairSummary {
+  const { providerName, primary, standby } = rolesOf(pair);
+  const cooldownUntil = cooldownEndsAt(pair.failover, facts.state, now);
+  const latest = facts.decisions[0];
+  return {
+    name: pair.name,
+    provider: pair.provider,
+    providerName,
+    description: pair.description ?? null,
+    failover: {
+      mode: pair.failover.mode,
+      holdOffSeconds: pair.failover.holdOffSeconds,
+      cooldownSeconds: pair.failover.cooldownSeconds,
+      fencing: pair.failover.fencing,
+    },
+    roles: { primary, standby, source: 'config' },
+    health: healthOf(facts, cooldownUntil),
+    cooldown:
+      cooldownUntil && facts.state.lastAutomaticFailoverAt
+        ? {
+            since: facts.state.lastAutomaticFailoverAt,
+            until: cooldownUntil.toISOString(),
+            acknowledge: {
+              http: `POST /v1/pairs/${pair.name}/ack`,
+              chat: `/switchyard ack ${pair.name}`,
+              people: acknowledgers(deps.config),
+            },
+          }
+        : null,
+    atRisk: facts.state.atRisk
+      ? {
+          since: facts.state.atRisk.since,
+          operationId: facts.state.atRisk.operationId,
+          member: facts.state.atRisk.member,
+          detail: facts.state.atRisk.detail,
+        }
+      : null,
+    lastAutomaticFailoverAt: facts.state.lastAutomaticFailoverAt ?? null,
+    acknowledgedAt: facts.state.acknowledgedAt ?? null,
+    acknowledgedBy: facts.state.acknowledgedBy ?? null,
+    heldBy: facts.holder ? operationGlance(facts.holder) : null,
+    lastOperation: facts.last ? operationGlance(facts.last) : null,
+    latestDecision: latest ? decisionGlance(latest) : null,
+  };
+}
+
+/** Every configured pair at a glance, in config order, with the brake. */
+export async function listPairs(deps: Deps) {
+  const now = deps.now();
+  const items: PairSummary[] = [];
+  const pairs = deps.config.pairs;
+  for (let start = 0; start < pairs.length; start += PAIRS_AT_ONCE) {
+    const batch = pairs.slice(start, start + PAIRS_AT_ONCE);
+    items.push(
+      ...(await Promise.all(
+        batch.map(async (pair) => summaryOf(deps, pair, await factsOf(deps, pair, now, 1), now)),
+      )),
+    );
+  }
+  return { items, brake: brakeView(await deps.failover.getBrake(), deps.config, now) };
+}
+
+/** One pair in full: the summary, its target, and its recent operations and decisions, newest first. */
+export async function describePair(deps: Deps, name: string, recent = 10): Promise<PairDetail> {
+  const pair = deps.config.pairs.find((p) => p.name === name);
+  if (!pair) throw new NotFoundError(`No pair named "${name}".`);
+  const now = deps.now();
+  const facts = await factsOf(deps, pair, now, recent);
+  return {
+    ...summaryOf(deps, pair, facts, now),
+    target: targetOf(pair),
+    recentOperations: facts.operations.map(operationGlance),
+    recentDecisions: facts.decisions.map(decisionGlance),
+  };
+}
+
+export async function readBrake(deps: Deps): Promise<BrakeView> {
+  return brakeView(await deps.failover.getBrake(), deps.config, deps.now());
+}

@@ -1,0 +1,246 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as acknowledgePair } from '../../functions/acknowledge-pair/handler.js';
+import { handler as getBrake } from '../../functions/get-brake/handler.js';
+import { handler as getPair } from '../../functions/get-pair/handler.js';
+import { handler as listOperations } from '../../functions/list-operations/handler.js';
+import { handler as listPairs } from '../../functions/list-pairs/handler.js';
+import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
+import { handler as setBrake } from '../../functions/set-brake/handler.js';
+import type { Deps } from '../../shared/deps.js';
+import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
+import { rejectOperation } from '../../shared/operations/approve-operation.js';
+import type { PairSummary } from '../../shared/views/pair-status.js';
+import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { loadEvent } from '../support/fixtures.js';
+import { httpAnswer, lambdaContext } from '../support/lambda.js';
+import { pollUntilDone, postOperation } from '../support/operations.js';
+import { losePrimary } from '../support/outage.js';
+import { READER, sendSlashCommand, slashCommand } from '../support/slack-command.js';
+
+const environment = useTestEnvironment();
+let env: TestEnvironment;
+/** Deps 31 s in the past, to receive an alert whose 30 s hold-off has passed by now. */
+let earlier: Deps;
+let now: Deps;
+
+beforeAll(async () => {
+  env = environment();
+  earlier = await depsFor(env, { now: () => Date.now() - 31_000 });
+  now = await depsFor(env);
+});
+
+type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+/** A GET as API Gateway hands it to the function, with a key, a path and a query. */
+async function get(
+  handler: Handler,
+  event: 'list-pairs' | 'get-pair' | 'get-brake',
+  options: { pair?: string; query?: Record<string, string>; key?: string | null } = {},
+) {
+  const request = loadEvent<APIGatewayProxyEventV2>('http', event);
+  if (options.pair !== undefined) {
+    request.pathParameters = { pair: options.pair };
+    request.rawPath = `/v1/pairs/${options.pair}`;
+  }
+  request.queryStringParameters = options.query ?? {};
+  request.rawQueryString = new URLSearchParams(options.query ?? {}).toString();
+  if (options.key === null) delete request.headers.authorization;
+  else request.headers.authorization = `Bearer ${options.key ?? 'sandbox-reader-key'}`;
+  return httpAnswer(await handler(request, lambdaContext()));
+}
+
+const chatPairs = () => sendSlashCommand(slashCommand(env, READER, 'pairs'));
+
+const pairNamed = async (name: string): Promise<PairSummary> =>
+  (await get(listPairs, 'list-pairs')).body.items.find((p: PairSummary) => p.name === name);
+
+/** ledger-pg (Huawei, auto, 30 s hold-off) fails over on its own: its primary is down and the alert overdue. */
+async function automaticFailover() {
+  await losePrimary(env, 'ledger-pg');
+  const received = await receiveAlert(earlier, {
+    source: 'alertmanager',
+    name: 'PostgresPrimaryDown',
+    status: 'firing',
+    labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
+    fingerprint: `alertmanager:read-model-${Date.now()}`,
+    startsAt: new Date(Date.now() - 60_000).toISOString(),
+  });
+  await evaluateDueDecisions(now);
+  const decision = await now.failover.getDecision(received?.id as string);
+  expect(decision?.outcome).toBe('failover-requested');
+  return pollUntilDone(env.store, decision?.operationId as string);
+}
+
+describe('GET /v1/pairs', () => {
+  it('lists every configured pair in config order, with its members, mode and a released brake', async () => {
+    const answer = await get(listPairs, 'list-pairs');
+    expect(answer.status).toBe(200);
+    expect(answer.body.items.map((p: PairSummary) => p.name)).toEqual(now.config.pairs.map((p) => p.name));
+    expect(answer.body.items[0]).toMatchObject({
+      name: 'orders-ob',
+      provider: 'oceanbase',
+      providerName: 'OceanBase OCP',
+      roles: { primary: 'tenant 1001 in cluster 1', standby: 'tenant 1002 in cluster 2', source: 'config' },
+      health: { status: 'quiet' },
+      cooldown: null,
+      heldBy: null,
+    });
+    expect(await pairNamed('billing-rds')).toMatchObject({
+      failover: { mode: 'approve' },
+      roles: {
+        primary: 'pgm-bp1billing0primary in cn-hangzhou',
+        standby: 'pgm-2zebilling0standby in cn-beijing',
+      },
+    });
+    expect(answer.body.brake).toMatchObject({
+      engaged: false,
+      failoversThisHour: { count: 0, limit: 2 },
+    });
+  });
+
+  it('shows an automatic failover: the cooldown, who can end it, the decision with its operation, the hour count', async () => {
+    const promotion = await automaticFailover();
+    expect(promotion.state).toBe('SUCCEEDED');
+
+    // Its primary was down, so it could not be fenced first: the risk comes before the cooldown.
+    const ledger = await pairNamed('ledger-pg');
+    expect(ledger.health.status).toBe('at-risk');
+    expect(ledger.health.reasons).toEqual([
+      expect.stringContaining('split brain is possible: 5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03 was not fenced'),
+      expect.stringMatching(/^no automatic failover until .* or until a person acknowledges the last one$/),
+    ]);
+    expect(ledger.cooldown).toMatchObject({
+      acknowledge: {
+        http: 'POST /v1/pairs/ledger-pg/ack',
+        chat: '/switchyard ack ledger-pg',
+        people: ['ada', 'adam'],
+      },
+    });
+    const cooldown = ledger.cooldown as NonNullable<PairSummary['cooldown']>;
+    expect(Date.parse(cooldown.until) - Date.parse(cooldown.since)).toBe(3600_000);
+    expect(ledger.lastOperation).toMatchObject({
+      id: promotion.id,
+      kind: 'promote-standby',
+      state: 'SUCCEEDED',
+    });
+    expect(ledger.latestDecision).toMatchObject({
+      outcome: 'failover-requested',
+      alert: 'PostgresPrimaryDown',
+      operationId: promotion.id,
+    });
+
+    const brake = await get(getBrake, 'get-brake');
+    expect(brake.status).toBe(200);
+    expect(brake.body.failoversThisHour).toMatchObject({ count: 1, limit: 2 });
+
+    const detail = await get(getPair, 'get-pair', { pair: 'ledger-pg', query: { recent: '5' } });
+    expect(detail.status).toBe(200);
+    expect(detail.body.target).toMatchObject({ primaryInstanceId: '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03' });
+    expect(detail.body.recentOperations[0]).toMatchObject({
+      id: promotion.id,
+      progress: expect.stringContaining('done'),
+    });
+    expect(detail.body.recentDecisions[0]).toMatchObject({ operationId: promotion.id });
+
+    // Chat shows the same cooldown, and how to end it.
+    const chat = await chatPairs();
+    expect(chat.body.text).toContain('Brake released');
+    expect(chat.body.text).toMatch(
+      /\*ledger-pg\* \(huawei, failover auto\).*cooldown until .*`\/switchyard ack ledger-pg` ends it/,
+    );
+
+    const ack = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+    ack.rawPath = '/v1/pairs/ledger-pg/ack';
+    ack.pathParameters = { pair: 'ledger-pg' };
+    ack.headers.authorization = 'Bearer sandbox-approver-key';
+    ack.body = JSON.stringify({ note: 'checked the new primary', oldPrimaryRetired: true });
+    expect(httpAnswer(await acknowledgePair(ack, lambdaContext())).status).toBe(200);
+    const acknowledged = await pairNamed('ledger-pg');
+    expect(acknowledged).toMatchObject({ cooldown: null, acknowledgedBy: 'api-key:sandbox-approver' });
+    expect(acknowledged.health.status).toBe('quiet');
+    await losePrimary(env, 'ledger-pg', true);
+  });
+
+  it('names the operation holding a pair, and that it waits for a person', async () => {
+    const asked = await postOperation(
+      promoteStandby,
+      'promote-standby',
+      { pair: 'billing-rds' },
+      { authorization: 'Bearer sandbox-operator-key' },
+    );
+    expect(asked.body).toMatchObject({ operation: { state: 'PENDING_APPROVAL' } });
+    const billing = await pairNamed('billing-rds');
+    expect(billing.health.status).toBe('waiting-for-person');
+    expect(billing.heldBy).toMatchObject({ id: asked.body.operation.id, state: 'PENDING_APPROVAL' });
+    expect(billing.health.reasons[0]).toContain('waits for approval');
+    await rejectOperation(
+      now,
+      asked.body.operation.id,
+      { principal: 'test-cleanup', channel: 'http' },
+      'done looking',
+    );
+    expect((await pairNamed('billing-rds')).heldBy).toBeNull();
+  });
+
+  it('shows a brake a person engaged: by whom and why, on both routes', async () => {
+    const engage = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+    engage.rawPath = '/v1/brake';
+    engage.headers.authorization = 'Bearer sandbox-admin-key';
+    engage.body = JSON.stringify({ engaged: true, reason: 'region-wide network event' });
+    const engaged = httpAnswer(await setBrake(engage, lambdaContext()));
+    expect(engaged.status).toBe(200);
+    expect(engaged.body).toMatchObject({ engaged: true, changedBy: 'api-key:sandbox-admin' });
+
+    const brake = (await get(getBrake, 'get-brake')).body;
+    expect(brake).toMatchObject({
+      engaged: true,
+      reason: 'region-wide network event',
+      changedBy: 'api-key:sandbox-admin',
+    });
+    expect((await get(listPairs, 'list-pairs')).body.brake).toEqual(brake);
+    expect((await chatPairs()).body.text).toContain(
+      '*Brake engaged* by api-key:sandbox-admin: region-wide network event',
+    );
+
+    engage.body = JSON.stringify({ engaged: false });
+    expect(httpAnswer(await setBrake(engage, lambdaContext())).body).toMatchObject({
+      engaged: false,
+      failoversThisHour: { count: 0 },
+    });
+  });
+});
+
+describe('what the read routes refuse', () => {
+  it('needs a key; names an unknown pair and a bad parameter; changes nothing', async () => {
+    expect((await get(listPairs, 'list-pairs', { key: null })).status).toBe(401);
+    expect((await get(getBrake, 'get-brake', { key: 'not-a-key' })).status).toBe(401);
+
+    const unknown = await get(getPair, 'get-pair', { pair: 'no-such-pair' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toBe('application/problem+json');
+    expect(unknown.body.detail).toBe('No pair named "no-such-pair".');
+
+    const recent = await get(getPair, 'get-pair', { pair: 'orders-ob', query: { recent: '500' } });
+    expect(recent.status).toBe(400);
+    expect(recent.body.errors.map((e: { field: string }) => e.field)).toEqual(['query.recent']);
+
+    const extra = await get(listPairs, 'list-pairs', { query: { state: 'RUNNING' } });
+    expect(extra.status).toBe(400);
+    expect(extra.body.errors[0].field).toBe('query.state');
+  });
+
+  it('says what GET /v1/operations does not support: finished operations without a pair', async () => {
+    const request = loadEvent<APIGatewayProxyEventV2>('http', 'list-operations');
+    request.queryStringParameters = { state: 'SUCCEEDED' };
+    request.rawQueryString = 'state=SUCCEEDED';
+    const answer = httpAnswer(await listOperations(request, lambdaContext()));
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([
+      {
+        field: 'query.pair',
+        message: 'name a pair to list finished operations; without one only active operations are listed',
+      },
+    ]);
+  });
+});
