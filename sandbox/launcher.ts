@@ -121,6 +121,7 @@ async function main() {
   console.log(`
 Switchyard is running on the embedded default.
 
+  Status page    http://127.0.0.1:${ports.api}/          (sign in with sandbox-reader-key)
   API            http://127.0.0.1:${ports.api}           (keys: sandbox-operator-key, sandbox-approver-key, sandbox-reader-key, sandbox-admin-key)
   Lambda invoke  http://127.0.0.1:${ports.lambda}           (queue messages: functions/switchyard-${STAGE}-switchover/invocations)
   OCP sandbox    ${ocp.url}           (speed x${speed})

@@ -210,7 +210,7 @@ export const SCRIPT = String.raw`
       var d = depthOf(step, {});
       (rows[d] = rows[d] || []).push(step);
     });
-    var W = 230, H = 24, GX = 16, GY = 14, place = {};
+    var W = 300, H = 24, GX = 16, GY = 14, place = {};
     var columns = Math.max.apply(null, rows.map(function (r) { return r.length; }));
     rows.forEach(function (row, r) {
       row.forEach(function (step, c) { place[step.id] = { x: c * (W + GX), y: r * (H + GY) }; });
@@ -237,7 +237,7 @@ export const SCRIPT = String.raw`
       group.appendChild(title);
       group.appendChild(svgEl('rect', { x: at.x, y: at.y, width: W, height: H, rx: 4, class: 's-' + step.status }));
       var label = svgEl('text', { x: at.x + 8, y: at.y + 16 });
-      label.textContent = step.name.length > 34 ? step.name.slice(0, 33) + '\u2026' : step.name;
+      label.textContent = step.name.length > 46 ? step.name.slice(0, 45) + '\u2026' : step.name;
       group.appendChild(label);
       svg.appendChild(group);
     });

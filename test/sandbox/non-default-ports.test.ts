@@ -1,92 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanEnv,
-  DEFAULT_LOCAL_PORTS,
-  freePort,
-  type IsolatedCheckout,
-  isolatedCheckout,
-} from '../support/isolated-checkout.js';
+import { type PortVariable, type RunningLauncher, startLauncher } from '../support/launcher.js';
 
 /**
  * `npm start` with every port moved (all the variables sandbox/ports.ts reads): the functions must call the
  * simulators on the ports given, never the default ones, where another sandbox may be running.
  */
 
-let checkout: IsolatedCheckout;
-let launcher: ChildProcess | undefined;
-let output = '';
-const ports = {
-  SWITCHYARD_API_PORT: 0,
-  SWITCHYARD_LAMBDA_PORT: 0,
-  HUAWEI_SIM_PORT: 0,
-  ALIBABA_SIM_PORT: 0,
-  OCP_SIM_PORT: 0,
-  DYNAMO_PORT: 0,
-  WEBHOOK_SINK_PORT: 0,
-};
-const url = (name: keyof typeof ports, path: string) => `http://127.0.0.1:${ports[name]}${path}`;
+let launcher: RunningLauncher;
+const url = (name: PortVariable, path: string) => launcher.url(name, path);
 
 beforeAll(async () => {
-  checkout = await isolatedCheckout();
-  const taken = new Set<number>();
-  for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort(taken);
-  for (const port of Object.values(ports)) expect(DEFAULT_LOCAL_PORTS.has(port)).toBe(false);
-
-  launcher = spawn(join(checkout.dir, 'node_modules/.bin/tsx'), ['sandbox/launcher.ts'], {
-    cwd: checkout.dir,
-    // Its own process group, so serverless offline and its workers end with it.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...cleanEnv(),
-      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      SANDBOX_SPEED: '200',
-    },
-  });
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  };
-  launcher.stdout?.on('data', collect);
-  launcher.stderr?.on('data', collect);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`npm start did not come up in 75 s:\n${output}`)),
-      75_000,
-    );
-    const check = setInterval(() => {
-      if (output.includes('Switchyard is running')) {
-        clearInterval(check);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 200);
-    launcher?.once('exit', (code) => {
-      clearInterval(check);
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
-  });
+  launcher = await startLauncher({ SANDBOX_SPEED: '200' });
 }, 90_000);
 
-afterAll(async () => {
-  if (launcher?.pid !== undefined && launcher.exitCode === null) {
-    const exited = new Promise((resolve) => launcher?.once('exit', resolve));
-    try {
-      process.kill(-launcher.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    try {
-      process.kill(-launcher.pid, 'SIGKILL');
-    } catch {
-      // ended on SIGTERM
-    }
-  }
-  await checkout?.close();
-}, 20_000);
+afterAll(() => launcher?.stop(), 20_000);
 
 async function request(path: string, body: unknown) {
   const response = await fetch(url('SWITCHYARD_API_PORT', path), {
@@ -136,7 +63,11 @@ describe('npm start with every port moved', () => {
     const started = await request('/v1/switchovers', { pair: 'orders-ob', reason: 'console check' });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id = (started.body.operation as { id: string }).id;
-    const lines = () => output.split('\n').filter((line) => line.includes(id));
+    const lines = () =>
+      launcher
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(id));
     await expect
       .poll(() => lines().some((line) => line.includes('RUNNING -> SUCCEEDED')), {
         timeout: 40_000,
@@ -152,8 +83,8 @@ describe('npm start with every port moved', () => {
       expect(line.startsWith('[notify] ')).toBe(true);
       expect(line).toContain('(webhook, signed, slack, sns)');
     }
-    expect(output).not.toContain('NodeVersionSupportWarning');
+    expect(launcher.output()).not.toContain('NodeVersionSupportWarning');
     // The poller runs every 2 s; its invocations are not what a person watches for.
-    expect(output).not.toContain('(λ: poll-jobs) RequestId');
+    expect(launcher.output()).not.toContain('(λ: poll-jobs) RequestId');
   }, 60_000);
 });
