@@ -5,6 +5,7 @@
 const below = {
   domain: [],
   aws: [],
+  telemetry: [],
   providers: ['domain'],
   config: ['domain', 'providers', 'aws'],
   alerts: ['domain'],
@@ -55,6 +56,9 @@ const below = {
     'chat',
   ],
 };
+// Logs and metrics are written from every layer, as Powertools' logger and metrics are meant to be.
+for (const [folder, allowed] of Object.entries(below))
+  if (!['domain', 'aws', 'telemetry'].includes(folder)) allowed.push('telemetry');
 
 module.exports = {
   forbidden: [

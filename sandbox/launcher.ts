@@ -56,6 +56,9 @@ async function main() {
     SLS_TELEMETRY_DISABLED: '1',
     // The sinks print each notification once with its channels; the console channel would print it again.
     SWITCHYARD_CONSOLE_NOTIFICATIONS: 'false',
+    // Readable log lines on the terminal, and no metric lines (CloudWatch reads those, deployed).
+    SWITCHYARD_LOG_FORMAT: process.env.SWITCHYARD_LOG_FORMAT ?? 'text',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     SWITCHYARD_API_PORT: String(ports.api),
     SWITCHYARD_LAMBDA_PORT: String(ports.lambda),
   };

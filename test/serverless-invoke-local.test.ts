@@ -65,8 +65,16 @@ describe('serverless invoke local (README step 14)', () => {
       throw new Error(`serverless invoke local failed: ${error.message}\n${error.stdout}\n${error.stderr}`);
     });
 
-    // The handler's answer, as printed: a 200 with the dry run's findings.
-    const answer = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'), run.stdout.lastIndexOf('}') + 1));
+    // The function's own lines come first, as CloudWatch would get them: here the metric of its call to OCP.
+    const before = run.stdout.slice(0, run.stdout.search(/^\{$/m));
+    const metric = before
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((line) => line.ProviderCallLatency !== undefined);
+    expect(metric).toMatchObject({ service: 'switchyard', provider: 'oceanbase' });
+    // Then the handler's answer, as printed: a 200 with the dry run's findings.
+    const answer = JSON.parse(run.stdout.slice(run.stdout.search(/^\{$/m), run.stdout.lastIndexOf('}') + 1));
     expect(answer.statusCode).toBe(200);
     const body = JSON.parse(answer.body);
     expect(body).toMatchObject({ type: 'dry-run', kind: 'switchover', pair: 'orders-ob', valid: true });

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationTableDefinition } from '../shared/store/table-definition.js';
+import { METRICS, NAMESPACE } from '../shared/telemetry/metrics.js';
 import { repoPath } from './support/fixtures.js';
+import { cleanEnv } from './support/isolated-checkout.js';
+
+const REGION_VARIABLE = ['${', 'AWS::Region}'].join('');
 
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
@@ -244,7 +248,8 @@ beforeAll(async () => {
     ['package', '--stage', 'ci', '--package', outDir],
     {
       cwd: repoPath(''),
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+      // As a deployment builds it: none of this shell's Switchyard, AWS or Powertools settings.
+      env: cleanEnv(),
       timeout: 180_000,
     },
   );
@@ -591,5 +596,43 @@ describe('the packaged CloudFormation template', () => {
   it('runs the poller on a schedule', () => {
     const [rule] = ofType('AWS::Events::Rule');
     expect(rule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+  });
+
+  it('draws every metric Switchyard writes on its dashboard, by the dimensions it writes them with', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const source = dashboards[0]?.Properties.DashboardBody['Fn::Sub'] as string;
+    const body = JSON.parse(source.replaceAll(REGION_VARIABLE, 'eu-west-1')) as {
+      widgets: { properties: { metrics: unknown[][] } }[];
+    };
+    const drawn = new Map<string, string[]>();
+    for (const widget of body.widgets)
+      for (const line of widget.properties.metrics) {
+        const [first, second, ...rest] = line;
+        if (typeof first === 'object' && first !== null && 'expression' in first) {
+          // SEARCH('{Switchyard,service,kind,provider} MetricName="OperationStarted"', ...)
+          const found = /SEARCH\('\{Switchyard,([^}]*)\} MetricName="(\w+)"/.exec(
+            (first as { expression: string }).expression,
+          );
+          if (found) drawn.set(found[2] as string, (found[1] as string).split(','));
+        } else if (first === NAMESPACE) {
+          const dimensions = rest.filter((_, i) => i % 2 === 0 && typeof rest[i] === 'string') as string[];
+          drawn.set(second as string, dimensions);
+        }
+      }
+    expect([...drawn.keys()].sort()).toEqual(Object.keys(METRICS).sort());
+    for (const [name, { dimensions }] of Object.entries(METRICS))
+      expect(drawn.get(name), name).toEqual(['service', ...dimensions]);
+  });
+
+  it('gives every function the logger and metrics settings', () => {
+    for (const lambda of ofType('AWS::Lambda::Function'))
+      expect(lambda.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'switchyard',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        SWITCHYARD_LOG_FORMAT: 'json',
+        POWERTOOLS_METRICS_NAMESPACE: NAMESPACE,
+        POWERTOOLS_METRICS_DISABLED: 'false',
+      });
   });
 });

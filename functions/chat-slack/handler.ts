@@ -25,6 +25,7 @@ import { validationError } from '../../shared/edge/problem.js';
 import { TIMEOUT_EARLY_MS } from '../../shared/edge/work-signal.js';
 import { mrkdwn } from '../../shared/notify/mrkdwn.js';
 import { type SlackMessage, sectionMessage } from '../../shared/notify/slack-message.js';
+import { observed } from '../../shared/telemetry/middleware.js';
 import { SlackCommandFormSchema } from './schema.js';
 
 interface SlackContext extends EdgeContext {
@@ -57,6 +58,7 @@ export const handler = forLambdaRuntime(
   middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, SlackContext>({
     timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
   })
+    .use(observed())
     .use(problemErrors())
     .use(loadDeps(sharedDeps))
     .use(slackConfigured())

@@ -6,6 +6,9 @@ import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/edge/work-signal.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { fenceAtRiskPairs } from '../../shared/operations/split-brain.js';
+import { logger } from '../../shared/telemetry/logger.js';
+import { recordMetric } from '../../shared/telemetry/metrics.js';
+import { observed } from '../../shared/telemetry/middleware.js';
 import { type PollJobsEvent, PollJobsEventSchema } from './schema.js';
 
 type TickSummary = PollSummary & {
@@ -19,16 +22,25 @@ type TickSummary = PollSummary & {
  */
 export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
   timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-}).handler((event, context, { signal: lambdaSignal }) =>
-  withInvocationSignal(lambdaSignal, async () => {
-    const signal = workSignal(context, lambdaSignal);
-    PollJobsEventSchema.parse(event ?? {});
-    const deps = await sharedDeps();
-    const decisions = await evaluateDueDecisions(deps, { signal });
-    const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
-    const atRisk = await fenceAtRiskPairs(deps, { signal });
-    if (summary.active > 0 || summary.errors.length > 0 || decisions.due > 0 || atRisk.errors.length > 0)
-      console.log(`[poll-jobs] ${JSON.stringify({ ...summary, atRisk })}`);
-    return { ...summary, atRisk };
-  }),
-);
+})
+  .use(observed())
+  .handler((event, context, { signal: lambdaSignal }) =>
+    withInvocationSignal(lambdaSignal, async () => {
+      const signal = workSignal(context, lambdaSignal);
+      const started = performance.now();
+      PollJobsEventSchema.parse(event ?? {});
+      const deps = await sharedDeps();
+      const decisions = await evaluateDueDecisions(deps, { signal });
+      const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
+      const atRisk = await fenceAtRiskPairs(deps, { signal });
+      const errors = summary.errors.length + decisions.errors.length + atRisk.errors.length;
+      recordMetric('PollerTickDuration', {}, performance.now() - started);
+      recordMetric('PollerBacklog', {}, summary.active);
+      recordMetric('PollerErrors', {}, errors);
+      // Its metrics say how each tick went; a line is for a tick that went wrong (or, at DEBUG, each busy one).
+      if (errors > 0) logger.warn('poller tick with errors', { scope: 'poll-jobs', ...summary, atRisk });
+      else if (summary.active > 0 || decisions.due > 0)
+        logger.debug('poller tick', { scope: 'poll-jobs', ...summary, atRisk });
+      return { ...summary, atRisk };
+    }),
+  );

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { observed } from '../../shared/telemetry/middleware.js';
 import { SCRIPT, STATUS_PAGE_HTML, STYLE } from './page.js';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -28,6 +30,6 @@ const HEADERS = {
 };
 
 /** GET /: the status page. It holds no data and needs no key; the browser reads the API with the person's. */
-export async function handler(): Promise<APIGatewayProxyResultV2> {
-  return { statusCode: 200, headers: HEADERS, body: STATUS_PAGE_HTML };
-}
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(observed())
+  .handler(async () => ({ statusCode: 200, headers: HEADERS, body: STATUS_PAGE_HTML }));

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { withInvocationSignal } from '../aws/request-handler.js';
 import type { Deps } from '../deps.js';
 import type { Principal } from '../domain/operation.js';
+import { observed } from '../telemetry/middleware.js';
 import {
   authenticate,
   type EdgeContext,
@@ -67,6 +68,7 @@ export function httpHandler<BS extends z.ZodType, QS extends z.ZodType, PS exten
     middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, EdgeContext>({
       timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
     })
+      .use(observed())
       .use(problemErrors())
       .use(loadDeps(getDeps))
       .use(lowerCaseHeaders())

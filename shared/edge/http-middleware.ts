@@ -6,6 +6,7 @@ import type { Scope } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
 import { AppError, ValidationError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
+import { logger } from '../telemetry/logger.js';
 import { problemResponse, validationError } from './problem.js';
 
 /** Bodies above this are refused before they are parsed. */
@@ -71,10 +72,12 @@ const JSON_MEDIA_TYPE = /^application\/([a-z.+-]*\+)?json\b/i;
 /** Logs what a person debugging needs and nothing secret: no headers, no bodies. */
 function logFailure(event: APIGatewayProxyEventV2, error: unknown) {
   if (error instanceof AppError && error.expose) return;
-  const method = event.requestContext?.http?.method;
-  console.error(
-    `[http] ${method} ${event.rawPath} failed: ${error instanceof Error ? error.stack : String(error)}`,
-  );
+  logger.error('a request failed', {
+    scope: 'http',
+    method: event.requestContext?.http?.method,
+    path: event.rawPath,
+    error: error instanceof Error ? error : String(error),
+  });
 }
 
 /** Every error, thrown by a middleware or the handler, answered as RFC 9457 problem+json in one place. */

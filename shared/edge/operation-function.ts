@@ -15,6 +15,7 @@ import { chatLine, dryRunMessage } from '../notify/slack-message.js';
 import { approveOperation, rejectOperation } from '../operations/approve-operation.js';
 import { dryRunOperation, type RequestOutcome, requestOperation } from '../operations/request-operation.js';
 import { isSealed, type SealedMessage, SealedMessageSchema, unseal } from '../queue/internal-message.js';
+import { logger } from '../telemetry/logger.js';
 import { routeEvents } from './event-router.js';
 import { type HttpResult, httpHandler } from './http-handler.js';
 import { validationError } from './problem.js';
@@ -309,7 +310,11 @@ export function operationFunction<S extends z.ZodObject>(
               { kind: spec.kind, pair: input.pair, params: spec.params(input) },
               { signal },
             );
-            console.log(`[sqs] dry run of ${what}: ${result.valid ? 'would proceed' : 'would be refused'}`);
+            logger.info(`dry run of ${what}: ${result.valid ? 'would proceed' : 'would be refused'}`, {
+              scope: 'sqs',
+              pair: input.pair,
+              kind: spec.kind,
+            });
             if (input.replyTo) await deps.replies.reply(input.replyTo, dryRunMessage(what, result));
             return;
           }
@@ -343,9 +348,12 @@ export function operationFunction<S extends z.ZodObject>(
         } catch (error) {
           // An alert's promotion that finds its pair taken is over: by a retry the alert may be long gone.
           if (input.trigger && error instanceof ConflictError) {
-            console.error(
-              `[sqs] ${what} for alert decision ${input.trigger.decisionId} was refused, not retried: ${error.message}`,
-            );
+            logger.warn(`${what} for an alert was refused, not retried: ${error.message}`, {
+              scope: 'sqs',
+              decisionId: input.trigger.decisionId,
+              pair: input.pair,
+              kind: spec.kind,
+            });
             return;
           }
           await replyOrRethrow(deps, input.replyTo, error, what);

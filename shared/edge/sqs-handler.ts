@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import { withInvocationSignal } from '../aws/request-handler.js';
 import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
+import { logger } from '../telemetry/logger.js';
+import { observed } from '../telemetry/middleware.js';
 import { fieldIssues } from './problem.js';
 import { TIMEOUT_EARLY_MS, workSignal } from './work-signal.js';
 
@@ -45,7 +47,7 @@ function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: De
       await consumer.handle({ deps, message, record, signal });
     } catch (error) {
       const reason = describeError(error);
-      console.error(`[sqs] message ${record.messageId} failed: ${reason}`);
+      logger.error('a queue message failed', { scope: 'sqs', messageId: record.messageId, reason });
       // Powertools reads the message of what is thrown: anything else thrown is made an Error.
       throw error instanceof Error ? error : new Error(reason);
     }
@@ -60,22 +62,24 @@ function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: De
 export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getDeps: () => Promise<Deps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({
     timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-  }).handler(async (event, context, { signal }) =>
-    withInvocationSignal(signal, async () => {
-      const work = workSignal(context, signal);
-      const deps = await getDeps();
-      // A processor per batch: it keeps the batch on itself, and one container may run two batches at once.
-      return processPartialResponse(
-        event,
-        recordHandler(consumer, deps, work),
-        new BatchProcessor(EventType.SQS),
-        {
-          context,
-          processInParallel: false,
-          // A batch that failed whole is still answered message by message, each retried and dead-lettered alone.
-          throwOnFullBatchFailure: false,
-        },
-      );
-    }),
-  );
+  })
+    .use(observed())
+    .handler(async (event, context, { signal }) =>
+      withInvocationSignal(signal, async () => {
+        const work = workSignal(context, signal);
+        const deps = await getDeps();
+        // A processor per batch: it keeps the batch on itself, and one container may run two batches at once.
+        return processPartialResponse(
+          event,
+          recordHandler(consumer, deps, work),
+          new BatchProcessor(EventType.SQS),
+          {
+            context,
+            processInParallel: false,
+            // A batch that failed whole is still answered message by message, each retried and dead-lettered alone.
+            throwOnFullBatchFailure: false,
+          },
+        );
+      }),
+    );
 }

@@ -9,6 +9,8 @@ import { observePrimary } from '../operations/observe-primary.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import type { CallOptions } from '../providers/provider.js';
 import { targetOf } from '../providers/registry.js';
+import { logger } from '../telemetry/logger.js';
+import { recordMetric } from '../telemetry/metrics.js';
 import { brakeNotification } from './failover-notifications.js';
 import { decideFailover } from './failover-rules.js';
 import { mayAnnounceUnrouted, summarizeSuppressedUnrouted } from './unrouted-limit.js';
@@ -22,7 +24,12 @@ async function announce(deps: Deps, d: Decision) {
     await deps.failover.recordTold(d);
   } catch (error) {
     // Unrecorded, it is told again later under the same notification id: a repeat rather than a loss.
-    console.error(`[notify] announcement of decision ${d.id} not recorded: ${describeError(error)}`);
+    logger.error('a decision was told, but could not be recorded as told: it may be told again', {
+      scope: 'notify',
+      decisionId: d.id,
+      pair: d.pair,
+      error: describeError(error),
+    });
   }
 }
 
@@ -36,7 +43,11 @@ async function announceNew(deps: Deps, d: Decision) {
     await deps.failover.recordTold(d);
   } catch (error) {
     // Unrecorded, the poller tells it later: a repeat rather than a loss.
-    console.error(`[alerts] suppressed decision ${d.id} not recorded as told: ${describeError(error)}`);
+    logger.error('a suppressed decision could not be recorded as told: the poller will tell it', {
+      scope: 'alerts',
+      decisionId: d.id,
+      error: describeError(error),
+    });
   }
 }
 
@@ -80,8 +91,16 @@ async function conclude(
     version: d.version + 1,
   };
   await deps.failover.updateDecision(next);
+  countDecision(deps, next);
   await announce(deps, next);
   return next;
+}
+
+/** A decision that reached an outcome (only its writer counts it); an automatic failover by its provider too. */
+function countDecision(deps: Deps, d: Decision) {
+  recordMetric('DecisionMade', { outcome: d.outcome });
+  const provider = deps.config.pairs.find((p) => p.name === d.pair)?.provider;
+  if (d.outcome === 'failover-requested' && provider) recordMetric('AutomaticFailover', { provider });
 }
 
 /** Alert names and summaries are the sender's and unbounded; the promotion message they go into is not. */
@@ -157,6 +176,8 @@ export async function receiveAlert(
     if (error instanceof StaleWriteError) return deps.failover.getDecision(id);
     throw error;
   }
+  countDecision(deps, decision);
+  countDecision(deps, decision);
   // A hold-off over on arrival is no hold: what is told is the outcome. Should deciding fail, the poller decides it.
   if (isDueBy(decision, now)) return evaluateDecision(deps, decision, options);
   await announceNew(deps, decision);

@@ -3,6 +3,7 @@ import type { NormalizedAlert } from '../domain/alert.js';
 import { NormalizedAlertSchema } from '../domain/alert.js';
 import { describeError } from '../domain/errors.js';
 import { OUTLIVES_ANY_FUNCTION_MS } from '../operations/pipeline.js';
+import { logger } from '../telemetry/logger.js';
 import { suppressedAlertsNotification } from './failover-notifications.js';
 
 /**
@@ -36,9 +37,11 @@ export async function mayAnnounceUnrouted(deps: Deps, source: AlertSource): Prom
     );
     return !(count > UNROUTED_ANNOUNCEMENTS_PER_WINDOW);
   } catch (error) {
-    console.error(
-      `[alerts] unrouted alerts from ${source} could not be counted, so this one is announced: ${describeError(error)}`,
-    );
+    logger.error('unrouted alerts could not be counted, so this one is announced', {
+      scope: 'alerts',
+      source,
+      error: describeError(error),
+    });
     return true;
   }
 }

@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Dispatcher, request } from 'undici';
 import { type Deferred, readDeferred } from '../domain/secret-ref.js';
+import { logger, logWarning, operationKeys } from '../telemetry/logger.js';
+import { recordMetric } from '../telemetry/metrics.js';
 import type { Notification, Notifier } from './notifier.js';
 import { slackMessageFor } from './slack-message.js';
 
@@ -33,12 +35,30 @@ export async function postJson(
   if (response.statusCode >= 300) throw new Error(`answered ${response.statusCode}: ${text.slice(0, 200)}`);
 }
 
-/** One line per change on stdout: CloudWatch Logs in Lambda, the terminal locally. */
+/** The correlation keys of what a notification is about: its operation, or its decision. */
+function notificationKeys(notification: Notification): Record<string, unknown> {
+  const about =
+    'operation' in notification
+      ? { ...operationKeys(notification.operation), state: notification.operation.state }
+      : 'decision' in notification
+        ? {
+            decisionId: notification.decision.id,
+            pair: notification.decision.pair,
+            outcome: notification.decision.outcome,
+          }
+        : {};
+  return { scope: 'notify', notificationId: notification.id, type: notification.type, ...about };
+}
+
+/** One log entry per change, with its correlation keys: CloudWatch Logs in Lambda, the terminal locally. */
 export class ConsoleChannel implements NotificationChannel {
   readonly name = 'console';
-  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+  constructor(
+    private readonly write: (line: string, keys: Record<string, unknown>) => void = (line, keys) =>
+      logger.info(line, keys),
+  ) {}
   async deliver(notification: Notification) {
-    this.write(`[notify] ${notification.text}`);
+    this.write(notification.text, notificationKeys(notification));
   }
 }
 
@@ -137,7 +157,8 @@ export class FanOutNotifier implements Notifier {
         return;
       } catch (error) {
         if (attempt === attempts) {
-          const log = this.options.log ?? ((line: string) => console.error(line));
+          recordMetric('NotificationFailures', { channel: channel.name });
+          const log = this.options.log ?? logWarning;
           log(
             `[notify] ${channel.name} failed after ${attempts} attempts for ${notification.id}: ${(error as Error).message}`,
           );

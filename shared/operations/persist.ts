@@ -3,6 +3,8 @@ import { describeError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import { notificationFor } from '../notify/notifier.js';
 import { slackMessageFor } from '../notify/slack-message.js';
+import { logger, operationKeys } from '../telemetry/logger.js';
+import { recordMetric } from '../telemetry/metrics.js';
 import { OUTLIVES_ANY_FUNCTION_MS } from './pipeline.js';
 
 /** Announcements still going out, per operation: the next one waits for them, so changes are told in order. */
@@ -26,7 +28,11 @@ async function recordTold(deps: Deps, operation: Operation, eventNumbers: number
       await deps.store.retireEnded(operation.id, operation.version);
   } catch (error) {
     // Unrecorded, it is told again later under the same notification id: a repeat rather than a loss.
-    console.error(`[notify] announcement of ${operation.id} not recorded: ${describeError(error)}`);
+    logger.error('a change was told, but could not be recorded as told: it may be told again', {
+      scope: 'notify',
+      ...operationKeys(operation),
+      error: describeError(error),
+    });
   }
 }
 
@@ -44,6 +50,7 @@ export async function persistAndNotify(
   const saved = options.create ? next : { ...next, version: next.version + 1 };
   if (options.create) await deps.store.create(saved);
   else await deps.store.update(saved);
+  countChange(saved, options.create === true);
   const eventNumber = saved.events.length;
   // In the background it starts on the next turn of the event loop, once the caller's next request is on the wire.
   const turn = options.announceInBackground ? new Promise((resolve) => setImmediate(resolve)) : undefined;
@@ -57,6 +64,15 @@ export async function persistAndNotify(
   });
   if (!options.announceInBackground) await announcement;
   return saved;
+}
+
+/** An operation recorded, or ended by this write (only the writer that won counts it). */
+function countChange(operation: Operation, created: boolean) {
+  const dimensions = { kind: operation.kind, provider: operation.provider };
+  if (created) recordMetric('OperationStarted', dimensions);
+  const last = operation.events.at(-1);
+  if (last?.type === 'state' && last.to !== undefined && isTerminal(last.to))
+    recordMetric('OperationEnded', { ...dimensions, state: last.to });
 }
 
 /** Every announcement of the operation still going out: a handler waits for them before it returns. */

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ProviderError } from '../domain/errors.js';
 import type { ProviderName } from '../domain/operation.js';
 import { type Deferred, readDeferred } from '../domain/secret-ref.js';
+import { apiName, recordMetric } from '../telemetry/metrics.js';
 
 /** One HTTP request, built afresh for every attempt so that dates and signatures stay current. */
 export interface PreparedRequest {
@@ -208,9 +209,20 @@ export class ProviderHttp<Auth = unknown> {
     options: SendOptions & { what: string },
   ): Promise<z.infer<S>> {
     const { provider } = this.options;
-    const response = await this.send(build, options);
+    const api = apiName(options.what);
+    const started = performance.now();
+    let response: ProviderResponse;
+    try {
+      response = await this.send(build, options);
+    } catch (error) {
+      recordMetric('ProviderCallErrors', { provider, api });
+      throw error;
+    } finally {
+      recordMetric('ProviderCallLatency', { provider, api }, performance.now() - started);
+    }
     const parsed = schema.safeParse(parseJson(provider, response));
-    if (!parsed.success)
+    if (!parsed.success) {
+      recordMetric('ProviderCallErrors', { provider, api });
       throw new ProviderError(`${options.what} answered a shape we do not recognise`, {
         provider,
         httpStatus: response.status,
@@ -218,6 +230,7 @@ export class ProviderHttp<Auth = unknown> {
         retryable: false,
         cause: parsed.error,
       });
+    }
     return parsed.data;
   }
 

@@ -2,6 +2,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Dispatcher, request } from 'undici';
 import { awsRequestHandler } from '../aws/request-handler.js';
 import type { OperationKind } from '../domain/operation.js';
+import { logger } from '../telemetry/logger.js';
 import { seal } from './internal-message.js';
 
 /** The port: hands an operation request to that operation's queue consumer. */
@@ -82,8 +83,13 @@ export class LambdaEndpointCommandQueue implements CommandQueue {
     // SQS takes a message whatever its consumer later makes of it: a refused one is retried, then dead-lettered.
     const failures = (JSON.parse(text || '{}') as { batchItemFailures?: unknown[] }).batchItemFailures ?? [];
     if (failures.length > 0)
-      console.error(
-        `[queue] the ${kind} consumer did not take message ${messageId}; SQS would retry it, then move it to the dead-letter queue`,
+      logger.warn(
+        'the consumer did not take a message; SQS would retry it, then move it to the dead-letter queue',
+        {
+          scope: 'queue',
+          kind,
+          messageId,
+        },
       );
   }
 }

@@ -32,6 +32,11 @@ import { type HttpAnswer, httpAnswer, lambdaContext } from '../support/lambda.js
 import { pollUntilDone, postOperation } from '../support/operations.js';
 import { sendSlashCommand, slashCommand as signedCommand } from '../support/slack-command.js';
 
+// Every line the logger can write, at every level, is searched: the level is read when the logger is made.
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+});
+
 /**
  * Whole flows run with known secrets, successes and failures alike, and then every place a secret could
  * end up is searched for each of them: log lines, notifications (webhook, Slack, SNS), HTTP answers and
@@ -164,7 +169,8 @@ beforeAll(async () => {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
     vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
       logs.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
-      return write(chunk, ...rest);
+      // Kept off the test output, as quiet-console does, unless asked for.
+      return process.env.SWITCHYARD_TEST_LOGS ? write(chunk, ...rest) : true;
     }) as typeof stream.write);
   }
 
@@ -521,7 +527,10 @@ describe('where secrets could end up', () => {
     expect(sink.slack.some((p) => p.path.endsWith(SECRETS.slackWebhookToken))).toBe(true);
     expect(sink.slack.some((p) => p.path.startsWith('/slack/commands/'))).toBe(true);
     expect(sink.sns.length).toBeGreaterThan(20);
-    expect(logs.some((line) => line.startsWith('[notify] '))).toBe(true);
+    // The console channel's JSON lines, each with its correlation keys.
+    expect(logs.some((line) => line.includes('"scope":"notify"') && line.includes('"operationId":'))).toBe(
+      true,
+    );
     expect(answers.length).toBeGreaterThan(20);
   });
 

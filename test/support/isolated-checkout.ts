@@ -66,7 +66,7 @@ export function cleanEnv(): Record<string, string> {
   for (const [name, value] of Object.entries(process.env))
     if (
       value !== undefined &&
-      !/^(SWITCHYARD_|OCP_|HUAWEI_|ALIBABA_|WEBHOOK_SINK|SLACK_SINK|DYNAMO_PORT|SANDBOX_SPEED|AWS_)/.test(
+      !/^(SWITCHYARD_|OCP_|HUAWEI_|ALIBABA_|WEBHOOK_SINK|SLACK_SINK|DYNAMO_PORT|SANDBOX_SPEED|AWS_|POWERTOOLS_)/.test(
         name,
       )
     )
