@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { PairNameSchema } from '../../shared/domain/pair-policy.js';
+import { queryInteger } from '../../shared/edge/query.js';
 
 /** GET /v1/pairs/{pair}?recent= */
 export const GetPairPathSchema = z.object({ pair: PairNameSchema });
 export const GetPairQuerySchema = z.strictObject({
   /** How many of its newest operations and decisions to show. */
-  recent: z.coerce.number().int().min(1).max(50).default(10),
+  recent: queryInteger(1, 50).default(10),
 });

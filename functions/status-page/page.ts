@@ -42,6 +42,9 @@ h2 { font-size: 15px; margin: 22px 0 8px; }
 .h-alert-held { border-left-color: var(--wait); } .pill.h-alert-held { background: var(--wait); }
 .h-cooldown { border-left-color: var(--wait); } .pill.h-cooldown { background: var(--wait); }
 .h-last-operation-failed { border-left-color: var(--bad); } .pill.h-last-operation-failed { background: var(--bad); }
+.h-unknown { border-left-color: var(--bad); } .pill.h-unknown { background: #5c6773; }
+.h-alert-open { border-left-color: var(--wait); } .pill.h-alert-open { background: var(--wait); }
+#updated.stale { color: #ffb4a8; font-weight: 600; }
 .h-quiet { border-left-color: var(--ok); } .pill.h-quiet { background: var(--ok); }
 .operation { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; margin-bottom: 10px; }
 .operation h3 { margin: 0 0 6px; font-size: 14px; }
@@ -68,8 +71,14 @@ export const SCRIPT = String.raw`
   'use strict';
   var KEY = 'switchyard.readKey';
   var REFRESH_MS = 5000;
+  // A request that has not answered by then is a failure: the page says so rather than wait for ever.
+  var REQUEST_TIMEOUT_MS = 10000;
+  var MAX_BACKOFF_MS = 60000;
   var timer = null;
   var lastGood = null;
+  var failures = 0;
+  // Bumped at each sign-in and sign-out: an answer to an older one is dropped.
+  var generation = 0;
 
   function byId(id) { return document.getElementById(id); }
 
@@ -99,6 +108,7 @@ export const SCRIPT = String.raw`
     return fetch(path, {
       headers: { authorization: 'Bearer ' + sessionStorage.getItem(KEY), accept: 'application/json' },
       cache: 'no-store',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     }).then(function (response) {
       if (response.ok) return response.json();
       return response.json().catch(function () { return {}; }).then(function (problem) {
@@ -111,8 +121,12 @@ export const SCRIPT = String.raw`
 
   function showSignIn(message) {
     clearTimeout(timer);
+    generation += 1;
+    lastGood = null;
+    failures = 0;
     byId('signin').hidden = false;
     byId('board').hidden = true;
+    byId('problem').hidden = true;
     byId('signout').hidden = true;
     byId('signin-message').textContent = message || '';
     byId('key').value = '';
@@ -146,14 +160,17 @@ export const SCRIPT = String.raw`
     facts.push.apply(facts, row('Provider', pair.providerName));
     facts.push.apply(facts, row('Failover', pair.failover.mode + ', hold-off ' + pair.failover.holdOffSeconds +
       ' s, fencing ' + pair.failover.fencing));
-    facts.push.apply(facts, row('Primary', pair.roles.primary));
-    facts.push.apply(facts, row('Standby', pair.roles.standby || 'none configured'));
+    // The members by the role the config gives them: after a promotion, the config's primary may no longer be.
+    facts.push.apply(facts, row('Primary (config)', pair.roles.primary));
+    facts.push.apply(facts, row('Standby (config)', pair.roles.standby || 'none configured'));
     facts.push.apply(facts, row('Cooldown', pair.cooldown
       ? 'until ' + when(pair.cooldown.until) + '; ' + pair.cooldown.acknowledge.chat + ' ends it (' +
         (pair.cooldown.acknowledge.people.join(', ') || 'nobody has the approve scope') + ')'
       : 'none'));
     if (pair.atRisk)
       facts.push.apply(facts, row('Split brain', pair.atRisk.member + ' not fenced since ' + when(pair.atRisk.since)));
+    if (pair.claimedBy && !pair.heldBy)
+      facts.push.apply(facts, row('Claimed by', pair.claimedBy + ' (not recorded yet)'));
     if (pair.heldBy)
       facts.push.apply(facts, row('Running', pair.heldBy.kind + ' ' + pair.heldBy.id + ', ' + pair.heldBy.state +
         ', ' + pair.heldBy.progress));
@@ -192,28 +209,32 @@ export const SCRIPT = String.raw`
   }
 
   // Steps laid out by depth: a step sits one row below its deepest upstream; arrows run upstream to downstream.
+  // Ids come from the provider, so they key Maps, never plain objects; a cycle is cut where it closes.
   function dag(steps) {
-    var byId = {};
-    steps.forEach(function (step) { byId[step.id] = step; });
-    var depth = {};
+    var byId = new Map();
+    steps.forEach(function (step) { byId.set(step.id, step); });
+    var depth = new Map();
     function depthOf(step, trail) {
-      if (depth[step.id] !== undefined) return depth[step.id];
-      if (trail[step.id]) return 0;
-      trail[step.id] = true;
+      if (depth.has(step.id)) return depth.get(step.id);
+      if (trail.has(step.id)) return 0;
+      trail.add(step.id);
       var deepest = -1;
-      step.upstreams.forEach(function (id) { if (byId[id]) deepest = Math.max(deepest, depthOf(byId[id], trail)); });
-      depth[step.id] = deepest + 1;
-      return depth[step.id];
+      step.upstreams.forEach(function (id) {
+        if (byId.has(id) && id !== step.id) deepest = Math.max(deepest, depthOf(byId.get(id), trail));
+      });
+      depth.set(step.id, deepest + 1);
+      return deepest + 1;
     }
     var rows = [];
     steps.forEach(function (step) {
-      var d = depthOf(step, {});
+      var d = depthOf(step, new Set());
       (rows[d] = rows[d] || []).push(step);
     });
-    var W = 300, H = 24, GX = 16, GY = 14, place = {};
+    rows = rows.filter(Boolean);
+    var W = 300, H = 24, GX = 16, GY = 14, place = new Map();
     var columns = Math.max.apply(null, rows.map(function (r) { return r.length; }));
     rows.forEach(function (row, r) {
-      row.forEach(function (step, c) { place[step.id] = { x: c * (W + GX), y: r * (H + GY) }; });
+      row.forEach(function (step, c) { place.set(step.id, { x: c * (W + GX), y: r * (H + GY) }); });
     });
     var width = columns * (W + GX) - GX, height = rows.length * (H + GY) - GY;
     var svg = svgEl('svg', {
@@ -222,15 +243,15 @@ export const SCRIPT = String.raw`
     });
     steps.forEach(function (step) {
       step.upstreams.forEach(function (id) {
-        var from = place[id], to = place[step.id];
-        if (!from || !to) return;
+        var from = place.get(id), to = place.get(step.id);
+        if (!from || !to || id === step.id) return;
         var x1 = from.x + W / 2, y1 = from.y + H, x2 = to.x + W / 2, y2 = to.y;
         svg.appendChild(svgEl('path', { d: 'M' + x1 + ' ' + y1 + ' C' + x1 + ' ' + (y1 + 8) + ' ' + x2 + ' ' +
           (y2 - 8) + ' ' + x2 + ' ' + y2 }));
       });
     });
     steps.forEach(function (step) {
-      var at = place[step.id];
+      var at = place.get(step.id);
       var group = svgEl('g', { 'data-step': step.id, 'data-status': step.status });
       var title = svgEl('title');
       title.textContent = step.name + ': ' + step.status;
@@ -244,18 +265,32 @@ export const SCRIPT = String.raw`
     return svg;
   }
 
+  function stepList(steps) {
+    return el('ol', { className: 'steps' }, steps.map(function (step) {
+      return el('li', { text: step.name + ': ' + step.status });
+    }));
+  }
+
+  // The drawing is a help; a shape it cannot draw falls back to the list, never breaks the board.
+  function stepsView(steps) {
+    if (steps.length === 0) return null;
+    var linked = steps.some(function (step) { return step.upstreams.length > 0; });
+    if (!linked) return stepList(steps);
+    try {
+      return dag(steps);
+    } catch (error) {
+      return stepList(steps);
+    }
+  }
+
   function operationPanel(operation) {
-    var linked = operation.steps.some(function (step) { return step.upstreams.length > 0; });
     return el('article', { className: 'operation', 'data-operation': operation.id, 'data-state': operation.state }, [
       el('h3', { text: operation.kind + ' on ' + operation.pair + ': ' + operation.state }),
       el('div', { className: 'hint', text: operation.id + ', asked by ' + operation.requestedBy.principal + ' at ' +
         when(operation.createdAt) }),
       progressBar(operation),
       el('div', { className: 'summary', text: summarize(operation.steps) }),
-      operation.steps.length === 0 ? null : linked ? dag(operation.steps) :
-        el('ol', { className: 'steps' }, operation.steps.map(function (step) {
-          return el('li', { text: step.name + ': ' + step.status }, []);
-        })),
+      stepsView(operation.steps),
     ]);
   }
 
@@ -285,7 +320,11 @@ export const SCRIPT = String.raw`
   function render(pairs, operations, unrouted) {
     renderBrake(pairs.brake);
     replace('pairs', pairs.items.map(pairCard), 'No pairs are configured.');
-    replace('operations', operations.items.map(operationPanel), 'Nothing is running.');
+    var panels = operations.items.map(operationPanel);
+    if (operations.nextCursor)
+      panels.push(el('p', { className: 'empty', text: 'Showing the first ' + operations.items.length +
+        ' running operations; GET /v1/operations lists the rest.' }));
+    replace('operations', panels, 'Nothing is running.');
     var decisions = pairs.items.filter(function (p) { return p.latestDecision; }).map(function (p) {
       var d = p.latestDecision;
       return { id: d.id, pair: p.name, alert: d.alert, outcome: d.outcome, reason: d.reason,
@@ -299,38 +338,62 @@ export const SCRIPT = String.raw`
     byId('no-decisions').hidden = decisions.length > 0;
   }
 
+  function showProblem(text) {
+    var problem = byId('problem');
+    problem.hidden = false;
+    problem.textContent = text;
+  }
+
+  function markStale() {
+    var updated = byId('updated');
+    var stale = lastGood !== null && Date.now() - Date.parse(lastGood) > 2 * REFRESH_MS;
+    updated.classList.toggle('stale', stale);
+    if (lastGood) updated.textContent = (stale ? 'stale: last updated ' : 'updated ') + when(lastGood);
+  }
+
   function refresh() {
     clearTimeout(timer);
     if (!sessionStorage.getItem(KEY)) return showSignIn('');
+    var asked = generation;
     Promise.all([api('/v1/pairs'), api('/v1/operations?limit=100'), api('/v1/decisions?limit=10')])
       .then(function (answers) {
+        if (asked !== generation) return;
         byId('signin').hidden = true;
         byId('board').hidden = false;
         byId('signout').hidden = false;
         render(answers[0], answers[1], answers[2]);
         lastGood = new Date().toISOString();
+        failures = 0;
         byId('problem').hidden = true;
-        byId('updated').textContent = 'updated ' + when(lastGood);
+        markStale();
         timer = setTimeout(refresh, REFRESH_MS);
       })
       .catch(function (error) {
+        if (asked !== generation) return;
         if (error.status === 401)
           return signOut('That key was not accepted (' + error.message + ') Check it and sign in again.');
         if (error.status === 403)
           return signOut('That key may not read Switchyard: it needs the read scope (' + error.message + ')');
-        var problem = byId('problem');
-        problem.hidden = false;
-        problem.textContent = 'Could not refresh: ' + error.message +
-          (lastGood ? '. What you see was read at ' + when(lastGood) + '.' : '.') + ' Trying again.';
-        timer = setTimeout(refresh, REFRESH_MS);
+        failures += 1;
+        // Throttled or failing: ask less often, up to once a minute.
+        var wait = Math.min(MAX_BACKOFF_MS, REFRESH_MS * Math.pow(2, failures - 1));
+        var what = error.name === 'TimeoutError' ? 'no answer within ' + REQUEST_TIMEOUT_MS / 1000 + ' s' : error.message;
+        showProblem('Could not refresh: ' + what +
+          (lastGood ? '. What you see was read at ' + when(lastGood) + '.' : '.') +
+          ' Trying again in ' + Math.round(wait / 1000) + ' s.');
+        markStale();
+        timer = setTimeout(refresh, wait);
       });
   }
+
+  setInterval(markStale, 1000);
 
   byId('signin-form').addEventListener('submit', function (event) {
     event.preventDefault();
     var key = byId('key').value.trim();
     if (!key) { byId('signin-message').textContent = 'Type a read API key.'; return; }
     sessionStorage.setItem(KEY, key);
+    generation += 1;
     byId('signin-message').textContent = '';
     refresh();
   });
@@ -366,8 +429,8 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       <p class="hint">The key stays in this tab (sessionStorage) and is sent only to this site's API.</p>
     </form>
   </section>
+  <div id="problem" class="banner error" role="alert" hidden></div>
   <div id="board" hidden>
-    <div id="problem" class="banner error" role="alert" hidden></div>
     <div id="brake" class="banner" role="status"></div>
     <h2>Pairs</h2>
     <div id="pairs" class="cards"></div>

@@ -7,6 +7,7 @@ import { acknowledgePair, setBrake } from '../failover/people-actions.js';
 import { joinMrkdwn, type Mrkdwn, mrkdwn } from '../notify/mrkdwn.js';
 import { notificationFor } from '../notify/notifier.js';
 import {
+  linesMessage,
   sectionMessage as message,
   progressLine,
   type SlackMessage,
@@ -81,17 +82,21 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
         ? mrkdwn`:octagonal_sign: *Brake engaged*${brake.changedBy ? mrkdwn` by ${brake.changedBy}` : ''}: ${brake.reason ?? 'no reason given'}. No pair fails over on its own until \`${slashCommand} brake off\`.`
         : mrkdwn`Brake released: automatic failover is armed where a pair allows it (${String(brake.failoversThisHour.count)} of ${String(brake.failoversThisHour.limit)} this hour).`;
       const lines = items.map((pair) => {
+        // What to look at first, as the status page and GET /v1/pairs say it; the cooldown with the command that ends it.
         const facts = [
-          pair.heldBy && mrkdwn`busy: ${pair.heldBy.kind} \`${pair.heldBy.id}\` ${pair.heldBy.state}`,
+          pair.atRisk && mrkdwn`:warning: split brain possible: ${pair.atRisk.member} not fenced`,
+          pair.health.status !== 'quiet' &&
+            pair.health.status !== 'at-risk' &&
+            pair.health.status !== 'cooldown' &&
+            mrkdwn`*${pair.health.status}*: ${pair.health.reasons[0] ?? ''}`,
           pair.cooldown &&
             mrkdwn`cooldown until ${pair.cooldown.until} (\`${slashCommand} ack ${pair.name}\` ends it)`,
-          pair.atRisk && mrkdwn`:warning: split brain possible: ${pair.atRisk.member} not fenced`,
-          pair.latestDecision?.outcome === 'holding' && mrkdwn`alert "${pair.latestDecision.alert}" held`,
         ].filter((fact): fact is Mrkdwn => Boolean(fact));
         return mrkdwn`*${pair.name}* (${pair.provider}, failover ${pair.failover.mode})${pair.description ? mrkdwn` — ${pair.description}` : ''}${facts.length > 0 ? mrkdwn` · ${joinMrkdwn(facts, ' · ')}` : ''}`;
       });
-      return message(
-        joinMrkdwn([brakeLine, ...(lines.length > 0 ? lines : [mrkdwn`No pairs are configured.`])], '\n'),
+      return linesMessage(
+        [brakeLine, ...(lines.length > 0 ? lines : [mrkdwn`No pairs are configured.`])],
+        (n) => mrkdwn`…and ${String(n)} more pairs: the status page or GET /v1/pairs shows them all.`,
       );
     }
 

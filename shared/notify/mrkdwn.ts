@@ -47,3 +47,9 @@ export function slackLink(url: string, label: string): Mrkdwn {
   const href = escapeControlCharacters(new URL(url).href.replace(/\|/g, '%7C'));
   return built(`<${href}|${escapeControlCharacters(label)}>`);
 }
+
+/** Mrkdwn cut to at most `max` characters, never inside an entity (`&amp;`), marked with an ellipsis when cut. */
+export function clipMrkdwn(piece: Mrkdwn, max: number): Mrkdwn {
+  if (piece.text.length <= max) return piece;
+  return built(`${piece.text.slice(0, max - 1).replace(/&[a-z]*$/, '')}…`);
+}

@@ -1,5 +1,5 @@
 import type { Finding } from '../domain/operation.js';
-import { joinMrkdwn, type Mrkdwn, mrkdwn } from './mrkdwn.js';
+import { clipMrkdwn, joinMrkdwn, type Mrkdwn, mrkdwn } from './mrkdwn.js';
 import type { Notification, OperationNotification } from './notifier.js';
 
 /** A Slack message: `text` is the fallback for notifications and screen readers, `blocks` what people see. */
@@ -32,6 +32,37 @@ const withFallback = (fallback: string, blocks: Record<string, unknown>[]): Slac
 /** A message of one section, which is also its fallback. */
 export function sectionMessage(text: Mrkdwn): SlackMessage {
   return { text: text.text, blocks: [section(text)] };
+}
+
+/** Slack refuses a section's text over 3,000 characters, and a message of more than 50 blocks. */
+const SECTION_TEXT_LIMIT = 3000;
+const BLOCK_LIMIT = 50;
+const FALLBACK_TEXT_LIMIT = 40_000;
+
+/**
+ * Lines, one after another, in as few sections as Slack allows: each section under its limit, a line longer than
+ * that clipped, and past the block limit a last line saying how many were left out and where to see them all.
+ */
+export function linesMessage(lines: readonly Mrkdwn[], overflow: (leftOut: number) => Mrkdwn): SlackMessage {
+  const sections: Mrkdwn[][] = [];
+  let current: Mrkdwn[] = [];
+  let length = 0;
+  for (const line of lines.map((l) => clipMrkdwn(l, SECTION_TEXT_LIMIT))) {
+    if (current.length > 0 && length + 1 + line.text.length > SECTION_TEXT_LIMIT) {
+      sections.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(line);
+    length += (current.length > 1 ? 1 : 0) + line.text.length;
+  }
+  if (current.length > 0) sections.push(current);
+  const kept = sections.length > BLOCK_LIMIT ? sections.slice(0, BLOCK_LIMIT - 1) : sections;
+  const leftOut = sections.slice(kept.length).reduce((n, s) => n + s.length, 0);
+  const blocks = kept.map((s) => section(joinMrkdwn(s, '\n')));
+  if (leftOut > 0) blocks.push(section(overflow(leftOut)));
+  // The fallback (notifications, screen readers) is every line, within Slack's 40,000 characters.
+  return { text: clipMrkdwn(joinMrkdwn(lines, '\n'), FALLBACK_TEXT_LIMIT).text, blocks };
 }
 
 /** "3 done / 1 running: Switch primary tenant / 6 waiting / 0 failed": the steps on one line. */

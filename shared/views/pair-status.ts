@@ -7,7 +7,7 @@ import {
   DecisionOutcomeSchema,
   type PairFailoverState,
 } from '../domain/decision.js';
-import { NotFoundError } from '../domain/errors.js';
+import { describeError, NotFoundError } from '../domain/errors.js';
 import {
   isTerminal,
   type Operation,
@@ -29,9 +29,11 @@ import { type PairConfig, rolesOf, targetOf } from '../providers/registry.js';
 /** What a person should look at first, most urgent first; `reasons` says why in sentences. */
 export const PAIR_HEALTH = [
   'at-risk',
+  'unknown',
   'waiting-for-person',
   'operating',
   'alert-held',
+  'alert-open',
   'cooldown',
   'last-operation-failed',
   'quiet',
@@ -97,6 +99,8 @@ export const PairSummarySchema = z.object({
   acknowledgedBy: z.string().nullable(),
   /** The operation holding the pair now: nothing else runs on it until it ends. */
   heldBy: OperationGlanceSchema.nullable(),
+  /** The operation id the pair's claim names when no operation is recorded under it (yet). */
+  claimedBy: z.string().nullable(),
   /** The newest operation on the pair, running or ended. */
   lastOperation: OperationGlanceSchema.nullable(),
   latestDecision: DecisionGlanceSchema.nullable(),
@@ -178,14 +182,25 @@ export function acknowledgers(config: Config): string[] {
 
 interface PairFacts {
   state: PairFailoverState;
+  /** The operation holding the pair: its claim's, or the newest one while it has not ended (a lapsed claim). */
   holder: Operation | undefined;
+  /** An operation id the pair's claim names that has no record (yet): an alert's promotion on its way, say. */
+  claimedBy: string | undefined;
   last: Operation | undefined;
   decisions: Decision[];
+  /** Recent decisions whose alert is still firing (its episode is open), though it led to no operation. */
+  stillFiring: Decision[];
 }
 
+/** Decisions that leave nothing running, so only an open episode says their alert still fires. */
+const NO_ACTION_OUTCOMES = new Set(['notified', 'dry-run', 'suppressed', 'declined', 'blocked']);
+/** Episode reads per pair at most: a storm of one alert is one fingerprint, and the page stays cheap. */
+const FIRING_LOOKUPS = 3;
+/** Decisions read per pair for its health: an older held alert is not hidden by newer ones. */
+const DECISIONS_FOR_HEALTH = 10;
+
 function healthOf(facts: PairFacts, cooldownUntil: Date | undefined) {
-  const { state, holder, last, decisions } = facts;
-  const latest = decisions[0];
+  const { state, holder, claimedBy, last, decisions, stillFiring } = facts;
   const found: Array<[z.infer<typeof PairHealthSchema>, string]> = [];
   if (state.atRisk)
     found.push([
@@ -195,10 +210,20 @@ function healthOf(facts: PairFacts, cooldownUntil: Date | undefined) {
   if (holder?.state === 'PENDING_APPROVAL')
     found.push(['waiting-for-person', `${holder.kind} ${holder.id} waits for approval`]);
   else if (holder) found.push(['operating', `${holder.kind} ${holder.id} is ${holder.state}`]);
-  if (latest?.outcome === 'holding')
+  else if (claimedBy)
+    found.push([
+      'operating',
+      `the pair is claimed by operation ${claimedBy}, which is not recorded yet (an alert's promotion on its way, or one that never arrived)`,
+    ]);
+  for (const held of decisions.filter((d) => d.outcome === 'holding'))
     found.push([
       'alert-held',
-      `alert "${latest.alert.name}" is held${latest.evaluateAt ? ` until ${latest.evaluateAt}` : ''}`,
+      `alert "${held.alert.name}" is held${held.evaluateAt ? ` until ${held.evaluateAt}` : ''}`,
+    ]);
+  for (const firing of stillFiring)
+    found.push([
+      'alert-open',
+      `alert "${firing.alert.name}" is still firing (${firing.outcome}: ${firing.reason})`,
     ]);
   if (cooldownUntil)
     found.push([
@@ -212,7 +237,7 @@ function healthOf(facts: PairFacts, cooldownUntil: Date | undefined) {
     ? { status: found[0]?.[0] ?? 'quiet', reasons: found.map(([, reason]) => reason) }
     : {
         status: 'quiet' as const,
-        reasons: ['no operation, held alert, cooldown or split-brain risk is open'],
+        reasons: ['no operation, alert, cooldown or split-brain risk is open'],
       };
 }
 
@@ -226,13 +251,63 @@ async function factsOf(
     deps.failover.getPairState(pair.name),
     deps.store.getLock(pairLock(pair), now),
     deps.store.list({ pair: pair.name, limit: recent }),
-    deps.failover.listDecisions(pair.name, recent),
+    deps.failover.listDecisions(pair.name, Math.max(recent, DECISIONS_FOR_HEALTH)),
   ]);
   const operations = page.items;
-  const holder = lock
+  const newest = operations[0];
+  const claimed = lock
     ? (operations.find((o) => o.id === lock.operationId) ?? (await deps.store.get(lock.operationId)))
     : undefined;
-  return { state, holder, last: operations[0], decisions, operations };
+  // A claim that lapsed (the poller was down) still leaves its operation holding the pair, as claimPair says.
+  const active = [claimed, newest].find((o) => o !== undefined && !isTerminal(o.state));
+  const firingCandidates = [
+    ...new Map(
+      decisions
+        .filter((d) => NO_ACTION_OUTCOMES.has(d.outcome))
+        .map((d) => [d.alert.fingerprint, d] as const),
+    ).values(),
+  ].slice(0, FIRING_LOOKUPS);
+  const open = await Promise.all(firingCandidates.map((d) => deps.failover.episode(d.alert.fingerprint)));
+  return {
+    state,
+    holder: active,
+    claimedBy: lock && !claimed ? lock.operationId : undefined,
+    last: newest,
+    decisions,
+    stillFiring: firingCandidates.filter((d, i) => open[i] === d.id),
+    operations,
+  };
+}
+
+/** A pair whose state could not be read: unknown, never quiet, with what failed. */
+function unknownSummary(pair: PairConfig, error: unknown): PairSummary {
+  const { providerName, primary, standby } = rolesOf(pair);
+  return {
+    name: pair.name,
+    provider: pair.provider,
+    providerName,
+    description: pair.description ?? null,
+    failover: {
+      mode: pair.failover.mode,
+      holdOffSeconds: pair.failover.holdOffSeconds,
+      cooldownSeconds: pair.failover.cooldownSeconds,
+      fencing: pair.failover.fencing,
+    },
+    roles: { primary, standby, source: 'config' },
+    health: {
+      status: 'unknown',
+      reasons: [`Switchyard could not read what it recorded of this pair: ${describeError(error)}`],
+    },
+    cooldown: null,
+    atRisk: null,
+    lastAutomaticFailoverAt: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    heldBy: null,
+    claimedBy: null,
+    lastOperation: null,
+    latestDecision: null,
+  };
 }
 
 function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): PairSummary {
@@ -276,6 +351,7 @@ function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): P
     acknowledgedAt: facts.state.acknowledgedAt ?? null,
     acknowledgedBy: facts.state.acknowledgedBy ?? null,
     heldBy: facts.holder ? operationGlance(facts.holder) : null,
+    claimedBy: facts.claimedBy ?? null,
     lastOperation: facts.last ? operationGlance(facts.last) : null,
     latestDecision: latest ? decisionGlance(latest) : null,
   };
@@ -290,7 +366,13 @@ export async function listPairs(deps: Deps) {
     const batch = pairs.slice(start, start + PAIRS_AT_ONCE);
     items.push(
       ...(await Promise.all(
-        batch.map(async (pair) => summaryOf(deps, pair, await factsOf(deps, pair, now, 1), now)),
+        // One pair whose records cannot be read is shown unknown; the others are still shown.
+        batch.map((pair) =>
+          factsOf(deps, pair, now, 1).then(
+            (facts) => summaryOf(deps, pair, facts, now),
+            (error: unknown) => unknownSummary(pair, error),
+          ),
+        ),
       )),
     );
   }
@@ -307,7 +389,7 @@ export async function describePair(deps: Deps, name: string, recent = 10): Promi
     ...summaryOf(deps, pair, facts, now),
     target: targetOf(pair),
     recentOperations: facts.operations.map(operationGlance),
-    recentDecisions: facts.decisions.map(decisionGlance),
+    recentDecisions: facts.decisions.slice(0, recent).map(decisionGlance),
   };
 }
 

@@ -10,7 +10,7 @@ import { handler as setBrake } from '../../functions/set-brake/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
-import type { PairSummary } from '../../shared/views/pair-status.js';
+import { listPairs as listPairsOf, type PairSummary } from '../../shared/views/pair-status.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
@@ -242,5 +242,108 @@ describe('what the read routes refuse', () => {
         message: 'name a pair to list finished operations; without one only active operations are listed',
       },
     ]);
+  });
+});
+
+describe('what the read model never shows as quiet', () => {
+  const summaryOf = async (d: Deps, name: string) =>
+    (await listPairsOf(d)).items.find((p) => p.name === name) as PairSummary;
+
+  it('a promotion still waiting for approval after its claim on the pair lapsed (the poller was down)', async () => {
+    const asked = await postOperation(
+      promoteStandby,
+      'promote-standby',
+      { pair: 'billing-rds' },
+      { authorization: 'Bearer sandbox-operator-key' },
+    );
+    expect(asked.body.operation.state).toBe('PENDING_APPROVAL');
+    // 16 minutes on: the 15-minute claim has lapsed, the 30-minute approval window has not.
+    const later = await depsFor(env, { now: () => Date.now() + 16 * 60_000 });
+    const billing = await summaryOf(later, 'billing-rds');
+    expect(billing.health.status).toBe('waiting-for-person');
+    expect(billing.heldBy?.id).toBe(asked.body.operation.id);
+    await rejectOperation(
+      now,
+      asked.body.operation.id,
+      { principal: 'test-cleanup', channel: 'http' },
+      'done',
+    );
+  });
+
+  it('a claim whose operation is not recorded (yet), named', async () => {
+    const at = now.now();
+    const id = '01ZZZZZZZZZZZZZZZZZZZZZZZZ';
+    await now.store.acquireLock('pair:payments-ob', { operationId: id, acquiredAt: at.getTime() }, 900, at);
+    const payments = await summaryOf(now, 'payments-ob');
+    expect(payments).toMatchObject({ health: { status: 'operating' }, claimedBy: id, heldBy: null });
+    expect(payments.health.reasons[0]).toContain(`claimed by operation ${id}, which is not recorded yet`);
+    await now.store.releaseLock('pair:payments-ob', id);
+  });
+
+  it('an older alert still held behind a newer one that was cancelled', async () => {
+    const labels = { alertname: 'RDS primary unavailable', pair: 'billing-rds' };
+    const base = {
+      source: 'alertmanager' as const,
+      name: 'RDS primary unavailable',
+      labels,
+      startsAt: new Date().toISOString(),
+    };
+    const held = await receiveAlert(now, { ...base, status: 'firing', fingerprint: `am:held-${Date.now()}` });
+    const other = `am:cancelled-${Date.now()}`;
+    await receiveAlert(now, { ...base, status: 'firing', fingerprint: other });
+    await receiveAlert(now, { ...base, status: 'resolved', fingerprint: other });
+    const billing = await summaryOf(now, 'billing-rds');
+    expect(billing.latestDecision?.outcome).toBe('cancelled');
+    expect(billing.health.status).toBe('alert-held');
+    await receiveAlert(now, { ...base, status: 'resolved', fingerprint: held?.alert.fingerprint as string });
+  });
+
+  it('an alert still firing on a pair that only notifies', async () => {
+    const fingerprint = `am:notify-${Date.now()}`;
+    const alert = {
+      source: 'alertmanager' as const,
+      name: 'orders-ob-primary-tenant-down',
+      labels: { alertname: 'orders-ob-primary-tenant-down' },
+      fingerprint,
+      startsAt: new Date().toISOString(),
+    };
+    await receiveAlert(now, { ...alert, status: 'firing' });
+    const orders = await summaryOf(now, 'orders-ob');
+    expect(orders.health.status).toBe('alert-open');
+    expect(orders.health.reasons[0]).toContain('"orders-ob-primary-tenant-down" is still firing');
+    // Resolved, the pair is quiet again.
+    await receiveAlert(now, { ...alert, status: 'resolved' });
+    expect((await summaryOf(now, 'orders-ob')).health.status).toBe('quiet');
+  });
+
+  it('a pair whose records cannot be read is unknown, and the other pairs are still shown', async () => {
+    // An operation item of crm-migration that is not an operation (a bad write, a schema from the future).
+    const { PutCommand, DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const table = now.store as unknown as {
+      client: { send(command: unknown): Promise<unknown> };
+      table: string;
+    };
+    const key = { pk: 'OP#zz-bad', sk: 'OP' };
+    await table.client.send(
+      new PutCommand({
+        TableName: table.table,
+        Item: {
+          ...key,
+          gsi2pk: 'PAIR#crm-migration',
+          gsi2sk: '01ZZZZZZZZZZZZZZZZZZZZZZZZ',
+          state: 'RUNNING',
+        },
+      }),
+    );
+    try {
+      const answer = await get(listPairs, 'list-pairs');
+      expect(answer.status).toBe(200);
+      const crm = answer.body.items.find((p: PairSummary) => p.name === 'crm-migration');
+      expect(crm.health.status).toBe('unknown');
+      expect(crm.health.reasons[0]).toContain('could not read what it recorded of this pair');
+      expect(answer.body.items.filter((p: PairSummary) => p.health.status !== 'unknown')).toHaveLength(5);
+    } finally {
+      await table.client.send(new DeleteCommand({ TableName: table.table, Key: key }));
+    }
   });
 });
