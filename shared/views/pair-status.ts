@@ -279,8 +279,8 @@ async function factsOf(
   };
 }
 
-/** A pair whose state could not be read: unknown, never quiet, with what failed. */
-function unknownSummary(pair: PairConfig, error: unknown): PairSummary {
+/** What the config says of a pair: its name, provider, policy and members by role. */
+function identityOf(pair: PairConfig) {
   const { providerName, primary, standby } = rolesOf(pair);
   return {
     name: pair.name,
@@ -293,7 +293,14 @@ function unknownSummary(pair: PairConfig, error: unknown): PairSummary {
       cooldownSeconds: pair.failover.cooldownSeconds,
       fencing: pair.failover.fencing,
     },
-    roles: { primary, standby, source: 'config' },
+    roles: { primary, standby, source: 'config' as const },
+  };
+}
+
+/** A pair whose state could not be read: unknown, never quiet, with what failed. */
+function unknownSummary(pair: PairConfig, error: unknown): PairSummary {
+  return {
+    ...identityOf(pair),
     health: {
       status: 'unknown',
       reasons: [`Switchyard could not read what it recorded of this pair: ${describeError(error)}`],
@@ -311,21 +318,10 @@ function unknownSummary(pair: PairConfig, error: unknown): PairSummary {
 }
 
 function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): PairSummary {
-  const { providerName, primary, standby } = rolesOf(pair);
   const cooldownUntil = cooldownEndsAt(pair.failover, facts.state, now);
   const latest = facts.decisions[0];
   return {
-    name: pair.name,
-    provider: pair.provider,
-    providerName,
-    description: pair.description ?? null,
-    failover: {
-      mode: pair.failover.mode,
-      holdOffSeconds: pair.failover.holdOffSeconds,
-      cooldownSeconds: pair.failover.cooldownSeconds,
-      fencing: pair.failover.fencing,
-    },
-    roles: { primary, standby, source: 'config' },
+    ...identityOf(pair),
     health: healthOf(facts, cooldownUntil),
     cooldown:
       cooldownUntil && facts.state.lastAutomaticFailoverAt
