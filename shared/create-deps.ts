@@ -33,7 +33,7 @@ import {
 import { DynamoFailoverStore } from './store/dynamo-failover-store.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
 import { tableClient } from './store/table-definition.js';
-import { logWarning } from './telemetry/logger.js';
+import { logWarningIn } from './telemetry/logger.js';
 
 /**
  * AWS SDK clients depend on no config document or secret, so a container keeps one of each (per endpoint)
@@ -175,7 +175,7 @@ export interface RefreshingDepsOptions {
  */
 export function refreshingDeps(options: RefreshingDepsOptions): () => Promise<Deps> {
   const now = options.now ?? Date.now;
-  const log = options.log ?? logWarning;
+  const log = options.log ?? logWarningIn('config');
   let current: Promise<Deps> | undefined;
   let builtAt = 0;
   let building = false;

@@ -28,19 +28,24 @@ export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
     withInvocationSignal(lambdaSignal, async () => {
       const signal = workSignal(context, lambdaSignal);
       const started = performance.now();
-      PollJobsEventSchema.parse(event ?? {});
-      const deps = await sharedDeps();
-      const decisions = await evaluateDueDecisions(deps, { signal });
-      const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
-      const atRisk = await fenceAtRiskPairs(deps, { signal });
-      const errors = summary.errors.length + decisions.errors.length + atRisk.errors.length;
-      recordMetric('PollerTickDuration', {}, performance.now() - started);
-      recordMetric('PollerBacklog', {}, summary.active);
-      recordMetric('PollerErrors', {}, errors);
-      // Its metrics say how each tick went; a line is for a tick that went wrong (or, at DEBUG, each busy one).
-      if (errors > 0) logger.warn('poller tick with errors', { scope: 'poll-jobs', ...summary, atRisk });
-      else if (summary.active > 0 || decisions.due > 0)
-        logger.debug('poller tick', { scope: 'poll-jobs', ...summary, atRisk });
-      return { ...summary, atRisk };
+      // A tick that throws (the store unreachable, the deadline) is measured too: one error, and its duration.
+      let errors = 1;
+      try {
+        PollJobsEventSchema.parse(event ?? {});
+        const deps = await sharedDeps();
+        const decisions = await evaluateDueDecisions(deps, { signal });
+        const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
+        const atRisk = await fenceAtRiskPairs(deps, { signal });
+        errors = summary.errors.length + decisions.errors.length + atRisk.errors.length;
+        recordMetric('PollerBacklog', {}, summary.active);
+        // Its metrics say how each tick went; a line is for a tick that went wrong (or, at DEBUG, each busy one).
+        if (errors > 0) logger.warn('poller tick with errors', { scope: 'poll-jobs', ...summary, atRisk });
+        else if (summary.active > 0 || decisions.due > 0)
+          logger.debug('poller tick', { scope: 'poll-jobs', ...summary, atRisk });
+        return { ...summary, atRisk };
+      } finally {
+        recordMetric('PollerTickDuration', {}, performance.now() - started);
+        recordMetric('PollerErrors', {}, errors);
+      }
     }),
   );

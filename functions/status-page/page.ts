@@ -398,7 +398,12 @@ export const SCRIPT = String.raw`
     refresh();
   });
   byId('signout').addEventListener('click', function () { signOut('Signed out.'); });
-  document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
+  // Back in view, a signed-in board that is not waiting out a failure is brought up to date at once.
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden || byId('board').hidden || failures > 0 || !sessionStorage.getItem(KEY)) return;
+    generation += 1;
+    refresh();
+  });
   refresh();
 })();
 `;

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { awsRequestHandler } from '../aws/request-handler.js';
 import { ConfigError } from '../domain/errors.js';
 import type { SecretReader, SecretRef } from '../domain/secret-ref.js';
-import { logWarning } from '../telemetry/logger.js';
+import { logWarningIn } from '../telemetry/logger.js';
 import { type Config, ConfigSchema } from './config-schema.js';
 
 /** Reads an SSM parameter (decrypted); injected so the loader can be used without AWS. */
@@ -252,7 +252,7 @@ export class SecretResolver implements SecretReader {
         // Try again a TTL later; until then the value read before is still good enough.
         entry.readAt = this.now();
         entry.refreshing = false;
-        (this.options.log ?? logWarning)(
+        (this.options.log ?? logWarningIn('config'))(
           `[config] ${where}: cannot read SSM parameter ${name} again, keeping the value read before: ${describeReadError(error)}`,
         );
       },

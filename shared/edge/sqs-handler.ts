@@ -39,15 +39,39 @@ function parseRecord<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer
   return result.data;
 }
 
+/** The pair a message is about, plain or sealed, for the log line of its failure. */
+function correlationOf(message: unknown): Record<string, unknown> {
+  if (typeof message !== 'object' || message === null) return {};
+  // An operation queue's body is `{ sealed: { switchyard: {…} } }` or `{ request: {…} }` (operation-function.ts).
+  const { sealed: envelope, request } = message as { sealed?: { switchyard?: unknown }; request?: unknown };
+  const sealed = envelope?.switchyard as { kind?: unknown; payload?: unknown } | undefined;
+  const body = sealed && typeof sealed.payload === 'string' ? safeJson(sealed.payload) : (request ?? message);
+  const pair = typeof body === 'object' && body !== null ? (body as { pair?: unknown }).pair : undefined;
+  return {
+    ...(typeof pair === 'string' ? { pair } : {}),
+    ...(sealed && typeof sealed.kind === 'string' ? { sealedKind: sealed.kind } : {}),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One message parsed and handled; a failure is logged by message id and reason only, as bodies may carry secrets. */
 function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: Deps, signal: AbortSignal) {
   return async (record: SQSRecord) => {
+    let about: Record<string, unknown> = {};
     try {
       const message = parseRecord(consumer.schema, record);
+      about = correlationOf(message);
       await consumer.handle({ deps, message, record, signal });
     } catch (error) {
       const reason = describeError(error);
-      logger.error('a queue message failed', { scope: 'sqs', messageId: record.messageId, reason });
+      logger.error('a queue message failed', { scope: 'sqs', messageId: record.messageId, ...about, reason });
       // Powertools reads the message of what is thrown: anything else thrown is made an Error.
       throw error instanceof Error ? error : new Error(reason);
     }

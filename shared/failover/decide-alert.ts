@@ -96,8 +96,12 @@ async function conclude(
   return next;
 }
 
-/** A decision that reached an outcome (only its writer counts it); an automatic failover by its provider too. */
+/**
+ * A decision that reached its outcome, counted once by the writer that recorded it (holding is no outcome yet: the
+ * decision is counted when it leaves it); an automatic failover by its provider too.
+ */
 function countDecision(deps: Deps, d: Decision) {
+  if (d.outcome === 'holding') return;
   recordMetric('DecisionMade', { outcome: d.outcome });
   const provider = deps.config.pairs.find((p) => p.name === d.pair)?.provider;
   if (d.outcome === 'failover-requested' && provider) recordMetric('AutomaticFailover', { provider });
@@ -176,7 +180,6 @@ export async function receiveAlert(
     if (error instanceof StaleWriteError) return deps.failover.getDecision(id);
     throw error;
   }
-  countDecision(deps, decision);
   countDecision(deps, decision);
   // A hold-off over on arrival is no hold: what is told is the outcome. Should deciding fail, the poller decides it.
   if (isDueBy(decision, now)) return evaluateDecision(deps, decision, options);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Dispatcher, request } from 'undici';
 import { type Deferred, readDeferred } from '../domain/secret-ref.js';
-import { logger, logWarning, operationKeys } from '../telemetry/logger.js';
+import { logger, operationKeys } from '../telemetry/logger.js';
 import { recordMetric } from '../telemetry/metrics.js';
 import type { Notification, Notifier } from './notifier.js';
 import { slackMessageFor } from './slack-message.js';
@@ -31,8 +31,10 @@ export async function postJson(
     dispatcher: options.dispatcher,
     signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
   });
-  const text = await response.body.text();
-  if (response.statusCode >= 300) throw new Error(`answered ${response.statusCode}: ${text.slice(0, 200)}`);
+  // The body is read to free the connection, never kept: a receiver or proxy may echo the URL it was sent to,
+  // and a Slack URL is a credential. The status is what a person needs.
+  await response.body.dump();
+  if (response.statusCode >= 300) throw new Error(`answered ${response.statusCode}`);
 }
 
 /** The correlation keys of what a notification is about: its operation, or its decision. */
@@ -158,10 +160,13 @@ export class FanOutNotifier implements Notifier {
       } catch (error) {
         if (attempt === attempts) {
           recordMetric('NotificationFailures', { channel: channel.name });
-          const log = this.options.log ?? logWarning;
-          log(
-            `[notify] ${channel.name} failed after ${attempts} attempts for ${notification.id}: ${(error as Error).message}`,
-          );
+          const line = `[notify] ${channel.name} failed after ${attempts} attempts for ${notification.id}: ${(error as Error).message}`;
+          if (this.options.log) this.options.log(line);
+          else
+            logger.warn(`${channel.name} failed after ${attempts} attempts: ${(error as Error).message}`, {
+              ...notificationKeys(notification),
+              channel: channel.name,
+            });
           return;
         }
         await new Promise((resolve) =>

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { isUnderPrefix } from '../domain/allowed-url.js';
 import type { ReplyTo } from '../domain/operation.js';
-import { logWarning } from '../telemetry/logger.js';
+import { logWarningIn } from '../telemetry/logger.js';
 import { postJson } from './channel-notifiers.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -30,7 +30,7 @@ export class SlackResponseUrlReplier implements ChatReplier {
   async reply(to: ReplyTo, message: SlackMessage, options: { visibleToAll?: boolean } = {}) {
     // The edge refuses any other URL; this is the second look, for whatever reached a record another way.
     if (!isUnderPrefix(to.slackResponseUrl, this.options.allowedUrls ?? DEFAULT_SLACK_HOOKS)) {
-      (this.options.log ?? logWarning)(
+      (this.options.log ?? logWarningIn('chat'))(
         '[chat] a reply was not sent: its response_url is not a Slack hooks URL',
       );
       return;
@@ -44,7 +44,9 @@ export class SlackResponseUrlReplier implements ChatReplier {
       await postJson(to.slackResponseUrl, body, {}, { dispatcher: this.options.dispatcher });
     } catch (error) {
       // The URL itself is a credential for that conversation: log the failure, not the URL.
-      (this.options.log ?? logWarning)(`[chat] a reply to Slack failed: ${(error as Error).message}`);
+      (this.options.log ?? logWarningIn('chat'))(
+        `[chat] a reply to Slack failed: ${(error as Error).message}`,
+      );
     }
   }
 }

@@ -26,9 +26,22 @@ const SERVICE_KEYS = new Set([
   'function_request_id',
 ]);
 
+/** A value as a person reads it on one line: an error as `Name: message`, anything else as JSON. */
 function readable(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify(`${value.name}: ${value.message}`);
   if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
-  return JSON.stringify(value);
+  if (typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value, (_key, inner: unknown) =>
+      inner instanceof Error
+        ? `${inner.name}: ${inner.message}`
+        : typeof inner === 'bigint'
+          ? String(inner)
+          : inner,
+    );
+  } catch {
+    return String(value);
+  }
 }
 
 class ReadableLogger extends Logger {
@@ -39,10 +52,14 @@ class ReadableLogger extends Logger {
       .filter(([name, value]) => !SERVICE_KEYS.has(name) && value !== undefined)
       .map(([name, value]) => `${name}=${readable(value)}`);
     const scope = typeof attributes.scope === 'string' ? `[${attributes.scope}] ` : '';
-    const line = `${scope}${String(attributes.message)}${keys.length > 0 ? `  ${keys.join(' ')}` : ''}`;
-    // Warnings and errors on stderr, as Powertools' own console does.
+    // One entry, one line: a message's own line breaks would make two entries of it.
+    const message = String(attributes.message).replace(/\r?\n/g, ' | ');
+    const line = `${scope}${message}${keys.length > 0 ? `  ${keys.join(' ')}` : ''}`;
+    // Warnings and errors on stderr, as Powertools' own console does; an error's stack after it, locally.
     if (logLevel >= 16) console.error(line);
     else console.log(line);
+    const error = Object.values(attributes).find((value): value is Error => value instanceof Error);
+    if (error?.stack && logLevel >= 20) console.error(error.stack);
   }
 
   protected override createLogger(options?: ConstructorOptions): Logger {
@@ -55,8 +72,11 @@ const options: ConstructorOptions = { serviceName: 'switchyard' };
 export const logger: Logger =
   process.env.SWITCHYARD_LOG_FORMAT === 'text' ? new ReadableLogger(options) : new Logger(options);
 
-/** The default of the `log` option some adapters take (tests pass their own): a warning, on the one logger. */
-export const logWarning = (line: string): void => logger.warn(line);
+/** The default of the `log` option some adapters take (tests pass their own): a warning in `scope`. */
+export const logWarningIn =
+  (scope: string) =>
+  (line: string): void =>
+    logger.warn(line.replace(/^\[[a-z-]+\] /, ''), { scope });
 
 /** An operation's correlation keys, as every line about it carries them. */
 export function operationKeys(operation: { id: string; pair: string; kind: string; provider: string }) {

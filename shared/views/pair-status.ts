@@ -19,6 +19,7 @@ import { countSteps, summarizeSteps } from '../domain/steps.js';
 import { cooldownEndsAt } from '../failover/failover-rules.js';
 import { pairLock } from '../operations/pipeline.js';
 import { type PairConfig, rolesOf, targetOf } from '../providers/registry.js';
+import { logger } from '../telemetry/logger.js';
 
 /**
  * The read model: every pair at a glance, as `GET /v1/pairs`, the status page and chat's `pairs` show it. Built
@@ -199,7 +200,10 @@ const FIRING_LOOKUPS = 3;
 /** Decisions read per pair for its health: an older held alert is not hidden by newer ones. */
 const DECISIONS_FOR_HEALTH = 10;
 
-function healthOf(facts: PairFacts, cooldownUntil: Date | undefined) {
+/** Three deployed poller ticks: a hold-off over for longer than this is one the poller has not got to. */
+const POLLER_LATE_MS = 3 * 60_000;
+
+function healthOf(facts: PairFacts, cooldownUntil: Date | undefined, now: Date) {
   const { state, holder, claimedBy, last, decisions, stillFiring } = facts;
   const found: Array<[z.infer<typeof PairHealthSchema>, string]> = [];
   if (state.atRisk)
@@ -215,11 +219,15 @@ function healthOf(facts: PairFacts, cooldownUntil: Date | undefined) {
       'operating',
       `the pair is claimed by operation ${claimedBy}, which is not recorded yet (an alert's promotion on its way, or one that never arrived)`,
     ]);
-  for (const held of decisions.filter((d) => d.outcome === 'holding'))
+  for (const held of decisions.filter((d) => d.outcome === 'holding')) {
+    const due = Date.parse(held.evaluateAt ?? '');
     found.push([
       'alert-held',
-      `alert "${held.alert.name}" is held${held.evaluateAt ? ` until ${held.evaluateAt}` : ''}`,
+      now.getTime() - due > POLLER_LATE_MS
+        ? `alert "${held.alert.name}" was due to be decided at ${held.evaluateAt} and is not yet: is the poller running?`
+        : `alert "${held.alert.name}" is held${held.evaluateAt ? ` until ${held.evaluateAt}` : ''}`,
     ]);
+  }
   for (const firing of stillFiring)
     found.push([
       'alert-open',
@@ -322,7 +330,7 @@ function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): P
   const latest = facts.decisions[0];
   return {
     ...identityOf(pair),
-    health: healthOf(facts, cooldownUntil),
+    health: healthOf(facts, cooldownUntil, now),
     cooldown:
       cooldownUntil && facts.state.lastAutomaticFailoverAt
         ? {
@@ -366,7 +374,14 @@ export async function listPairs(deps: Deps) {
         batch.map((pair) =>
           factsOf(deps, pair, now, 1).then(
             (facts) => summaryOf(deps, pair, facts, now),
-            (error: unknown) => unknownSummary(pair, error),
+            (error: unknown) => {
+              logger.warn('a pair could not be read; it is shown unknown', {
+                scope: 'views',
+                pair: pair.name,
+                error: describeError(error),
+              });
+              return unknownSummary(pair, error);
+            },
           ),
         ),
       )),

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanager/handler.js';
 import { handler as listPairs } from '../../functions/list-pairs/handler.js';
+import { handler as pollJobs } from '../../functions/poll-jobs/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import { useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -60,6 +61,14 @@ const metricLines = () =>
       })),
     );
 
+/** The sum of a metric's values over every line with exactly these dimensions (besides service). */
+function total(name: string, dimensions: Record<string, string>): number {
+  return metricLines()
+    .filter((m) => m.name === name)
+    .filter((m) => JSON.stringify(m.dimensions) === JSON.stringify({ service: 'switchyard', ...dimensions }))
+    .reduce((sum, m) => sum + m.values.reduce((a, b) => a + b, 0), 0);
+}
+
 describe('logs and metrics, as CloudWatch reads them', () => {
   it('logs each change of a switchover as JSON with its request id and correlation keys, and counts it', async () => {
     const answer = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'telemetry' });
@@ -106,23 +115,31 @@ describe('logs and metrics, as CloudWatch reads them', () => {
     expect(metrics).toContainEqual(expect.objectContaining({ name: 'PollerBacklog', values: [1] }));
   });
 
-  it('counts each decision by its outcome, and no line carries a credential', async () => {
+  it('counts each decision once, by its outcome, and no line carries a credential', async () => {
     const event = loadEvent<APIGatewayProxyEventV2>('alerts', 'alertmanager-firing');
     const body = JSON.parse(event.body as string);
+    // An alert no route matches: decided at once, unrouted.
+    body.alerts[0].labels = { alertname: `NoSuchAlert${Date.now()}` };
     body.alerts[0].fingerprint = `telemetry-${Date.now()}`;
     body.alerts[0].startsAt = new Date().toISOString();
     event.body = JSON.stringify(body);
+    const before = total('DecisionMade', { outcome: 'unrouted' });
     const answer = httpAnswer(await alertsAlertmanager(event, lambdaContext()));
     expect(answer.status).toBe(200);
-    const outcome = answer.body.decisions[0].outcome as string;
-    expect(metricLines()).toContainEqual(
-      expect.objectContaining({ name: 'DecisionMade', dimensions: { service: 'switchyard', outcome } }),
-    );
+    expect(answer.body.decisions[0].outcome).toBe('unrouted');
+    expect(total('DecisionMade', { outcome: 'unrouted' }) - before).toBe(1);
 
     // The API key a request carried is in no line (the secrets test searches every secret).
     const request = loadEvent<APIGatewayProxyEventV2>('http', 'list-pairs');
     request.headers.authorization = 'Bearer sandbox-reader-key';
     expect(httpAnswer(await listPairs(request, lambdaContext())).status).toBe(200);
     expect(lines.some((line) => line.includes('sandbox-reader-key'))).toBe(false);
+  });
+
+  it('measures a poller tick that fails, as one error', async () => {
+    const before = total('PollerErrors', {});
+    // An event that is not EventBridge's: the tick throws before it does anything.
+    await expect(pollJobs('not an event' as never, lambdaContext())).rejects.toThrow();
+    expect(total('PollerErrors', {}) - before).toBe(1);
   });
 });

@@ -298,6 +298,25 @@ describe('what the read model never shows as quiet', () => {
     await receiveAlert(now, { ...base, status: 'resolved', fingerprint: held?.alert.fingerprint as string });
   });
 
+  it('an alert whose hold-off ended long ago and is still undecided: the poller is behind', async () => {
+    // Received ten minutes ago (a 30 s hold-off), and no poller tick has decided it since.
+    const tenMinutesAgo = await depsFor(env, { now: () => Date.now() - 10 * 60_000 });
+    const alert = {
+      source: 'alertmanager' as const,
+      name: 'RDS primary unavailable',
+      labels: { alertname: 'RDS primary unavailable', pair: 'billing-rds' },
+      fingerprint: `am:overdue-${Date.now()}`,
+      startsAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+    };
+    await receiveAlert(tenMinutesAgo, { ...alert, status: 'firing' });
+    const billing = await summaryOf(now, 'billing-rds');
+    expect(billing.health.status).toBe('alert-held');
+    expect(billing.health.reasons[0]).toMatch(
+      /was due to be decided at .* and is not yet: is the poller running\?$/,
+    );
+    await receiveAlert(now, { ...alert, status: 'resolved' });
+  });
+
   it('an alert still firing on a pair that only notifies', async () => {
     const fingerprint = `am:notify-${Date.now()}`;
     const alert = {

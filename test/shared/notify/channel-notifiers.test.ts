@@ -27,6 +27,11 @@ beforeAll(async () => {
         res.writeHead(500).end('busy');
         return;
       }
+      // A proxy that echoes where it was sent, as many do in their error pages.
+      if (req.url?.startsWith('/services/')) {
+        res.writeHead(404).end(`Cannot POST ${req.url}`);
+        return;
+      }
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.writeHead(200).end('ok');
     });
@@ -137,5 +142,18 @@ describe('notification channels', () => {
     expect(slack.blocks[4].elements[0].text).toBe(
       '`01JD0000000000000000000000` · asked by api-key:chatops-bot via http',
     );
+  });
+
+  it('logs a failed delivery by its status only: an echo of the URL, a credential for Slack, stays out', async () => {
+    const logged: string[] = [];
+    const webhook = url.replace('/hook', '/services/T0AAA/B0BBB/SeCrEtWeBhOoKtOkEn');
+    const notifier = new FanOutNotifier([new SlackWebhookChannel('slack', webhook)], {
+      baseDelayMs: 1,
+      log: (line) => logged.push(line),
+    });
+    await notifier.notify(notificationFor(operation));
+    expect(logged).toEqual([
+      '[notify] slack failed after 3 attempts for 01JD0000000000000000000000:1: answered 404',
+    ]);
   });
 });
