@@ -160,9 +160,10 @@ export const SCRIPT = String.raw`
     facts.push.apply(facts, row('Provider', pair.providerName));
     facts.push.apply(facts, row('Failover', pair.failover.mode + ', hold-off ' + pair.failover.holdOffSeconds +
       ' s, fencing ' + pair.failover.fencing));
-    // The members by the role the config gives them: after a promotion, the config's primary may no longer be.
-    facts.push.apply(facts, row('Primary (config)', pair.roles.primary));
-    facts.push.apply(facts, row('Standby (config)', pair.roles.standby || 'none configured'));
+    // The members by their roles now: as recorded after a promotion or switchover, or as the config names them.
+    var whose = pair.roles.source === 'recorded' ? ' (since ' + when(pair.roles.since) + ')' : ' (config)';
+    facts.push.apply(facts, row('Primary' + whose, pair.roles.primary));
+    facts.push.apply(facts, row('Standby' + whose, pair.roles.standby || 'none configured'));
     facts.push.apply(facts, row('Cooldown', pair.cooldown
       ? 'until ' + when(pair.cooldown.until) + '; ' + pair.cooldown.acknowledge.chat + ' ends it (' +
         (pair.cooldown.acknowledge.people.join(', ') || 'nobody has the approve scope') + ')'

@@ -56,6 +56,11 @@ export interface PairFailoverState {
   lastAutomaticOperationId?: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  /**
+   * Which member is the primary now, when a promotion or switchover made it differ from the config: `swapped` means
+   * the configured standby is the primary. Absent, the pair stands as configured.
+   */
+  roles?: { swapped: boolean; since: string; operationId: string };
   /** A promotion left the old primary unfenced (it was reported down): Switchyard fences it once reachable. */
   atRisk?: {
     since: string;

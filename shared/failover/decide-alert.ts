@@ -8,7 +8,7 @@ import { claimPair } from '../operations/claim-pair.js';
 import { observePrimary } from '../operations/observe-primary.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import type { CallOptions } from '../providers/provider.js';
-import { targetOf } from '../providers/registry.js';
+import { pairAsItStands, targetOf } from '../providers/registry.js';
 import { logger } from '../telemetry/logger.js';
 import { recordMetric } from '../telemetry/metrics.js';
 import { brakeNotification } from './failover-notifications.js';
@@ -260,13 +260,17 @@ export async function evaluateDecision(
         `${provider?.displayName ?? pair.provider} pairs cannot be promoted by Switchyard: ${provider?.unsupported['promote-standby'] ?? 'no driver'}`,
       );
 
-    const input = { kind: 'promote-standby' as const, target: targetOf(pair), params: {}, phase: 0 };
-    // What the checks below need, read at once: in a failover the seconds go to the provider, not to us.
-    const [observation, state, brake] = await Promise.all([
-      observePrimary(pair, provider, driver, input, { ...options, now: deps.now }),
+    // The pair as it stands: after an earlier promotion its primary is the configured standby.
+    const [state, brake] = await Promise.all([
       deps.failover.getPairState(pair.name),
       deps.failover.getBrake(),
     ]);
+    const standing = pairAsItStands(pair, state.roles?.swapped ?? false);
+    const input = { kind: 'promote-standby' as const, target: targetOf(standing), params: {}, phase: 0 };
+    const observation = await observePrimary(standing, provider, driver, input, {
+      ...options,
+      now: deps.now,
+    });
     const seen = { observation };
     /** Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people. */
     const requestPromotion = async (approval?: {

@@ -5,6 +5,7 @@ import { recordSteps, transition } from '../domain/state-machine.js';
 import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
 import { fenceStepLast, phaseDriver, phasesOf } from './fencing.js';
+import { changesRoles, recordRoles } from './pair-roles.js';
 import { persistAndNotify, tellUntold } from './persist.js';
 import { OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './pipeline.js';
 import { markIfAtRisk } from './split-brain.js';
@@ -131,6 +132,13 @@ export async function advanceOperation(
           }
         : operation.fencing;
     const phases = phasesOf(driver, operation);
+    // The provider made the standby the primary: recorded first, so every later operation acts on the pair as it
+    // stands even if this operation's own write is lost and retried.
+    const roles =
+      job.status === 'succeeded' && !phase.fence && changesRoles(operation.kind)
+        ? await recordRoles(deps, operation)
+        : undefined;
+    const rolesNote = roles ? `; ${roles}` : '';
     if (job.status === 'succeeded' && operation.phase + 1 < phases) {
       // This phase is done: send the next one, with the same submit-at-most-once care as the first.
       const next = await persistAndNotify(
@@ -143,7 +151,7 @@ export async function advanceOperation(
             actor: 'poller',
             message: phase.fence
               ? `${fencing?.detail}; promoting`
-              : `phase ${operation.phase + 1} of ${phases} done (job ${operation.job.id}); submitting phase ${operation.phase + 2}`,
+              : `phase ${operation.phase + 1} of ${phases} done (job ${operation.job.id})${rolesNote}; submitting phase ${operation.phase + 2}`,
           },
           {
             steps,
@@ -172,7 +180,7 @@ export async function advanceOperation(
           at,
           actor: 'poller',
           message: succeeded
-            ? `${operation.provider} job ${operation.job.id} completed${job.result ? `: ${job.result}` : ''}${phase.fence ? `: ${fencing?.detail}` : ''}`
+            ? `${operation.provider} job ${operation.job.id} completed${job.result ? `: ${job.result}` : ''}${phase.fence ? `: ${fencing?.detail}` : ''}${rolesNote}`
             : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${reason}`,
         },
         { steps, fencing, ...(succeeded ? {} : { outcome: reason, failedStep: job.failedStep }) },

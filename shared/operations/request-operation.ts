@@ -15,6 +15,7 @@ import type { CallOptions, OperationDriver, Provider, Target } from '../provider
 import { targetOf } from '../providers/registry.js';
 import { claimPair, pairBusy } from './claim-pair.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
+import { pairNow } from './pair-roles.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
@@ -79,13 +80,20 @@ export function resolveRequest(deps: Deps, kind: OperationKind, pairName: string
   return { pair, provider, driver, target: targetOf(pair) };
 }
 
+/** The same, on the pair as it stands: its members by the roles last recorded (pair-roles.ts), not the config's. */
+export async function resolveStanding(deps: Deps, kind: OperationKind, pairName: string): Promise<Resolved> {
+  const resolved = resolveRequest(deps, kind, pairName);
+  const pair = await pairNow(deps, pairName);
+  return { ...resolved, pair, target: targetOf(pair) };
+}
+
 /** Runs the provider's precheck without taking a lock or writing anything. */
 export async function dryRunOperation(
   deps: Deps,
   request: Pick<OperationRequest, 'kind' | 'pair' | 'params'>,
   options: CallOptions = {},
 ): Promise<DryRunOutcome> {
-  const { driver, target } = resolveRequest(deps, request.kind, request.pair);
+  const { driver, target } = await resolveStanding(deps, request.kind, request.pair);
   const result = await driver.precheck(
     { kind: request.kind, target, params: request.params, phase: 0 },
     options,
@@ -152,7 +160,7 @@ export async function requestOperation(
   request: OperationRequest,
   options: CallOptions = {},
 ): Promise<RequestOutcome> {
-  const resolved = resolveRequest(deps, request.kind, request.pair);
+  const resolved = await resolveStanding(deps, request.kind, request.pair);
   const { config, store } = deps;
   const lock = pairLock(resolved.pair);
   const idempotencyKey = storedIdempotencyKey(request);

@@ -49,6 +49,11 @@ export interface ProviderPlugin<
   targetOf(section: z.infer<Section>): Target;
   /** Its members as a person reads them (`pgm-bp1… in cn-hangzhou`), by the role the config gives them. */
   roles(section: z.infer<Section>): PairRoles;
+  /**
+   * The section with its primary and standby exchanged: the pair as it is after a promotion or switchover. A
+   * section with no standby is returned as it is (there is nothing to exchange).
+   */
+  swapRoles(section: z.infer<Section>): z.infer<Section>;
   /** Why a kind is not offered, in a sentence for the 422. */
   readonly unsupported: Partial<Record<OperationKind, string>>;
   /** Its client, on `providers.<name>`. */

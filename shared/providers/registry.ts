@@ -40,6 +40,17 @@ export function targetOf(pair: PairConfig): Target {
   return plugin.targetOf((pair as Record<string, unknown>)[pair.provider]);
 }
 
+/**
+ * The pair as it stands: as configured, or with its primary and standby exchanged when a promotion or switchover
+ * made the configured standby the primary (`swapped`, the durable record of its roles).
+ */
+export function pairAsItStands(pair: PairConfig, swapped: boolean): PairConfig {
+  if (!swapped) return pair;
+  const plugin = pluginOf(pair.provider) as AnyPlugin;
+  const section = (pair as Record<string, unknown>)[pair.provider];
+  return { ...pair, [pair.provider]: plugin.swapRoles(section) } as PairConfig;
+}
+
 /** The pair's members by the role the config gives them, and the provider's own name for it. */
 export function rolesOf(pair: PairConfig): PairRoles & { providerName: string } {
   const plugin = pluginOf(pair.provider) as AnyPlugin;

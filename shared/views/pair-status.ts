@@ -18,7 +18,7 @@ import { FailoverPolicySchema } from '../domain/pair-policy.js';
 import { countSteps, summarizeSteps } from '../domain/steps.js';
 import { cooldownEndsAt } from '../failover/failover-rules.js';
 import { pairLock } from '../operations/pipeline.js';
-import { type PairConfig, rolesOf, targetOf } from '../providers/registry.js';
+import { type PairConfig, pairAsItStands, rolesOf, targetOf } from '../providers/registry.js';
 import { logger } from '../telemetry/logger.js';
 
 /**
@@ -87,8 +87,17 @@ export const PairSummarySchema = z.object({
     cooldownSeconds: true,
     fencing: true,
   }),
-  /** Which member is primary and which standby, as the config names them. */
-  roles: z.object({ primary: z.string(), standby: z.string().nullable(), source: z.literal('config') }),
+  /**
+   * Which member is primary and which standby now: as the config names them, or as the last promotion or
+   * switchover left them (`recorded`, since when and by which operation).
+   */
+  roles: z.object({
+    primary: z.string(),
+    standby: z.string().nullable(),
+    source: z.enum(['config', 'recorded']),
+    since: z.string().nullable(),
+    operationId: z.string().nullable(),
+  }),
   health: z.object({ status: PairHealthSchema, reasons: z.array(z.string()) }),
   cooldown: CooldownSchema.nullable(),
   /** A promotion left the old primary unfenced: split brain is possible until it is fenced or retired. */
@@ -287,9 +296,9 @@ async function factsOf(
   };
 }
 
-/** What the config says of a pair: its name, provider, policy and members by role. */
-function identityOf(pair: PairConfig) {
-  const { providerName, primary, standby } = rolesOf(pair);
+/** A pair's name, provider and policy, and its members by the roles they have now (as recorded, or configured). */
+function identityOf(pair: PairConfig, recorded?: PairFailoverState['roles']) {
+  const { providerName, primary, standby } = rolesOf(pairAsItStands(pair, recorded?.swapped ?? false));
   return {
     name: pair.name,
     provider: pair.provider,
@@ -301,7 +310,13 @@ function identityOf(pair: PairConfig) {
       cooldownSeconds: pair.failover.cooldownSeconds,
       fencing: pair.failover.fencing,
     },
-    roles: { primary, standby, source: 'config' as const },
+    roles: {
+      primary,
+      standby,
+      source: recorded ? ('recorded' as const) : ('config' as const),
+      since: recorded?.since ?? null,
+      operationId: recorded?.operationId ?? null,
+    },
   };
 }
 
@@ -329,7 +344,7 @@ function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): P
   const cooldownUntil = cooldownEndsAt(pair.failover, facts.state, now);
   const latest = facts.decisions[0];
   return {
-    ...identityOf(pair),
+    ...identityOf(pair, facts.state.roles),
     health: healthOf(facts, cooldownUntil, now),
     cooldown:
       cooldownUntil && facts.state.lastAutomaticFailoverAt
@@ -398,7 +413,7 @@ export async function describePair(deps: Deps, name: string, recent = 10): Promi
   const facts = await factsOf(deps, pair, now, recent);
   return {
     ...summaryOf(deps, pair, facts, now),
-    target: targetOf(pair),
+    target: targetOf(pairAsItStands(pair, facts.state.roles?.swapped ?? false)),
     recentOperations: facts.operations.map(operationGlance),
     recentDecisions: facts.decisions.slice(0, recent).map(decisionGlance),
   };

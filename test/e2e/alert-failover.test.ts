@@ -17,7 +17,7 @@ import { pollActiveOperations } from '../../shared/operations/advance-operation.
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import { seal } from '../../shared/queue/internal-message.js';
 import { containerWith } from '../support/dying-container.js';
-import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
@@ -54,10 +54,7 @@ beforeEach(async () => {
     await pollActiveOperations(later);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  await Promise.all([
-    fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' }),
-    fetch(`${env.alibaba.url}/_sandbox/reset`, { method: 'POST' }),
-  ]);
+  await Promise.all([resetSimulator(env.huawei.url), resetSimulator(env.alibaba.url)]);
   const brake = await later.failover.getBrake();
   await later.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });
   for (const pair of ['ledger-pg', 'billing-rds']) {
@@ -269,7 +266,7 @@ describe('a primary-down alert on an auto pair', () => {
     // Once the promotion has ended, the pair is free: only the cooldown stands in the way.
     const [promotion] = await promotions();
     await pollUntilDone(env.store, promotion!.id);
-    await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+    await resetSimulator(env.huawei.url);
     await ledgerPrimaryDown();
 
     const second = await overdue();
@@ -293,7 +290,7 @@ describe('a primary-down alert on an auto pair', () => {
   it('engages the brake after the hourly limit, after which every pair waits for a person until re-armed', async () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 3; i++) {
-      await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+      await resetSimulator(env.huawei.url);
       await ledgerPrimaryDown();
       outcomes.push((await overdue()).outcome);
       // Each promotion ends and a person acknowledges it, so only the brake can stop the third.

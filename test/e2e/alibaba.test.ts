@@ -4,7 +4,7 @@ import { handler as activateMigrationTarget } from '../../functions/activate-mig
 import { handler as approve } from '../../functions/approve-operation/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
@@ -16,7 +16,7 @@ beforeAll(() => {
   env = environment();
 });
 beforeEach(async () => {
-  await fetch(`${env.alibaba.url}/_sandbox/reset`, { method: 'POST' });
+  await resetSimulator(env.alibaba.url);
   await retireOldPrimaries('billing-rds');
 });
 

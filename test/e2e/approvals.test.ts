@@ -5,7 +5,7 @@ import { handler as reject } from '../../functions/reject-operation/handler.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { decideOperation, pollUntilDone, postOperation } from '../support/operations.js';
 import { retireOldPrimaries } from '../support/outage.js';
 
@@ -18,7 +18,7 @@ const LEDGER_PRIMARY = '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03';
 const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
 
 beforeEach(async () => {
-  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await resetSimulator(env.huawei.url);
   await retireOldPrimaries('ledger-pg');
   // A promotion is for a lost primary: with the primary up it would be a planned failover, refused on Huawei.
   await fetch(`${env.huawei.url}/_sandbox/instances/${LEDGER_PRIMARY}`, {

@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import type { Deps } from '../../shared/deps.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { pollUntilDone, settleOperations } from '../support/operations.js';
 import { losePrimary, retireOldPrimaries } from '../support/outage.js';
 import {
@@ -31,7 +31,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   // Idle pairs and a released brake for each command.
   await settleOperations(env.store, deps);
-  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await resetSimulator(env.huawei.url);
   await retireOldPrimaries('ledger-pg');
   const brake = await deps.failover.getBrake();
   await deps.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });

@@ -4,7 +4,7 @@ import { handler as promoteStandby } from '../../functions/promote-standby/handl
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import { HUAWEI_SANDBOX_CREDENTIALS } from '../../sandbox/huawei-simulator.js';
 import { HuaweiRdsClient } from '../../shared/providers/huawei/huawei-client.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { postOperation } from '../support/operations.js';
 
 const environment = useTestEnvironment();
@@ -13,7 +13,7 @@ beforeAll(() => {
   env = environment();
 });
 beforeEach(async () => {
-  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await resetSimulator(env.huawei.url);
 });
 
 const ORDERS_PRIMARY = '24c6678f474241fe89ee9c42f768022ein03';

@@ -3,7 +3,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as configureDr } from '../../functions/configure-dr/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
@@ -15,7 +15,7 @@ beforeAll(() => {
   env = environment();
 });
 beforeEach(async () => {
-  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
+  await resetSimulator(env.huawei.url);
   await retireOldPrimaries('ledger-pg');
 });
 

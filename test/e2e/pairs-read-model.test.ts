@@ -7,6 +7,7 @@ import { handler as listOperations } from '../../functions/list-operations/handl
 import { handler as listPairs } from '../../functions/list-pairs/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
+import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
@@ -51,6 +52,9 @@ async function get(
 }
 
 const chatPairs = () => sendSlashCommand(slashCommand(env, READER, 'pairs'));
+
+const LEDGER_PRIMARY = '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03';
+const LEDGER_DR = '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
 
 const pairNamed = async (name: string): Promise<PairSummary> =>
   (await get(listPairs, 'list-pairs')).body.items.find((p: PairSummary) => p.name === name);
@@ -102,6 +106,12 @@ describe('GET /v1/pairs', () => {
   it('shows an automatic failover: the cooldown, who can end it, the decision with its operation, the hour count', async () => {
     const promotion = await automaticFailover();
     expect(promotion.state).toBe('SUCCEEDED');
+    // Once Huawei had promoted, an event of the promotion said who is primary now; the pair keeps it.
+    expect(promotion.events.map((e) => e.message)).toContainEqual(
+      expect.stringContaining(
+        `${LEDGER_DR} in cn-south-1 is the primary of ledger-pg now, and ${LEDGER_PRIMARY} in cn-north-4 is not`,
+      ),
+    );
 
     // Its primary was down, so it could not be fenced first: the risk comes before the cooldown.
     const ledger = await pairNamed('ledger-pg');
@@ -136,7 +146,7 @@ describe('GET /v1/pairs', () => {
 
     const detail = await get(getPair, 'get-pair', { pair: 'ledger-pg', query: { recent: '5' } });
     expect(detail.status).toBe(200);
-    expect(detail.body.target).toMatchObject({ primaryInstanceId: '5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03' });
+    expect(detail.body.target).toMatchObject({ primaryInstanceId: LEDGER_DR, drInstanceId: LEDGER_PRIMARY });
     expect(detail.body.recentOperations[0]).toMatchObject({
       id: promotion.id,
       progress: expect.stringContaining('done'),
@@ -160,6 +170,25 @@ describe('GET /v1/pairs', () => {
     expect(acknowledged).toMatchObject({ cooldown: null, acknowledgedBy: 'api-key:sandbox-approver' });
     expect(acknowledged.health.status).toBe('quiet');
     await losePrimary(env, 'ledger-pg', true);
+  });
+
+  it('keeps the roles a promotion left: the pair shows them, and the next operation acts on the new primary', async () => {
+    const ledger = (await get(getPair, 'get-pair', { pair: 'ledger-pg' })).body;
+    expect(ledger.roles).toMatchObject({
+      primary: `${LEDGER_DR} in cn-south-1`,
+      standby: `${LEDGER_PRIMARY} in cn-north-4`,
+      source: 'recorded',
+      operationId: ledger.lastOperation.id,
+    });
+    expect(ledger.target).toMatchObject({ primaryInstanceId: LEDGER_DR, drInstanceId: LEDGER_PRIMARY });
+    // A minor upgrade of "the primary" now asks Huawei about the promoted instance, not the old one.
+    const upgrade = await postOperation(
+      upgradeMinorVersion,
+      'upgrade-minor-version',
+      { pair: 'ledger-pg', instance: 'primary', dryRun: true },
+      { authorization: 'Bearer sandbox-operator-key' },
+    );
+    expect(upgrade.body.target).toMatchObject({ primaryInstanceId: LEDGER_DR });
   });
 
   it('names the operation holding a pair, and that it waits for a person', async () => {

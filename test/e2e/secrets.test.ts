@@ -26,7 +26,7 @@ import { sha256Hex } from '../../shared/auth/api-keys.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { isTerminal, type Operation } from '../../shared/domain/operation.js';
 import type { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
-import { startTestEnvironment } from '../support/environment.js';
+import { resetSimulator, startTestEnvironment } from '../support/environment.js';
 import { loadEvent, repoPath } from '../support/fixtures.js';
 import { type HttpAnswer, httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone, postOperation } from '../support/operations.js';
@@ -453,7 +453,7 @@ describe('whole flows with known secrets', () => {
   });
 
   it('promotes with data loss only after two approvers', async () => {
-    await fetch(`${urls.huawei}/_sandbox/reset`, { method: 'POST' });
+    await resetSimulator(urls.huawei);
     // The alerts above left ledger-pg's old primary unfenced; the sandbox reset retired it.
     await httpCall(acknowledgePair, 'switchover', (event) => {
       event.rawPath = '/v1/pairs/ledger-pg/ack';

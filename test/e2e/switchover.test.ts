@@ -5,7 +5,7 @@ import { handler as listOperations } from '../../functions/list-operations/handl
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Operation } from '../../shared/domain/operation.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { pollUntilDone as pollStore, postOperation } from '../support/operations.js';
@@ -33,7 +33,7 @@ const notificationsFor = (id: string) => env.sink.forOperation(id);
 
 describe('tenant switchover over HTTP', () => {
   beforeEach(async () => {
-    await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
+    await resetSimulator(env.ocp.url);
   });
 
   it('goes from 202 to SUCCEEDED with all ten subtasks, one notification per change, and swaps the roles', async () => {
@@ -253,7 +253,7 @@ describe('tenant switchover over SQS', () => {
 
 describe('tenant failover (promote-standby on an OceanBase pair)', () => {
   beforeEach(async () => {
-    await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
+    await resetSimulator(env.ocp.url);
   });
 
   it('promotes the standby tenant through the batch failover API, stating that data may be lost', async () => {

@@ -6,7 +6,7 @@ import { handler as getOperation } from '../../functions/get-operation/handler.j
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import { OCP_SANDBOX_CREDENTIALS } from '../../sandbox/ocp-simulator.js';
 import { ProviderError } from '../../shared/domain/errors.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { postOperation } from '../support/operations.js';
@@ -120,7 +120,7 @@ describe("a provider's signature error", () => {
   it.each([ALIBABA, HUAWEI, OCP])(
     'from $provider is repeated without its key id or string-to-sign, and clipped',
     async (refusal) => {
-      await fetch(`${simulatorOf(refusal)}/_sandbox/reset`, { method: 'POST' });
+      await resetSimulator(simulatorOf(refusal));
       await fetch(`${simulatorOf(refusal)}/_sandbox/faults`, {
         method: 'POST',
         body: JSON.stringify({
@@ -150,7 +150,7 @@ describe("a provider's signature error", () => {
   );
 
   it('keeps the head of a long message, clipped with an ellipsis', async () => {
-    await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
+    await resetSimulator(env.ocp.url);
     await fetch(`${env.ocp.url}/_sandbox/faults`, {
       method: 'POST',
       body: JSON.stringify({

@@ -19,7 +19,7 @@ import { isUnderPrefix } from '../../shared/domain/allowed-url.js';
 import { ConfigError } from '../../shared/domain/errors.js';
 import { seal } from '../../shared/queue/internal-message.js';
 import { tableClient } from '../../shared/store/table-definition.js';
-import { type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
 import { decideOperation, postOperation, settleOperations } from '../support/operations.js';
@@ -48,8 +48,8 @@ beforeAll(async () => {
 beforeEach(async () => {
   // Idle pairs: waiting operations rejected, running ones run to their end.
   await settleOperations(env.store, deps);
-  await fetch(`${env.huawei.url}/_sandbox/reset`, { method: 'POST' });
-  await fetch(`${env.ocp.url}/_sandbox/reset`, { method: 'POST' });
+  await resetSimulator(env.huawei.url);
+  await resetSimulator(env.ocp.url);
   await retireOldPrimaries('ledger-pg');
   await losePrimary(env, 'ledger-pg');
 });

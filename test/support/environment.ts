@@ -1,11 +1,16 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { parse } from 'yaml';
 import { LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
 import { type SandboxEnvironment, startSandboxEnvironment } from '../../sandbox/sandbox-environment.js';
 import type { Config } from '../../shared/config/config-schema.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import type { Deps } from '../../shared/deps.js';
+import { StaleWriteError } from '../../shared/domain/errors.js';
+import { DynamoFailoverStore } from '../../shared/store/dynamo-failover-store.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
+import { repoPath } from './fixtures.js';
 import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from './lambda-endpoint.js';
 
 export interface TestEnvironment extends SandboxEnvironment {
@@ -83,6 +88,36 @@ export async function depsFor(
   return now ? { ...deps, now: () => new Date(now()) } : deps;
 }
 
+/**
+ * Puts a simulator back as it started, and Switchyard's record of every pair's roles with it: a promotion that the
+ * reset undid must not leave Switchyard taking the configured standby for the primary. The test environment
+ * running in this file is the one whose table is cleared (its environment is in process.env).
+ */
+export async function resetSimulator(url: string): Promise<void> {
+  await fetch(`${url}/_sandbox/reset`, { method: 'POST' });
+  const failover = new DynamoFailoverStore({
+    tableName: process.env.SWITCHYARD_TABLE as string,
+    clientConfig: { endpoint: process.env.SWITCHYARD_DYNAMODB_ENDPOINT, region: LOCAL_AWS_ENV.AWS_REGION },
+  });
+  // The sandbox's pairs by name, whatever config the file's functions read (a file, or SSM in the secrets test).
+  const pairs = (
+    parse(await readFile(repoPath('config/sandbox.yaml'), 'utf8')) as { pairs: { name: string }[] }
+  ).pairs;
+  for (const { name } of pairs)
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const state = await failover.getPairState(name);
+      if (!state.roles) break;
+      const { roles: _forgotten, ...rest } = state;
+      try {
+        await failover.putPairState({ ...rest, version: state.version + 1 });
+        break;
+      } catch (error) {
+        // Another simulator's reset cleared it at the same moment: look again.
+        if (!(error instanceof StaleWriteError)) throw error;
+      }
+    }
+}
+
 /** A clock a test moves by hand: where the functions' deps take the time from. */
 export interface TestClock {
   at: number;
@@ -100,7 +135,7 @@ export function useClockedEnvironment(): () => { env: TestEnvironment; deps: Dep
     deps = await depsFor(environment(), { now: () => clock.at });
   });
   beforeEach(async () => {
-    await fetch(`${environment().ocp.url}/_sandbox/reset`, { method: 'POST' });
+    await resetSimulator(environment().ocp.url);
     clock.at = Date.now();
   });
   return () => {

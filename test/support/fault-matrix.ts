@@ -14,7 +14,7 @@ import { RECORD_MARGIN_MS, TIMEOUT_EARLY_MS } from '../../shared/edge/work-signa
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
-import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
+import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent } from './fixtures.js';
 import { httpAnswer, lambdaContext } from './lambda.js';
 import { losePrimary, retireOldPrimaries } from './outage.js';
@@ -344,11 +344,7 @@ export function faultMatrix(providers: ProviderName[]) {
   });
 
   async function resetProviders() {
-    await Promise.all(
-      [env.ocp.url, env.huawei.url, env.alibaba.url].map((url) =>
-        fetch(`${url}/_sandbox/reset`, { method: 'POST' }),
-      ),
-    );
+    await Promise.all([env.ocp.url, env.huawei.url, env.alibaba.url].map((url) => resetSimulator(url)));
   }
 
   async function injectProviderFault(subject: Subject, rule: FaultRule) {

@@ -11,7 +11,7 @@ import type { Decision } from '../../shared/domain/decision.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
-import { depsFor, type TestEnvironment, useTestEnvironment } from './environment.js';
+import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent, repoPath } from './fixtures.js';
 import { httpAnswer, lambdaContext } from './lambda.js';
 import { pollUntilDone } from './operations.js';
@@ -185,9 +185,7 @@ export function defineSafetyMatrix(provider: ProviderName) {
       await pollActiveOperations(deps);
     }
     await Promise.all(
-      (['oceanbase', 'huawei', 'alibaba'] as const).map((p) =>
-        fetch(`${simulatorUrl(env, p)}/_sandbox/reset`, { method: 'POST' }),
-      ),
+      (['oceanbase', 'huawei', 'alibaba'] as const).map((p) => resetSimulator(simulatorUrl(env, p))),
     );
     const brake = await deps.failover.getBrake();
     await deps.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });

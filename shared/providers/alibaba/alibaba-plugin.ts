@@ -48,6 +48,8 @@ export const alibaba: ProviderPlugin<
     unmeasurable: ['maxLagSeconds', 'maxLagMb'],
   }),
   targetOf: alibabaTarget,
+  swapRoles: (section) =>
+    section.standby ? { ...section, primary: section.standby, standby: section.primary } : section,
   roles: ({ regionId, primary, standby }) => ({
     primary: `${primary.instanceId} in ${primary.regionId ?? regionId}`,
     standby: standby ? `${standby.instanceId} in ${standby.regionId ?? regionId}` : null,

@@ -48,9 +48,11 @@ export const huawei: ProviderPlugin<
     unmeasurable: ['maxLagSeconds'],
   }),
   targetOf: huaweiTarget,
+  // The DR instance promoted is the primary; the old primary is what a rebuilt DR relation would replicate to.
+  swapRoles: ({ primary, dr }) => ({ primary: dr, dr: primary }),
   roles: ({ primary, dr }) => ({
     primary: `${primary.instanceId} in ${primary.region}`,
-    standby: `${dr.instanceId} in ${dr.region} (DR)`,
+    standby: `${dr.instanceId} in ${dr.region}`,
   }),
   unsupported: {
     switchover:

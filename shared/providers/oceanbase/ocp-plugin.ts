@@ -40,6 +40,7 @@ export const oceanbase: ProviderPlugin<
     unmeasurable: ['maxLagMb'],
   }),
   targetOf: oceanBaseTarget,
+  swapRoles: ({ primary, standby }) => ({ primary: standby, standby: primary }),
   roles: ({ primary, standby }) => ({
     primary: `tenant ${primary.tenantId} in cluster ${primary.clusterId}`,
     standby: `tenant ${standby.tenantId} in cluster ${standby.clusterId}`,
