@@ -35,6 +35,7 @@ import { ListOperationsQuerySchema } from '../list-operations/schema.js';
 import { ListPairsQuerySchema } from '../list-pairs/schema.js';
 import { PromoteStandbyRequestSchema } from '../promote-standby/schema.js';
 import { SetBrakeBodySchema } from '../set-brake/schema.js';
+import { SetPairRolesBodySchema, SetPairRolesPathSchema } from '../set-pair-roles/schema.js';
 import { SwitchoverRequestSchema } from '../switchover/schema.js';
 import { UpgradeMinorVersionRequestSchema } from '../upgrade-minor-version/schema.js';
 
@@ -94,6 +95,15 @@ export const PairAcknowledgementSchema = z.object({
   acknowledgedBy: z.string(),
 });
 
+/** What a person said of a pair's roles (PUT /v1/pairs/{pair}/roles). */
+export const PairRolesSetSchema = z.object({
+  pair: z.string(),
+  primary: z.string().describe('The member now taken for the primary, as a person reads it'),
+  since: z.string(),
+  by: z.string(),
+  reason: z.string(),
+});
+
 /** What Slack shows the person who typed the command, and only them. */
 export const SlackReplySchema = z.object({
   response_type: z.literal('ephemeral'),
@@ -122,6 +132,7 @@ const ANSWER_COMPONENTS = {
   AlertIntake: AlertIntakeSchema,
   PairAcknowledgement: PairAcknowledgementSchema,
   Brake: BrakeViewSchema,
+  PairRolesSet: PairRolesSetSchema,
   PairList: PairListSchema,
   PairSummary: PairSummarySchema,
   PairDetail: PairDetailSchema,
@@ -153,7 +164,7 @@ interface Answer {
 }
 
 interface DocumentedRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   /** The serverless.yml function that serves the route, camel-cased. */
   operationId: string;
@@ -432,6 +443,20 @@ const ROUTES: readonly DocumentedRoute[] = [
     body: { id: 'AcknowledgePairBody', schema: AcknowledgePairBodySchema },
     answers: { 200: { description: "The pair's failover state", schema: 'PairAcknowledgement' } },
     errors: [404],
+  },
+  {
+    method: 'PUT',
+    path: '/v1/pairs/{pair}/roles',
+    operationId: 'setPairRoles',
+    tag: 'failover',
+    summary: "Say which configured member is a pair's primary now",
+    description:
+      "After a failback or a DR rebuild done outside Switchyard, or when Switchyard's record names a member the config no longer does (health `unknown`, 409 `pair.roles-unknown` on operations): every later operation, precheck, observer and alert acts on the member named. Refused (409) while an operation holds the pair. Announced.",
+    access: { kind: 'apiKey', scope: 'admin' },
+    pathParams: SetPairRolesPathSchema,
+    body: { id: 'SetPairRolesBody', schema: SetPairRolesBodySchema },
+    answers: { 200: { description: 'The roles as they now stand', schema: 'PairRolesSet' } },
+    errors: [404, 409, 422],
   },
   {
     method: 'POST',

@@ -57,10 +57,10 @@ export interface PairFailoverState {
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   /**
-   * Which member is the primary now, when a promotion or switchover made it differ from the config: `swapped` means
-   * the configured standby is the primary. Absent, the pair stands as configured.
+   * Which member is the primary now (its id, as its provider's plugin names members), recorded by the promotion or
+   * switchover that made it so, or by a person who said so. Absent, the pair stands as configured.
    */
-  roles?: { swapped: boolean; since: string; operationId: string };
+  roles?: { primary: string; since: string; operationId?: string; by?: string; reason?: string };
   /** A promotion left the old primary unfenced (it was reported down): Switchyard fences it once reachable. */
   atRisk?: {
     since: string;

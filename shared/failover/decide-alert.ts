@@ -6,9 +6,10 @@ import { describeError, StaleWriteError } from '../domain/errors.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
 import { observePrimary } from '../operations/observe-primary.js';
+import { unknownRoles } from '../operations/pair-roles.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import type { CallOptions } from '../providers/provider.js';
-import { pairAsItStands, targetOf } from '../providers/registry.js';
+import { standingPair, targetOf } from '../providers/registry.js';
 import { logger } from '../telemetry/logger.js';
 import { recordMetric } from '../telemetry/metrics.js';
 import { brakeNotification } from './failover-notifications.js';
@@ -265,7 +266,9 @@ export async function evaluateDecision(
       deps.failover.getPairState(pair.name),
       deps.failover.getBrake(),
     ]);
-    const standing = pairAsItStands(pair, state.roles?.swapped ?? false);
+    const standing = standingPair(pair, state.roles?.primary);
+    // Which member to look at is not known: nothing is done on its say-so, and a person is told why.
+    if (!standing) return await end('blocked', unknownRoles(pair, state.roles?.primary as string));
     const input = { kind: 'promote-standby' as const, target: targetOf(standing), params: {}, phase: 0 };
     const observation = await observePrimary(standing, provider, driver, input, {
       ...options,

@@ -1,7 +1,9 @@
 import type { Deps } from '../deps.js';
-import { NotFoundError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
+import { pairLock } from '../operations/pipeline.js';
 import { endRisk } from '../operations/split-brain.js';
+import { memberIdsOf, pairAsItStands, rolesOf } from '../providers/registry.js';
 import { acknowledgementNotification, brakeNotification } from './failover-notifications.js';
 import { cooldownEndsAt } from './failover-rules.js';
 
@@ -76,4 +78,51 @@ export async function setBrake(deps: Deps, engaged: boolean, reason: string | un
     brakeNotification(next, { by: by.principal, automatic: false, ...(reason ? { reason } : {}) }),
   );
   return next;
+}
+
+/**
+ * A person says which configured member of a pair is its primary now: after a failback or a rebuild done outside
+ * Switchyard, or when Switchyard's record names a member the config no longer does. Not while an operation holds
+ * the pair (it may be changing the roles itself). Every later operation and alert acts on it, so it is announced.
+ */
+export async function setPairRoles(
+  deps: Deps,
+  name: string,
+  primary: 'configured-primary' | 'configured-standby',
+  reason: string,
+  by: Principal,
+) {
+  const pair = deps.config.pairs.find((p) => p.name === name);
+  if (!pair) throw new NotFoundError(`No pair named "${name}".`);
+  const ids = memberIdsOf(pair);
+  const member = primary === 'configured-primary' ? ids.primary : ids.standby;
+  if (member === null)
+    throw new UnprocessableError('no_standby', `${name} has no standby in the config to make its primary.`, {
+      errors: [{ field: 'body.primary', message: 'the pair has no configured standby' }],
+    });
+  const now = deps.now();
+  const holder = await deps.store.getLock(pairLock(pair), now);
+  if (holder)
+    throw new ConflictError(
+      `Operation ${holder.operationId} holds ${name}: it may change the pair's roles itself; say them once it has ended.`,
+      { activeOperation: holder.operationId },
+    );
+  const state = await deps.failover.getPairState(name);
+  const next = {
+    ...state,
+    roles: { primary: member, since: now.toISOString(), by: by.principal, reason },
+    version: state.version + 1,
+  };
+  await deps.failover.putPairState(next);
+  const standing = pairAsItStands(pair, primary === 'configured-standby');
+  const { primary: label } = rolesOf(standing);
+  await deps.notifier.notify({
+    id: `${name}:roles:${next.version}`,
+    type: 'pair.roles',
+    at: now.toISOString(),
+    text: `${by.principal} says ${label} is the primary of ${name}: every operation and alert acts on it from now. (${reason})`,
+    nextAction: `GET /v1/pairs/${name} shows the pair as it stands.`,
+    roles: { pair: name, primary: label, by: by.principal, reason },
+  });
+  return { pair: name, primary: label, since: next.roles.since, by: by.principal, reason };
 }

@@ -113,6 +113,17 @@ export const PairAcknowledgedNotificationSchema = z.object({
 });
 export type PairAcknowledgedNotification = z.infer<typeof PairAcknowledgedNotificationSchema>;
 
+/** What people are told when a person says which member of a pair is its primary: who, which member, and why. */
+export const PairRolesNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('pair.roles'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  roles: z.object({ pair: z.string(), primary: z.string(), by: z.string(), reason: z.string() }),
+});
+export type PairRolesNotification = z.infer<typeof PairRolesNotificationSchema>;
+
 /** What people are told when the global brake is engaged or released, by a person or by Switchyard itself. */
 export const BrakeNotificationSchema = z.object({
   id: z.string(),
@@ -152,6 +163,7 @@ export const NotificationSchema = z.discriminatedUnion('type', [
   DecisionNotificationSchema,
   PairRiskNotificationSchema,
   PairAcknowledgedNotificationSchema,
+  PairRolesNotificationSchema,
   BrakeNotificationSchema,
   SuppressedAlertsNotificationSchema,
 ]);

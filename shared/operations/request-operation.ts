@@ -160,9 +160,9 @@ export async function requestOperation(
   request: OperationRequest,
   options: CallOptions = {},
 ): Promise<RequestOutcome> {
-  const resolved = await resolveStanding(deps, request.kind, request.pair);
+  const configured = resolveRequest(deps, request.kind, request.pair);
   const { config, store } = deps;
-  const lock = pairLock(resolved.pair);
+  const lock = pairLock(configured.pair);
   const idempotencyKey = storedIdempotencyKey(request);
   const print = fingerprint(request);
 
@@ -184,8 +184,8 @@ export async function requestOperation(
   operationId ??= deps.newId();
 
   const now = deps.now();
-  const claim = await claimPair(deps, resolved.pair.name, { operationId, idempotencyKey }, now);
-  if (!claim.claimed) throw pairBusy(resolved.pair.name, claim);
+  const claim = await claimPair(deps, configured.pair.name, { operationId, idempotencyKey }, now);
+  if (!claim.claimed) throw pairBusy(configured.pair.name, claim);
   if (claim.existing) return { type: 'existing', operation: claim.existing };
   // The decision of an alert claimed the pair for this promotion before it enqueued it: its id is ours.
   operationId = claim.operationId;
@@ -208,6 +208,8 @@ export async function requestOperation(
       }
     }
 
+    // The roles are read once the pair is ours: a promotion that ended just before the claim has recorded them.
+    const resolved = await resolveStanding(deps, request.kind, request.pair);
     const input = { kind: request.kind, target: resolved.target, params: request.params, phase: 0 };
     const promotion = request.kind === 'promote-standby';
     // A promotion asks its observers beside the precheck: in a failover the seconds go to the provider, not to us.

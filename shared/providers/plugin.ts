@@ -54,6 +54,10 @@ export interface ProviderPlugin<
    * section with no standby is returned as it is (there is nothing to exchange).
    */
   swapRoles(section: z.infer<Section>): z.infer<Section>;
+  /** The ids of its members by the role the config gives them: what the record of its roles names. */
+  memberIds(section: z.infer<Section>): { primary: string; standby: string | null };
+  /** The member a promotion or switchover of `target` makes the primary. */
+  promotedBy(target: Target): string;
   /** Why a kind is not offered, in a sentence for the 422. */
   readonly unsupported: Partial<Record<OperationKind, string>>;
   /** Its client, on `providers.<name>`. */

@@ -40,15 +40,35 @@ export function targetOf(pair: PairConfig): Target {
   return plugin.targetOf((pair as Record<string, unknown>)[pair.provider]);
 }
 
-/**
- * The pair as it stands: as configured, or with its primary and standby exchanged when a promotion or switchover
- * made the configured standby the primary (`swapped`, the durable record of its roles).
- */
+const sectionOf = (pair: PairConfig) => (pair as Record<string, unknown>)[pair.provider];
+
+/** The pair with its primary and standby exchanged, or as configured. */
 export function pairAsItStands(pair: PairConfig, swapped: boolean): PairConfig {
   if (!swapped) return pair;
   const plugin = pluginOf(pair.provider) as AnyPlugin;
-  const section = (pair as Record<string, unknown>)[pair.provider];
-  return { ...pair, [pair.provider]: plugin.swapRoles(section) } as PairConfig;
+  return { ...pair, [pair.provider]: plugin.swapRoles(sectionOf(pair)) } as PairConfig;
+}
+
+/** The ids of a pair's members by the role the config gives them. */
+export function memberIdsOf(pair: PairConfig): { primary: string; standby: string | null } {
+  return (pluginOf(pair.provider) as AnyPlugin).memberIds(sectionOf(pair));
+}
+
+/** The member a promotion or switchover of this target makes the pair's primary. */
+export function promotedBy(pair: PairConfig, target: Target): string {
+  return (pluginOf(pair.provider) as AnyPlugin).promotedBy(target);
+}
+
+/**
+ * The pair as it stands, given the member recorded as its primary: as configured, with its roles exchanged, or
+ * undefined when the record names no member the config does (the config changed since, or a person must say).
+ */
+export function standingPair(pair: PairConfig, recordedPrimary: string | undefined): PairConfig | undefined {
+  if (recordedPrimary === undefined) return pair;
+  const ids = memberIdsOf(pair);
+  if (recordedPrimary === ids.primary) return pair;
+  if (ids.standby !== null && recordedPrimary === ids.standby) return pairAsItStands(pair, true);
+  return undefined;
 }
 
 /** The pair's members by the role the config gives them, and the provider's own name for it. */

@@ -17,8 +17,9 @@ import {
 import { FailoverPolicySchema } from '../domain/pair-policy.js';
 import { countSteps, summarizeSteps } from '../domain/steps.js';
 import { cooldownEndsAt } from '../failover/failover-rules.js';
+import { unknownRoles } from '../operations/pair-roles.js';
 import { pairLock } from '../operations/pipeline.js';
-import { type PairConfig, pairAsItStands, rolesOf, targetOf } from '../providers/registry.js';
+import { type PairConfig, rolesOf, standingPair, targetOf } from '../providers/registry.js';
 import { logger } from '../telemetry/logger.js';
 
 /**
@@ -94,7 +95,7 @@ export const PairSummarySchema = z.object({
   roles: z.object({
     primary: z.string(),
     standby: z.string().nullable(),
-    source: z.enum(['config', 'recorded']),
+    source: z.enum(['config', 'recorded', 'unknown']),
     since: z.string().nullable(),
     operationId: z.string().nullable(),
   }),
@@ -296,9 +297,24 @@ async function factsOf(
   };
 }
 
+/** A record of the roles that names no configured member puts the pair first in line: unknown, with why. */
+function rolesKnown(
+  pair: PairConfig,
+  facts: PairFacts,
+  health: PairSummary['health'],
+): PairSummary['health'] {
+  const recorded = facts.state.roles?.primary;
+  if (standingPair(pair, recorded)) return health;
+  const reasons = health.status === 'quiet' ? [] : health.reasons;
+  return { status: 'unknown', reasons: [unknownRoles(pair, recorded as string), ...reasons] };
+}
+
 /** A pair's name, provider and policy, and its members by the roles they have now (as recorded, or configured). */
 function identityOf(pair: PairConfig, recorded?: PairFailoverState['roles']) {
-  const { providerName, primary, standby } = rolesOf(pairAsItStands(pair, recorded?.swapped ?? false));
+  const standing = standingPair(pair, recorded?.primary);
+  const { providerName, primary, standby } = standing
+    ? rolesOf(standing)
+    : { ...rolesOf(pair), primary: `${recorded?.primary} (not a member the config names)`, standby: null };
   return {
     name: pair.name,
     provider: pair.provider,
@@ -313,7 +329,7 @@ function identityOf(pair: PairConfig, recorded?: PairFailoverState['roles']) {
     roles: {
       primary,
       standby,
-      source: recorded ? ('recorded' as const) : ('config' as const),
+      source: !standing ? ('unknown' as const) : recorded ? ('recorded' as const) : ('config' as const),
       since: recorded?.since ?? null,
       operationId: recorded?.operationId ?? null,
     },
@@ -345,7 +361,7 @@ function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): P
   const latest = facts.decisions[0];
   return {
     ...identityOf(pair, facts.state.roles),
-    health: healthOf(facts, cooldownUntil, now),
+    health: rolesKnown(pair, facts, healthOf(facts, cooldownUntil, now)),
     cooldown:
       cooldownUntil && facts.state.lastAutomaticFailoverAt
         ? {
@@ -413,7 +429,10 @@ export async function describePair(deps: Deps, name: string, recent = 10): Promi
   const facts = await factsOf(deps, pair, now, recent);
   return {
     ...summaryOf(deps, pair, facts, now),
-    target: targetOf(pairAsItStands(pair, facts.state.roles?.swapped ?? false)),
+    target: (() => {
+      const standing = standingPair(pair, facts.state.roles?.primary);
+      return standing ? targetOf(standing) : {};
+    })(),
     recentOperations: facts.operations.map(operationGlance),
     recentDecisions: facts.decisions.slice(0, recent).map(decisionGlance),
   };

@@ -7,6 +7,7 @@ import { handler as listOperations } from '../../functions/list-operations/handl
 import { handler as listPairs } from '../../functions/list-pairs/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as setBrake } from '../../functions/set-brake/handler.js';
+import { handler as setPairRoles } from '../../functions/set-pair-roles/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
@@ -189,6 +190,49 @@ describe('GET /v1/pairs', () => {
       { authorization: 'Bearer sandbox-operator-key' },
     );
     expect(upgrade.body.target).toMatchObject({ primaryInstanceId: LEDGER_DR });
+  });
+
+  it("takes a person's word for the roles after a failback outside Switchyard, and refuses to guess", async () => {
+    const say = async (body: unknown, key = 'sandbox-admin-key') => {
+      const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
+      event.rawPath = '/v1/pairs/ledger-pg/roles';
+      event.routeKey = 'PUT /v1/pairs/{pair}/roles';
+      event.pathParameters = { pair: 'ledger-pg' };
+      event.headers.authorization = `Bearer ${key}`;
+      event.body = JSON.stringify(body);
+      return httpAnswer(await setPairRoles(event, lambdaContext()));
+    };
+    const failback = { primary: 'configured-primary', reason: 'failed back in the Huawei console' };
+    expect((await say(failback, 'sandbox-reader-key')).status).toBe(403);
+    expect((await say({ primary: 'the-new-one', reason: 'x' })).body.errors[0].field).toBe('body.primary');
+
+    const said = await say(failback);
+    expect(said.status).toBe(200);
+    expect(said.body).toMatchObject({
+      primary: `${LEDGER_PRIMARY} in cn-north-4`,
+      by: 'api-key:sandbox-admin',
+    });
+    const ledger = await pairNamed('ledger-pg');
+    expect(ledger.roles).toMatchObject({ primary: `${LEDGER_PRIMARY} in cn-north-4`, source: 'recorded' });
+
+    // A record that names no member the config does (the config changed since): nothing is done on a guess.
+    const state = await now.failover.getPairState('ledger-pg');
+    await now.failover.putPairState({
+      ...state,
+      roles: { primary: 'an-instance-since-removed', since: new Date().toISOString() },
+      version: state.version + 1,
+    });
+    expect((await pairNamed('ledger-pg')).health.status).toBe('unknown');
+    const upgrade = await postOperation(
+      upgradeMinorVersion,
+      'upgrade-minor-version',
+      { pair: 'ledger-pg', instance: 'primary' },
+      { authorization: 'Bearer sandbox-operator-key' },
+    );
+    expect(upgrade.status).toBe(409);
+    expect(upgrade.body.detail).toContain('a person must say which member is primary');
+    expect((await say(failback)).status).toBe(200);
+    expect((await pairNamed('ledger-pg')).health.status).not.toBe('unknown');
   });
 
   it('names the operation holding a pair, and that it waits for a person', async () => {

@@ -10,10 +10,11 @@ import {
   type OpenApiOperation,
   openApiDocument,
   type PairAcknowledgementSchema,
+  type PairRolesSetSchema,
 } from '../../functions/openapi/document.js';
 import { handler as openapi } from '../../functions/openapi/handler.js';
 import { SwitchoverRequestSchema } from '../../functions/switchover/schema.js';
-import type { acknowledgePair } from '../../shared/failover/people-actions.js';
+import type { acknowledgePair, setPairRoles } from '../../shared/failover/people-actions.js';
 import type { DryRunOutcome } from '../../shared/operations/request-operation.js';
 import type {
   BrakeViewSchema,
@@ -141,6 +142,7 @@ describe('GET /v1/openapi.json', () => {
     expectTypeOf<Awaited<ReturnType<typeof acknowledgePair>>>().toExtend<
       z.output<typeof PairAcknowledgementSchema>
     >();
+    expectTypeOf<Awaited<ReturnType<typeof setPairRoles>>>().toExtend<z.output<typeof PairRolesSetSchema>>();
     expectTypeOf<ReturnType<typeof brakeView>>().toExtend<z.output<typeof BrakeViewSchema>>();
     expectTypeOf<Awaited<ReturnType<typeof listPairs>>>().toExtend<z.output<typeof PairListSchema>>();
     expectTypeOf<Awaited<ReturnType<typeof describePair>>>().toExtend<z.output<typeof PairDetailSchema>>();

@@ -50,6 +50,11 @@ export const alibaba: ProviderPlugin<
   targetOf: alibabaTarget,
   swapRoles: (section) =>
     section.standby ? { ...section, primary: section.standby, standby: section.primary } : section,
+  memberIds: ({ primary, standby }) => ({
+    primary: primary.instanceId,
+    standby: standby?.instanceId ?? null,
+  }),
+  promotedBy: (target) => String(target.standbyInstanceId),
   roles: ({ regionId, primary, standby }) => ({
     primary: `${primary.instanceId} in ${primary.regionId ?? regionId}`,
     standby: standby ? `${standby.instanceId} in ${standby.regionId ?? regionId}` : null,

@@ -50,6 +50,8 @@ export const huawei: ProviderPlugin<
   targetOf: huaweiTarget,
   // The DR instance promoted is the primary; the old primary is what a rebuilt DR relation would replicate to.
   swapRoles: ({ primary, dr }) => ({ primary: dr, dr: primary }),
+  memberIds: ({ primary, dr }) => ({ primary: primary.instanceId, standby: dr.instanceId }),
+  promotedBy: (target) => String(target.drInstanceId),
   roles: ({ primary, dr }) => ({
     primary: `${primary.instanceId} in ${primary.region}`,
     standby: `${dr.instanceId} in ${dr.region}`,

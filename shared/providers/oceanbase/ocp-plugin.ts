@@ -41,6 +41,11 @@ export const oceanbase: ProviderPlugin<
   }),
   targetOf: oceanBaseTarget,
   swapRoles: ({ primary, standby }) => ({ primary: standby, standby: primary }),
+  memberIds: ({ primary, standby }) => ({
+    primary: `cluster ${primary.clusterId} tenant ${primary.tenantId}`,
+    standby: `cluster ${standby.clusterId} tenant ${standby.tenantId}`,
+  }),
+  promotedBy: (target) => `cluster ${target.standbyClusterId} tenant ${target.standbyTenantId}`,
   roles: ({ primary, standby }) => ({
     primary: `tenant ${primary.tenantId} in cluster ${primary.clusterId}`,
     standby: `tenant ${standby.tenantId} in cluster ${standby.clusterId}`,
