@@ -29,7 +29,27 @@ export async function advanceOperation(
   try {
     // A change whose writer died before announcing it is told first, so people hear changes in order.
     await tellUntold(deps, operation, now);
-    if (now.getTime() > Date.parse(operation.deadline)) {
+    const overdue = now.getTime() > Date.parse(operation.deadline);
+    const timeOut = async () => {
+      const job = operation.job
+        ? ` Provider job ${operation.job.id} may still be running: check it before acting again.`
+        : '';
+      await finish(
+        deps,
+        transition(
+          operation,
+          'TIMED_OUT',
+          {
+            at: now.toISOString(),
+            actor: 'poller',
+            message: `no result by the deadline ${operation.deadline}.${job}`,
+          },
+          { outcome: `timed out at ${summarizeSteps(operation.steps)}.${job}` },
+        ),
+      );
+      return 'finished' as const;
+    };
+    if (overdue) {
       // An approval no one gave ends the operation; nothing was ever sent to the provider.
       if (operation.state === 'PENDING_APPROVAL') {
         await finish(
@@ -47,23 +67,9 @@ export async function advanceOperation(
         );
         return 'finished';
       }
-      const job = operation.job
-        ? ` Provider job ${operation.job.id} may still be running: check it before acting again.`
-        : '';
-      await finish(
-        deps,
-        transition(
-          operation,
-          'TIMED_OUT',
-          {
-            at: now.toISOString(),
-            actor: 'poller',
-            message: `no result by the deadline ${operation.deadline}.${job}`,
-          },
-          { outcome: `timed out at ${summarizeSteps(operation.steps)}.${job}` },
-        ),
-      );
-      return 'finished';
+      // A job the provider may have finished is asked about once more below: a promotion that completed while
+      // the poller was away is a promotion, with its roles recorded, not a time-out.
+      if (operation.state !== 'RUNNING' || !operation.job) return await timeOut();
     }
 
     const provider = deps.providers.get(operation.provider);
@@ -102,7 +108,15 @@ export async function advanceOperation(
     if (operation.state !== 'RUNNING' || !operation.job) return 'skipped';
     await renewLockIfDue(deps, lock, operation.id, now);
     const phase = phaseDriver(driver, operation);
-    const job = await phase.followJob(operation.job, options);
+    let job: Awaited<ReturnType<typeof phase.followJob>>;
+    try {
+      job = await phase.followJob(operation.job, options);
+    } catch (error) {
+      // Past the deadline a provider that cannot say ends the wait; before it, the next tick asks again.
+      if (overdue) return await timeOut();
+      throw error;
+    }
+    if (overdue && job.status === 'running') return await timeOut();
     const at = deps.now().toISOString();
     const steps = fenceStepLast(mergeSteps(operation.steps, job.steps), operation.fencing);
     if (job.status === 'running') {

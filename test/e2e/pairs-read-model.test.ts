@@ -11,12 +11,13 @@ import { handler as setPairRoles } from '../../functions/set-pair-roles/handler.
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
+import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import { listPairs as listPairsOf, type PairSummary } from '../../shared/views/pair-status.js';
-import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../support/lambda.js';
-import { pollUntilDone, postOperation } from '../support/operations.js';
+import { pollUntilDone, postOperation, settleOperations } from '../support/operations.js';
 import { losePrimary } from '../support/outage.js';
 import { READER, sendSlashCommand, slashCommand } from '../support/slack-command.js';
 
@@ -233,6 +234,33 @@ describe('GET /v1/pairs', () => {
     expect(upgrade.body.detail).toContain('a person must say which member is primary');
     expect((await say(failback)).status).toBe(200);
     expect((await pairNamed('ledger-pg')).health.status).not.toBe('unknown');
+  });
+
+  it('records the roles of a promotion the provider finished while the poller was away past its deadline', async () => {
+    await resetSimulator(env.huawei.url);
+    await losePrimary(env, 'ledger-pg');
+    const asked = await postOperation(
+      promoteStandby,
+      'promote-standby',
+      { pair: 'ledger-pg', reason: 'primary lost' },
+      { authorization: 'Bearer sandbox-operator-key' },
+    );
+    expect(asked.body.operation.state).toBe('RUNNING');
+    // Huawei finishes the promotion at once; the poller's next look comes two hours later, past the deadline.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const late = await depsFor(env, { now: () => Date.now() + 2 * 3_600_000 });
+    await pollActiveOperations(late);
+    const after = await env.store.get(asked.body.operation.id);
+    expect(after?.events.map((e) => e.message)).toContainEqual(
+      expect.stringContaining(`${LEDGER_DR} in cn-south-1 is the primary of ledger-pg now`),
+    );
+    expect((await now.failover.getPairState('ledger-pg')).roles?.primary).toBe(LEDGER_DR);
+    await settleOperations(env.store, late);
+    await losePrimary(env, 'ledger-pg', true);
+    await resetSimulator(env.huawei.url);
+    const state = await now.failover.getPairState('ledger-pg');
+    const { atRisk: _fenced, ...rest } = state;
+    await now.failover.putPairState({ ...rest, version: state.version + 1 });
   });
 
   it('names the operation holding a pair, and that it waits for a person', async () => {
