@@ -3,7 +3,7 @@ import type { Deps } from '../../../shared/deps.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { isTerminal, type Operation } from '../../../shared/domain/operation.js';
 import { pollActiveOperations } from '../../../shared/operations/advance-operation.js';
-import { OUTLIVES_A_REQUEST_MS } from '../../../shared/operations/pipeline.js';
+import { OUTLIVES_A_REQUEST_MS, OUTLIVES_ANY_FUNCTION_MS } from '../../../shared/operations/pipeline.js';
 import { requestOperation } from '../../../shared/operations/request-operation.js';
 import { containerWith } from '../../support/dying-container.js';
 import { type TestClock, type TestEnvironment, useClockedEnvironment } from '../../support/environment.js';
@@ -73,7 +73,10 @@ describe('stuck work', () => {
 
     expect(next.state).toBe('RUNNING');
     await pollUntilFree('payments-ob');
-    // The ending nobody heard of is told by a later tick, once its writer can no longer be running.
+    // The ending nobody heard of is told by a later tick, once its writer can no longer be running: a tick after
+    // that, whether or not the next switchover freed the pair sooner.
+    clock.at += OUTLIVES_ANY_FUNCTION_MS + 1_000;
+    await pollActiveOperations(deps);
     const told = env.sink.forOperation(first.id).map((r) => r.notification.operation.state);
     expect(told.at(-1)).toBe('SUCCEEDED');
   });
