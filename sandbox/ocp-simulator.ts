@@ -530,6 +530,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
           name: tenant.name,
           clusterId: tenant.clusterId,
           clusterName: tenant.clusterName,
+          clusterType: tenant.role,
           mode: 'MYSQL',
           status: tenant.status,
           locked: tenant.locked === true,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ObservationSchema } from './observation.js';
+import { VerificationSchema } from './verification.js';
 
 export const OPERATION_KINDS = [
   'configure-dr',
@@ -20,6 +21,8 @@ export const OPERATION_STATES = [
   'SUBMITTING',
   'RUNNING',
   'SUCCEEDED',
+  // The provider's job completed, but Switchyard could not confirm the pair is what it said: a person looks.
+  'UNVERIFIED',
   'FAILED',
   'TIMED_OUT',
   'CANCELLED',
@@ -60,7 +63,7 @@ export type Principal = z.infer<typeof PrincipalSchema>;
 export const AuditEventSchema = z.object({
   at: z.string(),
   actor: z.string(),
-  type: z.enum(['created', 'state', 'steps', 'submission', 'approval']),
+  type: z.enum(['created', 'state', 'steps', 'submission', 'approval', 'verification']),
   from: OperationStateSchema.optional(),
   to: OperationStateSchema.optional(),
   message: z.string(),
@@ -181,6 +184,8 @@ export const OperationSchema = z.object({
   observation: ObservationSchema.optional(),
   /** promote-standby: the old primary's fence. */
   fencing: FencingSchema.optional(),
+  /** promote-standby and switchover: the checks after the provider's job that the pair is what it said. */
+  verification: VerificationSchema.optional(),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),
   /** The current phase, from 0; an operation of several phases runs one provider job per phase, in order. */
@@ -207,6 +212,7 @@ export type Operation = z.infer<typeof OperationSchema>;
 
 export const TERMINAL_STATES: ReadonlySet<OperationState> = new Set([
   'SUCCEEDED',
+  'UNVERIFIED',
   'FAILED',
   'TIMED_OUT',
   'CANCELLED',

@@ -17,6 +17,39 @@ export const HttpObserverSchema = z.strictObject({
 });
 export type HttpObserver = z.infer<typeof HttpObserverSchema>;
 
+/**
+ * An application check after a promotion or switchover: a URL of the application's own (its write path, say) that
+ * must answer 2xx within the time limit. No redirect is followed, and a URL carries no credentials: the config
+ * is read by people and logged in parts.
+ */
+export const ApplicationCheckSchema = z.strictObject({
+  name: PairNameSchema,
+  url: z
+    .url({ protocol: /^https?$/ })
+    .refine(
+      (url) => new URL(url).username === '' && new URL(url).password === '',
+      'no credentials in the URL',
+    ),
+  method: z.enum(['GET', 'POST', 'HEAD']).default('GET'),
+  timeoutMs: z.number().int().min(100).max(10_000).default(3000),
+});
+export type ApplicationCheck = z.infer<typeof ApplicationCheckSchema>;
+
+/** How Switchyard confirms a promotion or switchover of the pair before it says SUCCEEDED. */
+export const PairVerificationSchema = z
+  .strictObject({
+    /** Checks that have not passed are asked again, once per poller tick, until this long after the job ended. */
+    windowSeconds: z.number().int().min(0).max(900).default(120),
+    checks: z.array(ApplicationCheckSchema).max(5).default([]),
+  })
+  .refine((v) => new Set(v.checks.map((c) => c.name)).size === v.checks.length, {
+    path: ['checks'],
+    message: 'check names must differ',
+  });
+export type PairVerification = z.infer<typeof PairVerificationSchema>;
+
+export const DEFAULT_VERIFICATION: PairVerification = { windowSeconds: 120, checks: [] };
+
 /** How a pair reacts to a primary-down alert (issue: automatic failover with the safety that keeps it from harm). */
 export const FailoverPolicySchema = z.strictObject({
   /** off: ignore; notify: tell people; dry-run: say what would happen; approve: wait for a person; auto: fail over. */

@@ -5,10 +5,12 @@ import { describeStepChanges } from './steps.js';
 /** Every allowed state change, in one place. Terminal states have no way out. */
 export const TRANSITIONS: Readonly<Record<OperationState, readonly OperationState[]>> = {
   PENDING_APPROVAL: ['SUBMITTING', 'CANCELLED', 'REJECTED', 'TIMED_OUT'],
-  SUBMITTING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED', 'TIMED_OUT', 'CANCELLED'],
+  SUBMITTING: ['RUNNING', 'SUCCEEDED', 'UNVERIFIED', 'FAILED', 'REJECTED', 'TIMED_OUT', 'CANCELLED'],
   // RUNNING -> SUBMITTING: the next phase of an operation of several phases is about to be sent.
-  RUNNING: ['SUBMITTING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'],
+  // RUNNING -> UNVERIFIED: the provider's job completed, and what it did could not be confirmed.
+  RUNNING: ['SUBMITTING', 'SUCCEEDED', 'UNVERIFIED', 'FAILED', 'TIMED_OUT', 'CANCELLED'],
   SUCCEEDED: [],
+  UNVERIFIED: [],
   FAILED: [],
   TIMED_OUT: [],
   CANCELLED: [],
@@ -60,6 +62,7 @@ export function transition(
       | 'findings'
       | 'fencing'
       | 'observation'
+      | 'verification'
     >
   > = {},
 ): Operation {

@@ -193,6 +193,8 @@ export function nextActionFor(operation: Operation): string {
       return operation.source === 'alert'
         ? `Check the application on the new primary, then \`${CHAT_COMMAND} ack ${pair}\` to end the failover cooldown.`
         : 'Nothing to do.';
+    case 'UNVERIFIED':
+      return `Needs attention: the provider says the ${operation.kind} is done, but Switchyard could not confirm what is named above. Check that the new primary takes writes and the old one cannot before sending traffic; \`${CHAT_COMMAND} pairs\` shows whether ${pair} is at risk.`;
     case 'FAILED':
       return `Look at ${operation.job ? `provider job ${operation.job.id}` : 'the provider console'}${operation.failedStep ? ` (step "${operation.failedStep}")` : ''}; once the cause is fixed, ask again.`;
     case 'TIMED_OUT':

@@ -13,6 +13,7 @@ const STATE_EMOJI: Record<OperationNotification['operation']['state'], string> =
   SUBMITTING: ':arrow_forward:',
   RUNNING: ':arrows_counterclockwise:',
   SUCCEEDED: ':white_check_mark:',
+  UNVERIFIED: ':warning:',
   FAILED: ':x:',
   TIMED_OUT: ':hourglass:',
   CANCELLED: ':no_entry_sign:',
@@ -89,7 +90,7 @@ function operationMessage(n: OperationNotification): SlackMessage {
       mrkdwn`${STATE_EMOJI[op.state]} *${op.kind}* on *${op.pair}* is *${op.state}*\n${n.event.message}`,
     ),
     section(mrkdwn`*Progress:* ${progressLine(op)}`),
-    ...(op.outcome && ['FAILED', 'TIMED_OUT', 'REJECTED', 'CANCELLED'].includes(op.state)
+    ...(op.outcome && ['UNVERIFIED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'CANCELLED'].includes(op.state)
       ? [section(mrkdwn`*Why:* ${op.outcome}`)]
       : []),
     section(mrkdwn`*Next:* ${n.nextAction}`),

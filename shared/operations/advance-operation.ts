@@ -1,15 +1,16 @@
 import type { Deps } from '../deps.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
-import type { Operation } from '../domain/operation.js';
+import { isTerminal, type Operation } from '../domain/operation.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
 import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
+import { endOperation } from './end-operation.js';
 import { fenceStepLast, phaseDriver, phasesOf } from './fencing.js';
 import { changesRoles, recordRoles } from './pair-roles.js';
 import { persistAndNotify, tellUntold } from './persist.js';
 import { OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './pipeline.js';
-import { markIfAtRisk } from './split-brain.js';
 import { continueAfterFenceFailure, submitToProvider } from './submit-to-provider.js';
+import { verifyPromotion } from './verify-promotion.js';
 
 /** A provider's words ended as a sentence, so what Switchyard adds after them reads as the next one. */
 function asSentence(text: string): string {
@@ -49,6 +50,14 @@ export async function advanceOperation(
       );
       return 'finished' as const;
     };
+    // The job is done and its result is being confirmed: verification has its own window, inside the deadline.
+    if (operation.state === 'RUNNING' && operation.verification?.state === 'verifying') {
+      const driver = deps.providers.get(operation.provider)?.operations[operation.kind];
+      if (!driver) return 'skipped';
+      await renewLockIfDue(deps, lock, operation.id, now);
+      const next = await verifyPromotion(deps, operation, driver, { actor: 'poller' }, options);
+      return next === operation ? 'unchanged' : isTerminal(next.state) ? 'finished' : 'progressed';
+    }
     if (overdue) {
       // An approval no one gave ends the operation; nothing was ever sent to the provider.
       if (operation.state === 'PENDING_APPROVAL') {
@@ -181,6 +190,19 @@ export async function advanceOperation(
       return 'progressed';
     }
     const succeeded = job.status === 'succeeded';
+    const completed = `${operation.provider} job ${operation.job.id} completed${job.result ? `: ${job.result}` : ''}${phase.fence ? `: ${fencing?.detail}` : ''}${rolesNote}`;
+    if (succeeded && changesRoles(operation.kind)) {
+      // The provider says it is done; Switchyard says SUCCEEDED only once it has confirmed the result.
+      lockRenewedAt.delete(operation.id);
+      const next = await verifyPromotion(
+        deps,
+        { ...operation, steps, fencing },
+        driver,
+        { actor: 'poller', message: completed },
+        options,
+      );
+      return isTerminal(next.state) ? 'finished' : 'progressed';
+    }
     const advice = succeeded ? undefined : phase.failureAdvice();
     const reason = advice
       ? `${asSentence(job.message ?? 'the provider reported failure')} ${advice}`
@@ -194,7 +216,7 @@ export async function advanceOperation(
           at,
           actor: 'poller',
           message: succeeded
-            ? `${operation.provider} job ${operation.job.id} completed${job.result ? `: ${job.result}` : ''}${phase.fence ? `: ${fencing?.detail}` : ''}${rolesNote}`
+            ? completed
             : `${operation.provider} job ${operation.job.id} failed${job.failedStep ? ` at "${job.failedStep}"` : ''}: ${reason}`,
         },
         { steps, fencing, ...(succeeded ? {} : { outcome: reason, failedStep: job.failedStep }) },
@@ -236,10 +258,7 @@ async function renewLockIfDue(deps: Deps, lock: string, operationId: string, now
 
 async function finish(deps: Deps, next: Operation) {
   lockRenewedAt.delete(next.id);
-  // The risk is recorded before the end: if this write fails, the operation is not ended and the next tick tries again.
-  await markIfAtRisk(deps, next);
-  await persistAndNotify(deps, next);
-  await deps.store.releaseLock(pairLock(next.pair), next.id);
+  await endOperation(deps, next);
 }
 
 export interface PollSummary {

@@ -216,7 +216,12 @@ export function promotedUnfenced(operation: Operation): boolean {
   )
     return false;
   const promotionPhase = fencing.phase === 0 ? 1 : 0;
-  if (operation.state === 'SUCCEEDED' || operation.jobs.some((job) => job.phase === promotionPhase))
+  if (
+    operation.state === 'SUCCEEDED' ||
+    operation.state === 'UNVERIFIED' ||
+    operation.verification !== undefined ||
+    operation.jobs.some((job) => job.phase === promotionPhase)
+  )
     return true;
   return (
     operation.state === 'TIMED_OUT' &&

@@ -67,7 +67,7 @@ export async function markIfAtRisk(deps: Deps, operation: Operation): Promise<vo
     detail:
       fencing.state !== 'planned'
         ? fencing.detail
-        : operation.state === 'SUCCEEDED' || operation.jobs.length > 0
+        : operation.state === 'SUCCEEDED' || operation.verification !== undefined || operation.jobs.length > 0
           ? `the standby was promoted, but the fence of ${fencing.member} did not finish (operation ${operation.state})`
           : `the promotion ran out of time after it was sent, so the standby may be primary now, and ${fencing.member} is not fenced`,
   };

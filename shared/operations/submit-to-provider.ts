@@ -6,7 +6,7 @@ import type { CallOptions, OperationDriver } from '../providers/provider.js';
 import { afterFenceFailure, FENCE_STEP_ID, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
-import { markIfAtRisk } from './split-brain.js';
+import { verifyPromotion } from './verify-promotion.js';
 
 /**
  * A fence that did not take, recorded: under `required` with the primary not reported down the operation ends
@@ -42,19 +42,15 @@ export async function continueAfterFenceFailure(
     await deps.store.releaseLock(pairLock(operation.pair), operation.id);
     return saved;
   }
-  if (operation.phase + 1 >= phasesOf(driver, operation)) {
-    const ended = transition(
-      operation,
-      'SUCCEEDED',
-      { at, actor, message: `promoted; ${fencing.detail}` },
-      { fencing, outcome: `promoted, but ${fencing.detail}` },
+  // The fence came last: the promotion is done, and its result is confirmed (or not) like any other's.
+  if (operation.phase + 1 >= phasesOf(driver, operation))
+    return verifyPromotion(
+      deps,
+      { ...operation, fencing },
+      driver,
+      { actor, message: `promoted; ${fencing.detail}` },
+      options,
     );
-    // Recorded before the end, so a failed write leaves the operation to be ended, and marked, again.
-    await markIfAtRisk(deps, ended);
-    const saved = await persistAndNotify(deps, ended);
-    await deps.store.releaseLock(pairLock(operation.pair), operation.id);
-    return saved;
-  }
   const next = await persistAndNotify(deps, {
     ...operation,
     fencing,

@@ -1,4 +1,6 @@
+import { describeError } from '../domain/errors.js';
 import type { Finding, JobRef, Step } from '../domain/operation.js';
+import type { ProviderCheck } from '../domain/verification.js';
 import type {
   CallOptions,
   JobStatus,
@@ -18,6 +20,18 @@ export const warn = (rule: string, message: string): Finding => ({
   warning: true,
   message,
 });
+
+/** A verification check that never throws: a provider that cannot answer makes it unknown, never passed. */
+export async function checked(
+  name: string,
+  ask: () => Promise<Omit<ProviderCheck, 'name'>>,
+): Promise<ProviderCheck> {
+  try {
+    return { name, ...(await ask()) };
+  } catch (error) {
+    return { name, outcome: 'unknown', detail: `no answer (${describeError(error)})` };
+  }
+}
 
 /** A precheck passes when every finding does. */
 export function precheckResult(findings: Finding[], target: Target): PrecheckResult {

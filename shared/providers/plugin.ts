@@ -3,11 +3,13 @@ import { z } from 'zod';
 import type { OperationKind } from '../domain/operation.js';
 import {
   DEFAULT_FAILOVER,
+  DEFAULT_VERIFICATION,
   type FailoverPolicy,
   FailoverPolicySchema,
   type LagBudget,
   lagBudgetsMeasurable,
   PairNameSchema,
+  PairVerificationSchema,
 } from '../domain/pair-policy.js';
 import type { ResolveSecret, SecretRef } from '../domain/secret-ref.js';
 import type { OperationDriver, Target } from './provider.js';
@@ -81,6 +83,7 @@ export function pairSchemaFor<Name extends string, Section extends z.ZodType>(
       provider: z.literal(name),
       description: z.string().optional(),
       failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
+      verification: PairVerificationSchema.default(DEFAULT_VERIFICATION),
       ...({ [name]: section } as { [K in Name]: Section }),
     })
     .superRefine((pair, ctx) =>

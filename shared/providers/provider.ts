@@ -1,5 +1,6 @@
 import type { Observation } from '../domain/observation.js';
 import type { Finding, JobRef, OperationKind, ProviderName, Step } from '../domain/operation.js';
+import type { ProviderCheck } from '../domain/verification.js';
 
 /** Provider ids an operation acts on (cluster/tenant ids, instance ids), as recorded on the operation. */
 export type Target = Record<string, string | number>;
@@ -41,6 +42,7 @@ export interface JobStatus {
 }
 
 export type { Evidence, Observation, PrimaryVerdict } from '../domain/observation.js';
+export type { ProviderCheck } from '../domain/verification.js';
 
 /**
  * How a provider fences a pair's old primary so it takes no writes: through its own API, before the
@@ -82,6 +84,12 @@ export interface OperationDriver {
   followJob(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
   /** promote-standby drivers: how the primary and the standby look to the provider right now (never throws). */
   observe?(input: OperationInput, options?: CallOptions): Promise<Observation>;
+  /**
+   * promote-standby and switchover drivers, once the provider's job is done: the provider's word that the promoted
+   * member is primary and takes writes, and that the old primary is fenced or demoted. Checks `new-primary.role`,
+   * `new-primary.writable` and `old-primary.fenced`, each passed, failed or unknown; never throws.
+   */
+  verify?(input: OperationInput, options?: CallOptions): Promise<ProviderCheck[]>;
   /** promote-standby drivers: how the provider fences the old primary; absent where it offers no way. */
   readonly fencer?: Fencer;
 }

@@ -248,8 +248,16 @@ function healthOf(facts: PairFacts, cooldownUntil: Date | undefined, now: Date) 
       'cooldown',
       `no automatic failover until ${cooldownUntil.toISOString()} or until a person acknowledges the last one`,
     ]);
-  if (last && isTerminal(last.state) && last.state !== 'SUCCEEDED' && last.state !== 'REJECTED')
-    found.push(['last-operation-failed', `the last operation, ${last.kind} ${last.id}, ended ${last.state}`]);
+  // A person who acknowledged the pair after an unconfirmed promotion has looked at it.
+  const lookedAt =
+    last?.state === 'UNVERIFIED' &&
+    state.acknowledgedAt !== undefined &&
+    Date.parse(state.acknowledgedAt) >= Date.parse(last.updatedAt);
+  if (last && isTerminal(last.state) && last.state !== 'SUCCEEDED' && last.state !== 'REJECTED' && !lookedAt)
+    found.push([
+      'last-operation-failed',
+      `the last operation, ${last.kind} ${last.id}, ended ${last.state}${last.state === 'UNVERIFIED' ? ` (${last.outcome ?? 'its result could not be confirmed'})` : ''}`,
+    ]);
   found.sort(([a], [b]) => PAIR_HEALTH.indexOf(a) - PAIR_HEALTH.indexOf(b));
   return found.length > 0
     ? { status: found[0]?.[0] ?? 'quiet', reasons: found.map(([, reason]) => reason) }

@@ -165,6 +165,12 @@ describe('Alibaba promote-standby', () => {
     const done = await pollUntilDone(env.store, asked.body.operation.id);
 
     expect(done).toMatchObject({ state: 'SUCCEEDED', fencing: { state: 'fenced' } });
+    // Alibaba's own word after the job: the standby is a Primary, Running and unlocked; the old primary Stopped.
+    expect(done.verification?.checks.map((c) => [c.name, c.outcome])).toEqual([
+      ['new-primary.role', 'passed'],
+      ['new-primary.writable', 'passed'],
+      ['old-primary.fenced', 'passed'],
+    ]);
     expect(done.steps.map((s) => [s.id, s.status])).toEqual([
       ['fence', 'succeeded'],
       ['DeleteReplicationLink', 'succeeded'],

@@ -64,7 +64,7 @@ describe('approvals', () => {
     const second = await decide(approve, waiting.id, 'sandbox-approver-key');
     expect(second.body.operation.state).toBe('RUNNING');
     expect(promotionsSent()).toBe(1);
-    expect((await pollUntilDone(env.store, waiting.id)).state).toBe('SUCCEEDED');
+    expect((await pollUntilDone(env.store, waiting.id)).state).toBe('UNVERIFIED');
   });
 
   it('ends REJECTED when the precheck fails at approval time', async () => {

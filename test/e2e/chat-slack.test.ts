@@ -177,7 +177,7 @@ describe('the Slack slash command', () => {
     expect((await send(second)).body.text).toContain('is on its way');
     expect(repliesTo(second)[0]?.text).toContain('promote-standby on ledger-pg is now RUNNING');
     expect(env.huawei.calls.get('drreplica_to_master')).toBe(1);
-    expect((await pollUntilDone(env.store, id)).state).toBe('SUCCEEDED');
+    expect((await pollUntilDone(env.store, id)).state).toBe('UNVERIFIED');
     // The requester's conversation heard each state change, not the approvals: the second SUBMITTING is the
     // old primary's fence, sent once the promotion is done (Huawei allows no earlier).
     expect(repliesTo(asked).map((r) => r.text.match(/-&gt; (\w+)\./)?.[1] ?? 'created')).toEqual([
@@ -185,7 +185,7 @@ describe('the Slack slash command', () => {
       'SUBMITTING',
       'RUNNING',
       'SUBMITTING',
-      'SUCCEEDED',
+      'UNVERIFIED',
     ]);
   });
 

@@ -107,8 +107,23 @@ describe('Huawei RDS promote-standby', () => {
     expect(created?.text).toContain('WARNING: data may be lost');
 
     const done = await pollUntilDone(env.store, accepted.body.operation.id);
-    expect(done.state).toBe('SUCCEEDED');
     expect(env.huawei.relations.some((r) => r.slave_instance_id === LEDGER_DR)).toBe(false);
+    // Promoted and taking connections, but the lost primary is abnormal, not stopped: Switchyard does not call
+    // that a success, and says what it could not confirm.
+    expect(done.state).toBe('UNVERIFIED');
+    expect(done.verification?.checks).toEqual([
+      expect.objectContaining({ name: 'new-primary.role', by: 'provider', outcome: 'passed' }),
+      expect.objectContaining({ name: 'new-primary.writable', by: 'provider', outcome: 'passed' }),
+      expect.objectContaining({
+        name: 'old-primary.fenced',
+        outcome: 'failed',
+        detail: expect.stringContaining('is FAILED, not stopped'),
+      }),
+    ]);
+    expect(done.outcome).toContain('could not confirm the result: old-primary.fenced failed');
+    const told = notificationsFor(done.id).at(-1);
+    expect(told?.text).toContain('-> UNVERIFIED');
+    expect(told?.nextAction).toContain('Needs attention');
   });
 
   it('takes a promotion from its queue', async () => {
@@ -124,7 +139,7 @@ describe('Huawei RDS promote-standby', () => {
       principal: 'queue:switchyard-dev-promote-standby',
       channel: 'queue',
     });
-    expect((await pollUntilDone(env.store, operation!.id)).state).toBe('SUCCEEDED');
+    expect((await pollUntilDone(env.store, operation!.id)).state).toBe('UNVERIFIED');
   });
 });
 

@@ -52,6 +52,17 @@ describe('tenant switchover over HTTP', () => {
 
     const finished = await pollUntilDone(id);
     expect(finished.state).toBe('SUCCEEDED');
+    // Confirmed through OCP before it was called a success: the new primary tenant is PRIMARY and open, the old
+    // one a STANDBY.
+    expect(finished.verification).toMatchObject({ state: 'verified' });
+    expect(finished.verification?.checks.map((c) => [c.name, c.outcome, c.detail])).toEqual([
+      ['new-primary.role', 'passed', 'OCP lists tenant 1002 as PRIMARY'],
+      ['new-primary.writable', 'passed', 'OCP lists tenant 1002 as NORMAL, not locked, not read-only'],
+      ['old-primary.fenced', 'passed', 'OCP lists tenant 1001 as STANDBY: it was demoted'],
+    ]);
+    expect(finished.events.at(-1)?.message).toContain(
+      'verified: new-primary.role, new-primary.writable, old-primary.fenced passed',
+    );
 
     const shown = await get(id);
     expect(shown.status).toBe(200);
@@ -266,7 +277,13 @@ describe('tenant failover (promote-standby on an OceanBase pair)', () => {
     );
     expect(env.ocp.lastParams.get('failover')).toBeDefined();
     const done = await pollUntilDone(accepted.body.operation.id);
-    expect(done.state).toBe('SUCCEEDED');
+    // OCP lists the lost tenant as a primary still, unlocked: the failover is done but not confirmed safe.
+    expect(done.state).toBe('UNVERIFIED');
+    expect(done.verification?.checks.map((c) => [c.name, c.outcome])).toEqual([
+      ['new-primary.role', 'passed'],
+      ['new-primary.writable', 'passed'],
+      ['old-primary.fenced', 'failed'],
+    ]);
     expect(done.steps.map((s) => [s.name, s.status])).toEqual([
       ['Prepare failover tenant', 'succeeded'],
       ['Failover standby tenant to primary', 'succeeded'],

@@ -1,6 +1,15 @@
 import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
-import { CLOCK_SKEW_MS, fail, JobPerPhaseDriver, jobStep, pass, warn, withResult } from '../driver-base.js';
+import {
+  CLOCK_SKEW_MS,
+  checked,
+  fail,
+  JobPerPhaseDriver,
+  jobStep,
+  pass,
+  warn,
+  withResult,
+} from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -9,11 +18,15 @@ import type {
   OperationInput,
   PrecheckResult,
   PrimaryVerdict,
+  ProviderCheck,
   SubmittedJob,
   Target,
 } from '../provider.js';
 import type { AlibabaRdsClient } from './alibaba-client.js';
 import { type AlibabaHistoryTask, type AlibabaInstanceAttribute, MIGRATE_STAGES } from './alibaba-schemas.js';
+
+/** Statuses in which an instance takes no connections. */
+const STOPPED: ReadonlySet<string> = new Set(['Stopped', 'Stopping']);
 
 /** An Alibaba pair as configured: a primary and, for DR, its standby. */
 export interface AlibabaPairIds {
@@ -362,6 +375,59 @@ export class AlibabaPromoteDriver extends AlibabaDriver {
   }
 
   readonly fencer: Fencer = new AlibabaStopFencer(this.client, this.now);
+
+  /**
+   * After DeleteReplicationLink with PromoteToMaster: DescribeDBInstanceAttribute reports the promoted instance as
+   * DBInstanceType Primary, Running and not locked (a lock such as LockByDiskQuota makes it read-only), and the old
+   * primary Stopped. Alibaba leaves the old primary as it was after a promotion ("it is not released and keeps its
+   * data"), so only a stop fences it; Alibaba has no read-only switch for an RDS primary (providers.md §6).
+   */
+  async verify(input: OperationInput, options: CallOptions = {}): Promise<ProviderCheck[]> {
+    const promotedId = String(input.target.standbyInstanceId);
+    const oldId = String(input.target.primaryInstanceId);
+    const promoted = this.client.describeInstance(promotedId, options.signal);
+    // One question about the promoted instance answers both of its checks.
+    promoted.catch(() => undefined);
+    return Promise.all([
+      checked('new-primary.role', async () => {
+        const instance = await promoted;
+        if (!instance) return { outcome: 'unknown', detail: `Alibaba Cloud knows no instance ${promotedId}` };
+        return instance.DBInstanceType === 'Primary'
+          ? { outcome: 'passed', detail: `${promotedId} is DBInstanceType Primary with no replication link` }
+          : {
+              outcome: instance.DBInstanceType ? 'failed' : 'unknown',
+              detail: `${promotedId} is DBInstanceType ${instance.DBInstanceType ?? 'not given'}, not Primary`,
+            };
+      }),
+      checked('new-primary.writable', async () => {
+        const instance = await promoted;
+        if (!instance) return { outcome: 'unknown', detail: `Alibaba Cloud knows no instance ${promotedId}` };
+        const locked = (instance.LockMode ?? 'Unlock') !== 'Unlock';
+        const state = `${instance.DBInstanceStatus}${locked ? `, locked (${instance.LockMode})` : ', not locked'}`;
+        if (instance.DBInstanceStatus === 'Running' && !locked)
+          return { outcome: 'passed', detail: `${promotedId} is ${state}` };
+        return {
+          outcome: locked || STOPPED.has(instance.DBInstanceStatus) ? 'failed' : 'unknown',
+          detail: `${promotedId} is ${state}`,
+        };
+      }),
+      checked('old-primary.fenced', async () => {
+        const instance = await this.client.describeInstance(oldId, options.signal);
+        if (!instance) return { outcome: 'unknown', detail: `Alibaba Cloud knows no instance ${oldId}` };
+        if (instance.DBInstanceStatus === 'Stopped')
+          return {
+            outcome: 'passed',
+            detail: `${oldId} is Stopped and takes no writes; Alibaba starts it again after 15 days at most unless a person retires it`,
+          };
+        if (instance.DBInstanceStatus === 'Running')
+          return {
+            outcome: 'failed',
+            detail: `${oldId} is Running: Alibaba leaves the old primary as it was, so two primaries may take writes`,
+          };
+        return { outcome: 'unknown', detail: `${oldId} is ${instance.DBInstanceStatus}, which says neither` };
+      }),
+    ]);
+  }
 
   /** Done when the task succeeded and the instance is Running again (DescribeDBInstanceAttribute). */
   override async followJob(

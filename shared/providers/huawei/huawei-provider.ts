@@ -1,6 +1,6 @@
 import { describeError, ProviderError } from '../../domain/errors.js';
 import type { Finding, JobRef } from '../../domain/operation.js';
-import { fail, JobPerPhaseDriver, jobStep, pass, startedSince, withResult } from '../driver-base.js';
+import { checked, fail, JobPerPhaseDriver, jobStep, pass, startedSince, withResult } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -9,6 +9,7 @@ import type {
   OperationInput,
   PrecheckResult,
   PrimaryVerdict,
+  ProviderCheck,
   SubmittedJob,
   Target,
 } from '../provider.js';
@@ -434,6 +435,63 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
     };
   }
 
+  /**
+   * After drreplica_to_master: the promoted instance is ACTIVE and no longer the DR side of any relation (Huawei
+   * removes the relation from it, rds_12_0003 and rds_pg_02_0051), and the old primary is stopped. Huawei reports
+   * no read-only flag for an RDS instance, so "takes writes" is its ACTIVE status here; only an application check
+   * can confirm the write path itself. ListDrInfos documents no status values beyond "failed": any relation listed
+   * with the promoted instance as its DR side is taken to be one.
+   */
+  async verify({ target }: OperationInput, options: CallOptions = {}): Promise<ProviderCheck[]> {
+    const { signal } = options;
+    const promoted = ref(target, 'dr');
+    const old = ref(target, 'primary');
+    return Promise.all([
+      checked('new-primary.role', async () => {
+        const { instance_dr_infos } = await this.client.drInfos(
+          promoted,
+          { slave_instance_id: promoted.instanceId },
+          signal,
+        );
+        const still = instance_dr_infos.find((r) => r.slave_instance_id === promoted.instanceId);
+        return still
+          ? {
+              outcome: 'failed',
+              detail: `ListDrInfos still lists ${promoted.instanceId} as the DR instance of ${still.master_instance_id ?? 'a primary'} (status ${still.status ?? 'not given'})`,
+            }
+          : {
+              outcome: 'passed',
+              detail: `ListDrInfos lists no DR relation with ${promoted.instanceId} as its DR instance: it stands alone as a primary`,
+            };
+      }),
+      checked('new-primary.writable', async () => {
+        const instance = await this.client.getInstance(promoted, signal);
+        if (!instance)
+          return { outcome: 'unknown', detail: `ListInstances does not list ${promoted.instanceId}` };
+        const verdict = HUAWEI_STATUS_VERDICT[instance.status];
+        return {
+          outcome: verdict === 'up' ? 'passed' : verdict === 'down' ? 'failed' : 'unknown',
+          detail: `ListInstances reports ${promoted.instanceId} ${instance.status} (Huawei gives no read-only flag: ACTIVE is its word that the instance takes connections)`,
+        };
+      }),
+      checked('old-primary.fenced', async () => {
+        const instance = await this.client.getInstance(old, signal);
+        if (!instance) return { outcome: 'unknown', detail: `ListInstances does not list ${old.instanceId}` };
+        if (instance.status === HUAWEI_STOPPED_STATUS)
+          return {
+            outcome: 'passed',
+            detail: `${old.instanceId} is stopped (SHUTDOWN) and takes no writes; Huawei starts it again after 7 to 15 days unless a person retires it`,
+          };
+        if (instance.status === 'ACTIVE' || instance.status === 'FAILED')
+          return {
+            outcome: 'failed',
+            detail: `${old.instanceId} is ${instance.status}, not stopped: it stands alone after the promotion${instance.status === 'ACTIVE' ? ' and takes writes' : ', and would take writes as a second primary if it recovered'}`,
+          };
+        return { outcome: 'unknown', detail: `${old.instanceId} is ${instance.status}, which says neither` };
+      }),
+    ]);
+  }
+
   readonly fencer: Fencer;
 
   constructor(client: HuaweiRdsClient, now: () => number = Date.now) {
@@ -446,6 +504,9 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
 function figure(value: string | undefined): number | undefined {
   return value !== undefined && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : undefined;
 }
+
+/** StopInstance's end state (ListSimplifiedInstances' `shutdown`, ListInstances' SHUTDOWN). */
+const HUAWEI_STOPPED_STATUS = 'SHUTDOWN';
 
 /** Which Huawei instance states say the primary is down or up; any other says nothing. */
 const HUAWEI_STATUS_VERDICT: Record<string, PrimaryVerdict> = {

@@ -1,7 +1,7 @@
 import { describeError } from '../../domain/errors.js';
 import type { Finding, JobRef, Step, StepStatus } from '../../domain/operation.js';
 import { orderByDependencies } from '../../domain/steps.js';
-import { jobStep, startedSince } from '../driver-base.js';
+import { checked, jobStep, startedSince } from '../driver-base.js';
 import type {
   CallOptions,
   Fencer,
@@ -10,6 +10,7 @@ import type {
   OperationDriver,
   OperationInput,
   PrecheckResult,
+  ProviderCheck,
   Target,
 } from '../provider.js';
 import type { OcpClient, TenantPair } from './ocp-client.js';
@@ -151,6 +152,58 @@ abstract class OcpTaskDriver implements OperationDriver {
     const failedStep = steps.find((s) => s.id === String(failed.id));
     if (failedStep && reason) failedStep.message = reason;
     return { status: 'failed', steps, failedStep: name, message: reason ?? `subtask "${name}" failed` };
+  }
+
+  /**
+   * After a switchover or failover, OCP's tenant details (tenant-details: clusterType PRIMARY or STANDBY, status,
+   * locked, readonly): the promoted tenant is PRIMARY, NORMAL, neither locked nor read-only; the old primary is a
+   * STANDBY now (a switchover demotes it) or locked (the fence). The page calls clusterType "the type of the cluster
+   * to which the tenant belongs"; with tenant-level standbys (OceanBase 4.x) Switchyard reads it as the tenant's
+   * role, which is what OCP's switchover and failover change. A lock leaves open sessions open (lock-tenant page).
+   */
+  async verify({ target }: OperationInput, options: CallOptions = {}): Promise<ProviderCheck[]> {
+    const tenant = (cluster: unknown, id: unknown) =>
+      this.client.getTenant(Number(cluster), Number(id), options.signal);
+    const promoted = tenant(target.standbyClusterId, target.standbyTenantId);
+    promoted.catch(() => undefined);
+    const promotedName = `tenant ${target.standbyTenantId}`;
+    const oldName = `tenant ${target.tenantId}`;
+    return Promise.all([
+      checked('new-primary.role', async () => {
+        const { clusterType } = await promoted;
+        return {
+          outcome: clusterType === 'PRIMARY' ? 'passed' : clusterType === 'STANDBY' ? 'failed' : 'unknown',
+          detail: `OCP lists ${promotedName} as ${clusterType ?? 'no clusterType'}`,
+        };
+      }),
+      checked('new-primary.writable', async () => {
+        const found = await promoted;
+        const state = `${found.status ?? 'no status'}, ${found.locked ? 'locked' : 'not locked'}, ${found.readonly ? 'read-only' : 'not read-only'}`;
+        if (found.locked || found.readonly)
+          return { outcome: 'failed', detail: `OCP lists ${promotedName} as ${state}` };
+        return {
+          outcome:
+            found.status === 'NORMAL' && found.locked === false && found.readonly === false
+              ? 'passed'
+              : 'unknown',
+          detail: `OCP lists ${promotedName} as ${state}`,
+        };
+      }),
+      checked('old-primary.fenced', async () => {
+        const found = await tenant(target.clusterId, target.tenantId);
+        if (found.clusterType === 'STANDBY')
+          return { outcome: 'passed', detail: `OCP lists ${oldName} as STANDBY: it was demoted` };
+        if (found.locked)
+          return {
+            outcome: 'passed',
+            detail: `OCP lists ${oldName} as locked: it takes no new connections, though sessions already open stay until they end`,
+          };
+        return {
+          outcome: found.clusterType === 'PRIMARY' ? 'failed' : 'unknown',
+          detail: `OCP lists ${oldName} as ${found.clusterType ?? 'no clusterType'} and not locked${found.clusterType === 'PRIMARY' ? ': two primary tenants may take writes' : ''}`,
+        };
+      }),
+    ]);
   }
 }
 

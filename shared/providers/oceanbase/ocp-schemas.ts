@@ -102,6 +102,9 @@ export const OcpTenantSchema = z.looseObject({
   clusterId: z.number().optional(),
   status: z.string().optional(),
   locked: z.boolean().optional(),
+  readonly: z.boolean().optional(),
+  /** PRIMARY or STANDBY (tenant-details). */
+  clusterType: z.string().optional(),
 });
 
 /** An action that answers no data (lock tenant): whatever `data` holds, if any, is not read. */

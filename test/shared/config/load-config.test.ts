@@ -115,6 +115,34 @@ pairs:
     expect(config.pairs[0]?.failover).toMatchObject({ requireKnownLag: true, fencing: 'required' });
   });
 
+  it("refuses an application check with credentials in its URL, or two of one name, and defaults a pair's verification", async () => {
+    const providers = `providers:
+  oceanbase: { endpoint: "http://ocp", auth: { type: basic, username: { value: u }, password: { value: p } } }
+`;
+    const pair = (verification: string) => `pairs:
+  - name: orders
+    provider: oceanbase
+    verification: ${verification}
+    oceanbase: { primary: { clusterId: 1, tenantId: 1 }, standby: { clusterId: 2, tenantId: 2 } }
+`;
+    const load = async (verification: string) =>
+      loadConfig(await configFile(`${providers}${pair(verification)}`), noSsm, {});
+    await expect(
+      load('{ checks: [{ name: w, url: "https://app:secret@orders.example.com/w" }] }'),
+    ).rejects.toThrow(/pairs\.0\.verification\.checks\.0\.url: no credentials in the URL/);
+    await expect(
+      load(
+        '{ checks: [{ name: w, url: "https://a.example.com/" }, { name: w, url: "https://b.example.com/" }] }',
+      ),
+    ).rejects.toThrow(/pairs\.0\.verification\.checks: check names must differ/);
+    await expect(load('{ windowSeconds: 3600 }')).rejects.toThrow(/pairs\.0\.verification\.windowSeconds/);
+    const config = await load('{ checks: [{ name: w, url: "https://orders.example.com/w" }] }');
+    expect(config.pairs[0]?.verification).toEqual({
+      windowSeconds: 120,
+      checks: [{ name: 'w', url: 'https://orders.example.com/w', method: 'GET', timeoutMs: 3000 }],
+    });
+  });
+
   it('says where the YAML is broken without quoting the line, which may hold a secret', async () => {
     const location = await configFile(
       'chat:\n  slack:\n    signingSecret: { value: inline-secret-4d2f } users: []\n',
