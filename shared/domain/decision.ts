@@ -70,6 +70,8 @@ export interface PairFailoverState {
     /** The fence the poller has sent and follows. */
     fenceJob?: JobRef;
   };
+  /** The operation whose risk was last ended (fenced, or retired by a person): it is never marked at risk again. */
+  riskEndedFor?: string;
   version: number;
 }
 

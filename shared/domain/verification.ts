@@ -23,7 +23,11 @@ export const VerificationCheckSchema = z.object({
 export type VerificationCheck = z.infer<typeof VerificationCheckSchema>;
 
 /** A provider's check before Switchyard stamps it with who asked and when. */
-export type ProviderCheck = Pick<VerificationCheck, 'name' | 'outcome' | 'detail'>;
+export const ProviderCheckSchema = VerificationCheckSchema.pick({ name: true, outcome: true, detail: true });
+export type ProviderCheck = z.infer<typeof ProviderCheckSchema>;
+
+/** What the provider must confirm of every promotion or switchover; one it says nothing about is unknown. */
+export const PROVIDER_CHECKS = ['new-primary.role', 'new-primary.writable', 'old-primary.fenced'] as const;
 
 /**
  * The confirmation after a promotion or switchover that the pair is what the provider's job said: verifying while
@@ -61,7 +65,11 @@ export function describeNotPassed(checks: readonly VerificationCheck[]): string 
     .join('; ');
 }
 
-/** Whether two rounds found the same: a round that found nothing new is not announced again. */
+/**
+ * Whether two rounds found the same: a round that found nothing new is not written or announced again. Failed and
+ * unknown both mean "not passed", so a check flapping between them is no news.
+ */
 export function sameFindings(a: readonly VerificationCheck[], b: readonly VerificationCheck[]): boolean {
-  return a.length === b.length && a.every((c, i) => c.name === b[i]?.name && c.outcome === b[i]?.outcome);
+  const passed = (c: VerificationCheck | undefined) => c?.outcome === 'passed';
+  return a.length === b.length && a.every((c, i) => c.name === b[i]?.name && passed(c) === passed(b[i]));
 }

@@ -60,19 +60,28 @@ async function changePairState(
 export async function markIfAtRisk(deps: Deps, operation: Operation): Promise<void> {
   const fencing = operation.fencing;
   if (!fencing || !promotedUnfenced(operation)) return;
-  const risk: Risk = {
-    since: deps.now().toISOString(),
-    operationId: operation.id,
-    member: fencing.member,
-    detail:
-      fencing.state !== 'planned'
-        ? fencing.detail
-        : operation.state === 'SUCCEEDED' || operation.verification !== undefined || operation.jobs.length > 0
-          ? `the standby was promoted, but the fence of ${fencing.member} did not finish (operation ${operation.state})`
-          : `the promotion ran out of time after it was sent, so the standby may be primary now, and ${fencing.member} is not fenced`,
-  };
+  await markAtRisk(
+    deps,
+    operation,
+    fencing.member,
+    fencing.state !== 'planned'
+      ? fencing.detail
+      : operation.state === 'SUCCEEDED' || operation.verification !== undefined || operation.jobs.length > 0
+        ? `the standby was promoted, but the fence of ${fencing.member} did not finish (operation ${operation.state})`
+        : `the promotion ran out of time after it was sent, so the standby may be primary now, and ${fencing.member} is not fenced`,
+  );
+}
+
+/**
+ * Marks the pair at risk of split brain because of `operation`, and announces it, once: not again while marked, and
+ * never again once the risk it caused was ended (fenced, or a person said the old primary is retired).
+ */
+export async function markAtRisk(deps: Deps, operation: Operation, member: string, detail: string) {
+  const risk: Risk = { since: deps.now().toISOString(), operationId: operation.id, member, detail };
   const marked = await changePairState(deps, operation.pair, (state) =>
-    state.atRisk?.operationId === operation.id ? undefined : { ...state, atRisk: risk },
+    state.atRisk?.operationId === operation.id || state.riskEndedFor === operation.id
+      ? undefined
+      : { ...state, atRisk: risk },
   );
   if (marked)
     await deps.notifier.notify(riskNotification(deps, operation.pair, risk, 'split-brain', risk.detail));
@@ -90,7 +99,7 @@ export async function endRisk(
     ended = state.atRisk;
     if (!ended) return undefined;
     const { atRisk: _over, ...rest } = state;
-    return rest as PairFailoverState;
+    return { ...rest, riskEndedFor: ended.operationId } as PairFailoverState;
   });
   if (ended) await deps.notifier.notify(riskNotification(deps, pair, ended, how, detail));
 }

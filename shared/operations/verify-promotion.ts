@@ -1,4 +1,5 @@
 import { type Dispatcher, request } from 'undici';
+import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
@@ -7,6 +8,8 @@ import { transition } from '../domain/state-machine.js';
 import {
   allPassed,
   describeNotPassed,
+  PROVIDER_CHECKS,
+  ProviderCheckSchema,
   providerSaidNo,
   sameFindings,
   type Verification,
@@ -16,7 +19,7 @@ import type { CallOptions, OperationDriver, ProviderCheck } from '../providers/p
 import { endOperation } from './end-operation.js';
 import { persistAndNotify } from './persist.js';
 import { inputOf } from './pipeline.js';
-import { markIfAtRisk } from './split-brain.js';
+import { markAtRisk, markIfAtRisk } from './split-brain.js';
 
 /**
  * Asks an application check once: 2xx passed, any other status failed, no answer in time unknown. It follows no
@@ -61,22 +64,30 @@ async function checkRound(
   const at = deps.now().toISOString();
   const pair = deps.config.pairs.find((p) => p.name === operation.pair);
   const fromProvider = async (): Promise<ProviderCheck[]> => {
-    if (!driver.verify)
-      return [
-        {
-          name: 'provider',
-          outcome: 'unknown',
-          detail: `${operation.provider} offers Switchyard no way to confirm a ${operation.kind}`,
-        },
-      ];
+    if (!driver.verify) return [];
     try {
-      return await driver.verify(inputOf(operation), options);
+      // A driver's answer is checked like any input: a check of another shape is no answer at all.
+      const said = z.array(ProviderCheckSchema).safeParse(await driver.verify(inputOf(operation), options));
+      return said.success ? said.data : [];
     } catch (error) {
-      return [{ name: 'provider', outcome: 'unknown', detail: `no answer (${describeError(error)})` }];
+      return PROVIDER_CHECKS.map((name) => ({
+        name,
+        outcome: 'unknown' as const,
+        detail: `no answer (${describeError(error)})`,
+      }));
     }
   };
+  // Every promotion is confirmed on the same three facts: one the provider said nothing about is unknown.
+  const complete = (said: ProviderCheck[]): ProviderCheck[] => [
+    ...said,
+    ...PROVIDER_CHECKS.filter((name) => !said.some((c) => c.name === name)).map((name) => ({
+      name,
+      outcome: 'unknown' as const,
+      detail: `${operation.provider} offers Switchyard no way to confirm this`,
+    })),
+  ];
   const [provider, application] = await Promise.all([
-    fromProvider(),
+    fromProvider().then(complete),
     Promise.all((pair?.verification.checks ?? []).map((check) => probeApplication(check, at, options))),
   ]);
   return [...provider.map((c) => ({ ...c, by: 'provider' as const, at })), ...application];
@@ -107,7 +118,10 @@ export async function verifyPromotion(
   const verification: Verification = {
     state: 'verifying',
     startedAt: previous?.startedAt ?? at,
-    until: previous?.until ?? new Date(now.getTime() + windowSeconds * 1000).toISOString(),
+    // The window counts from when the provider said the job was done.
+    until:
+      previous?.until ??
+      new Date(Date.parse(operation.providerDoneAt ?? at) + windowSeconds * 1000).toISOString(),
     checks,
   };
   const lead = context.message ? `${context.message}; ` : '';
@@ -125,7 +139,12 @@ export async function verifyPromotion(
   const notPassed = describeNotPassed(checks);
   const timeUp =
     now.getTime() >= Date.parse(verification.until) || now.getTime() > Date.parse(operation.deadline);
-  if (providerSaidNo(checks) || timeUp)
+  if (providerSaidNo(checks) || timeUp) {
+    // The provider says the old primary still takes writes (or could): the pair is at risk, whatever the fencing
+    // record says, until it is fenced or a person retires it.
+    const oldPrimary = checks.find((c) => c.name === 'old-primary.fenced' && c.outcome === 'failed');
+    if (oldPrimary)
+      await markAtRisk(deps, operation, operation.fencing?.member ?? 'the old primary', oldPrimary.detail);
     return endOperation(
       deps,
       transition(
@@ -142,6 +161,7 @@ export async function verifyPromotion(
         },
       ),
     );
+  }
   if (previous && sameFindings(previous.checks, checks)) return operation;
   const message = `${lead}verifying: ${notPassed}; asked again until ${verification.until}`;
   const next =

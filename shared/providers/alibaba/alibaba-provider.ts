@@ -402,9 +402,10 @@ export class AlibabaPromoteDriver extends AlibabaDriver {
       checked('new-primary.writable', async () => {
         const instance = await promoted;
         if (!instance) return { outcome: 'unknown', detail: `Alibaba Cloud knows no instance ${promotedId}` };
-        const locked = (instance.LockMode ?? 'Unlock') !== 'Unlock';
-        const state = `${instance.DBInstanceStatus}${locked ? `, locked (${instance.LockMode})` : ', not locked'}`;
-        if (instance.DBInstanceStatus === 'Running' && !locked)
+        // An answer without LockMode does not say the instance is unlocked.
+        const locked = instance.LockMode !== undefined && instance.LockMode !== 'Unlock';
+        const state = `${instance.DBInstanceStatus}${locked ? `, locked (${instance.LockMode})` : instance.LockMode ? ', not locked' : ', lock not reported'}`;
+        if (instance.DBInstanceStatus === 'Running' && instance.LockMode === 'Unlock')
           return { outcome: 'passed', detail: `${promotedId} is ${state}` };
         return {
           outcome: locked || STOPPED.has(instance.DBInstanceStatus) ? 'failed' : 'unknown',

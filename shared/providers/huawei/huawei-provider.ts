@@ -285,6 +285,11 @@ export class HuaweiConfigureDrDriver extends HuaweiDriver {
       this.client.drInfos(primary, { master_instance_id: primary.instanceId }, signal),
       this.client.drInfos(dr, { slave_instance_id: dr.instanceId }, signal),
     ]);
+    if (!fromPrimary.instance_dr_infos || !fromDr.instance_dr_infos)
+      return fail(
+        'dr.no-existing-relation',
+        'Huawei ListDrInfos answered without its instance_dr_infos list, so whether a DR relation exists is unknown',
+      );
     const existing = new Map(
       [...fromPrimary.instance_dr_infos, ...fromDr.instance_dr_infos]
         .filter((r) => r.master_instance_id === primary.instanceId || r.slave_instance_id === dr.instanceId)
@@ -453,6 +458,8 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
           { slave_instance_id: promoted.instanceId },
           signal,
         );
+        if (!instance_dr_infos)
+          return { outcome: 'unknown', detail: 'ListDrInfos answered without its instance_dr_infos list' };
         const still = instance_dr_infos.find((r) => r.slave_instance_id === promoted.instanceId);
         return still
           ? {
@@ -642,9 +649,14 @@ export class HuaweiUpgradeDriver extends HuaweiDriver {
         { slave_instance_id: instance.id },
         options.signal,
       );
-      if (relations.instance_dr_infos.length > 0)
+      if (!relations.instance_dr_infos || relations.instance_dr_infos.length > 0)
         findings.push(
-          fail('dr.no-minor-upgrade', 'a DR instance cannot take a minor version upgrade once DR is set up'),
+          fail(
+            'dr.no-minor-upgrade',
+            relations.instance_dr_infos
+              ? 'a DR instance cannot take a minor version upgrade once DR is set up'
+              : 'Huawei ListDrInfos answered without its instance_dr_infos list, so whether this is an established DR instance is unknown',
+          ),
         );
     }
     await this.checkNoRunningJob(target, side, findings, options.signal);

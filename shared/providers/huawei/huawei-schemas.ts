@@ -96,5 +96,6 @@ export const HuaweiDrInfosSchema = z.object({
         build_process: z.string().optional(),
       }),
     )
-    .default([]),
+    // No default: an answer without the list says nothing, which is not "no relation".
+    .optional(),
 });
