@@ -161,6 +161,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'list-decisions': [QUERY_INDEXES, ...parameters('config')],
   'list-pairs': [...items('GetItem'), QUERY_INDEXES, ...parameters('config')],
   'get-pair': [...items('GetItem'), QUERY_INDEXES, ...parameters('config')],
+  'pair-history': [...items('GetItem'), QUERY_INDEXES, ...parameters('config')],
   'get-brake': [...items('GetItem'), ...parameters('config')],
   // A constant page: the browser reads the API with the person's own key.
   'status-page': [],
@@ -281,6 +282,7 @@ describe('the packaged CloudFormation template', () => {
         'functions/list-decisions/handler.handler',
         'functions/list-pairs/handler.handler',
         'functions/get-pair/handler.handler',
+        'functions/pair-history/handler.handler',
         'functions/get-brake/handler.handler',
         'functions/status-page/handler.handler',
         'functions/list-operations/handler.handler',
@@ -308,6 +310,7 @@ describe('the packaged CloudFormation template', () => {
         'GET /v1/brake',
         'GET /v1/pairs',
         'GET /v1/pairs/{pair}',
+        'GET /v1/pairs/{pair}/history',
         'GET /v1/decisions',
         'GET /v1/operations',
         'GET /v1/operations/{id}',

@@ -13,6 +13,7 @@ import { IdempotencyKeySchema } from '../../shared/edge/operation-function.js';
 import { PROBLEM_CONTENT_TYPE } from '../../shared/edge/problem.js';
 import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../../shared/notify/channel-notifiers.js';
 import { NotificationSchema } from '../../shared/notify/notifier.js';
+import { PairHistorySchema } from '../../shared/views/pair-history.js';
 import {
   BrakeViewSchema,
   OperationGlanceSchema,
@@ -33,6 +34,7 @@ import { GetPairPathSchema, GetPairQuerySchema } from '../get-pair/schema.js';
 import { ListDecisionsQuerySchema } from '../list-decisions/schema.js';
 import { ListOperationsQuerySchema } from '../list-operations/schema.js';
 import { ListPairsQuerySchema } from '../list-pairs/schema.js';
+import { PairHistoryPathSchema, PairHistoryQuerySchema } from '../pair-history/schema.js';
 import { PromoteStandbyRequestSchema } from '../promote-standby/schema.js';
 import { SetBrakeBodySchema } from '../set-brake/schema.js';
 import { SetPairRolesBodySchema, SetPairRolesPathSchema } from '../set-pair-roles/schema.js';
@@ -136,6 +138,7 @@ const ANSWER_COMPONENTS = {
   PairList: PairListSchema,
   PairSummary: PairSummarySchema,
   PairDetail: PairDetailSchema,
+  PairHistory: PairHistorySchema,
   OperationGlance: OperationGlanceSchema,
   StatusPage: z.string().describe('One HTML page; it reads the API with a read key the person types in'),
   SlackReply: SlackReplySchema,
@@ -405,6 +408,20 @@ const ROUTES: readonly DocumentedRoute[] = [
     pathParams: GetPairPathSchema,
     query: GetPairQuerySchema,
     answers: { 200: { description: 'The pair', schema: 'PairDetail' } },
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/v1/pairs/{pair}/history',
+    operationId: 'getPairHistory',
+    tag: 'pairs',
+    summary: "A pair's promotions and switchovers, each with its RTO, RPO and outcome",
+    description:
+      "Newest first. Each run has its timeline (the alert's start as its sender said, received, decided, requested, approved, fenced, submitted, provider done, verified, told: the moments that happened), its RTO (the first sign of trouble, or the request, to verified, with each stage's share; no figure when the result was not verified) and its RPO (the lag read just before the promotion, in the provider's units and normalised where it allows; `unknown` when none could be read, never zero; `none` for a switchover). A page may hold fewer than `limit` runs: follow `cursor` while there is one.",
+    access: { kind: 'apiKey', scope: 'read' },
+    pathParams: PairHistoryPathSchema,
+    query: PairHistoryQuerySchema,
+    answers: { 200: { description: 'The runs, newest first', schema: 'PairHistory' } },
     errors: [404],
   },
   {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ObservationSchema } from './observation.js';
+import { RecoverySchema } from './recovery.js';
 import { VerificationSchema } from './verification.js';
 
 export const OPERATION_KINDS = [
@@ -159,6 +160,8 @@ export const FencingSchema = z.object({
    */
   state: z.enum(['planned', 'fenced', 'deferred', 'failed', 'not-fenced']),
   detail: z.string(),
+  /** When the fence was seen to hold. */
+  at: z.string().optional(),
 });
 export type Fencing = z.infer<typeof FencingSchema>;
 
@@ -186,6 +189,10 @@ export const OperationSchema = z.object({
   fencing: FencingSchema.optional(),
   /** promote-standby and switchover: the checks after the provider's job that the pair is what it said. */
   verification: VerificationSchema.optional(),
+  /** promote-standby and switchover: when the provider said the promotion (not its fence) was done. */
+  providerDoneAt: z.string().optional(),
+  /** promote-standby and switchover, once ended: the timeline, RTO and RPO of the run. */
+  recovery: RecoverySchema.optional(),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),
   /** The current phase, from 0; an operation of several phases runs one provider job per phase, in order. */
@@ -207,6 +214,8 @@ export const OperationSchema = z.object({
    * never written with it, so a change that went untold (its writer died) can be told later.
    */
   announced: z.array(z.number().int().min(1)).optional(),
+  /** When the last change of the ended operation was confirmed told; kept by the store like `announced`. */
+  toldAt: z.string().optional(),
 });
 export type Operation = z.infer<typeof OperationSchema>;
 

@@ -63,6 +63,8 @@ export function transition(
       | 'fencing'
       | 'observation'
       | 'verification'
+      | 'providerDoneAt'
+      | 'recovery'
     >
   > = {},
 ): Operation {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Decision } from '../domain/decision.js';
 import {
   AuditEventSchema,
+  isTerminal,
   type Operation,
   OperationKindSchema,
   OperationStateSchema,
@@ -10,6 +11,7 @@ import {
   SourceSchema,
   TriggerSchema,
 } from '../domain/operation.js';
+import { describeRecovery, RecoverySchema } from '../domain/recovery.js';
 import { countSteps, summarizeSteps } from '../domain/steps.js';
 
 /**
@@ -46,6 +48,8 @@ export const OperationNotificationSchema = z.object({
     approval: z
       .object({ approversNeeded: z.number(), approvedBy: z.array(z.string()), reason: z.string() })
       .optional(),
+    /** A promotion or switchover's end: its timeline, RTO and RPO. */
+    recovery: RecoverySchema.optional(),
   }),
   event: AuditEventSchema,
 });
@@ -194,7 +198,7 @@ export function nextActionFor(operation: Operation): string {
         ? `Check the application on the new primary, then \`${CHAT_COMMAND} ack ${pair}\` to end the failover cooldown.`
         : 'Nothing to do.';
     case 'UNVERIFIED':
-      return `Needs attention: the provider says the ${operation.kind} is done, but Switchyard could not confirm what is named above. Check that the new primary takes writes and the old one cannot before sending traffic; \`${CHAT_COMMAND} pairs\` shows whether ${pair} is at risk.`;
+      return `Needs attention: the provider says the ${operation.kind} is done, but Switchyard could not confirm what is named above. Check that the new primary takes writes and the old one cannot before sending traffic; \`${CHAT_COMMAND} pairs\` shows whether ${pair} is at risk, and \`${CHAT_COMMAND} ack ${pair}\` (which also re-arms automatic failover) says it was looked at.`;
     case 'FAILED':
       return `Look at ${operation.job ? `provider job ${operation.job.id}` : 'the provider console'}${operation.failedStep ? ` (step "${operation.failedStep}")` : ''}; once the cause is fixed, ask again.`;
     case 'TIMED_OUT':
@@ -223,13 +227,20 @@ export function notificationFor(
   const operation = { ...current, state: stateAfter(current, eventNumber) };
   const progress = summarizeSteps(operation.steps);
   const head = `${operation.kind} on ${operation.pair} (${operation.id})${operation.trigger ? ` [alert "${operation.trigger.name}"]` : ''}`;
+  // The end of a promotion or switchover says how long recovery took and what it may have lost.
+  const recovery =
+    operation.recovery && eventNumber === current.events.length && isTerminal(current.state)
+      ? operation.recovery
+      : undefined;
+  const measured = recovery ? ` ${describeRecovery(recovery)}.` : '';
   const text =
     event.type === 'state' || event.type === 'created'
-      ? `${head}: ${event.from ? `${event.from} -> ` : ''}${operation.state}. ${event.message}${operation.steps.length > 0 ? ` [${progress}]` : ''}`
+      ? `${head}: ${event.from ? `${event.from} -> ` : ''}${operation.state}. ${event.message}${operation.steps.length > 0 ? ` [${progress}]` : ''}${measured}`
       : `${head}: ${event.message} [${progress}]`;
   return {
     id: `${operation.id}:${eventNumber}`,
-    type: event.type === 'steps' ? 'operation.progress' : 'operation.state',
+    // A verification round is progress: the state is told when it ends.
+    type: event.type === 'steps' || event.type === 'verification' ? 'operation.progress' : 'operation.state',
     at: event.at,
     text,
     nextAction: nextActionFor(operation),
@@ -254,6 +265,7 @@ export function notificationFor(
         approvedBy: operation.approval.approvals.map((a) => a.principal),
         reason: operation.approval.reason,
       },
+      ...(recovery ? { recovery } : {}),
     },
     event,
   };

@@ -1,4 +1,5 @@
 import type { Finding } from '../domain/operation.js';
+import { describeRecovery } from '../domain/recovery.js';
 import { clipMrkdwn, joinMrkdwn, type Mrkdwn, mrkdwn } from './mrkdwn.js';
 import type { Notification, OperationNotification } from './notifier.js';
 
@@ -93,6 +94,7 @@ function operationMessage(n: OperationNotification): SlackMessage {
     ...(op.outcome && ['UNVERIFIED', 'FAILED', 'TIMED_OUT', 'REJECTED', 'CANCELLED'].includes(op.state)
       ? [section(mrkdwn`*Why:* ${op.outcome}`)]
       : []),
+    ...(op.recovery ? [section(mrkdwn`*Recovery:* ${describeRecovery(op.recovery)}`)] : []),
     section(mrkdwn`*Next:* ${n.nextAction}`),
     context(mrkdwn`\`${op.id}\` · asked by ${asked}${op.reason ? mrkdwn` · "${op.reason}"` : ''}`),
   ];

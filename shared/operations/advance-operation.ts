@@ -152,6 +152,7 @@ export async function advanceOperation(
             ...operation.fencing,
             state: 'fenced' as const,
             detail: `${operation.fencing.member} is fenced: ${operation.fencing.mechanism}`,
+            at,
           }
         : operation.fencing;
     const phases = phasesOf(driver, operation);
@@ -162,6 +163,11 @@ export async function advanceOperation(
         ? await recordRoles(deps, operation)
         : undefined;
     const rolesNote = roles ? `; ${roles}` : '';
+    // When the provider said the promotion itself was done: a mark of the run's timeline.
+    const providerDoneAt =
+      job.status === 'succeeded' && !phase.fence && changesRoles(operation.kind)
+        ? at
+        : operation.providerDoneAt;
     if (job.status === 'succeeded' && operation.phase + 1 < phases) {
       // This phase is done: send the next one, with the same submit-at-most-once care as the first.
       const next = await persistAndNotify(
@@ -179,6 +185,7 @@ export async function advanceOperation(
           {
             steps,
             fencing,
+            providerDoneAt,
             phase: operation.phase + 1,
             jobs: [...operation.jobs, operation.job],
             job: undefined,
@@ -196,7 +203,7 @@ export async function advanceOperation(
       lockRenewedAt.delete(operation.id);
       const next = await verifyPromotion(
         deps,
-        { ...operation, steps, fencing },
+        { ...operation, steps, fencing, providerDoneAt },
         driver,
         { actor: 'poller', message: completed },
         options,

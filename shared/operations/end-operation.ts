@@ -1,16 +1,41 @@
 import type { Deps } from '../deps.js';
+import { describeError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
+import { logger, operationKeys } from '../telemetry/logger.js';
+import { changesRoles } from './pair-roles.js';
 import { persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
+import { recoveryOf } from './recovery-report.js';
 import { markIfAtRisk } from './split-brain.js';
 
 /**
  * Ends an operation: the split-brain risk is recorded first (if this write then fails, the operation is not ended
- * and the next tick tries again), then the end is written and told, then the pair is free.
+ * and the next tick tries again), then the end is written and told, then the pair is free. A promotion or
+ * switchover ends with its timeline, RTO and RPO, which its last notification states.
  */
 export async function endOperation(deps: Deps, ended: Operation): Promise<Operation> {
   await markIfAtRisk(deps, ended);
-  const saved = await persistAndNotify(deps, ended);
+  const saved = await persistAndNotify(deps, await withRecovery(deps, ended));
   await deps.store.releaseLock(pairLock(ended.pair), ended.id);
   return saved;
+}
+
+async function withRecovery(deps: Deps, ended: Operation): Promise<Operation> {
+  if (!changesRoles(ended.kind)) return ended;
+  let decision: Awaited<ReturnType<Deps['failover']['getDecision']>>;
+  if (ended.trigger)
+    try {
+      decision = await deps.failover.getDecision(ended.trigger.decisionId);
+    } catch (error) {
+      // Without the alert's times the run is measured from the request: said in the RTO's `from`, not guessed.
+      logger.warn(
+        'the decision behind an ended promotion could not be read; its RTO counts from the request',
+        {
+          scope: 'recovery',
+          ...operationKeys(ended),
+          error: describeError(error),
+        },
+      );
+    }
+  return { ...ended, recovery: recoveryOf(ended, decision) };
 }

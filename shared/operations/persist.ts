@@ -25,7 +25,7 @@ async function recordTold(deps: Deps, operation: Operation, eventNumbers: number
     const told = eventNumbers.length > 0 ? await deps.store.recordAnnounced(operation.id, eventNumbers) : [];
     const all = new Set([...told, ...(operation.announced ?? [])]);
     if (isTerminal(operation.state) && operation.events.every((_, i) => all.has(i + 1)))
-      await deps.store.retireEnded(operation.id, operation.version);
+      await deps.store.retireEnded(operation.id, operation.version, deps.now().toISOString());
   } catch (error) {
     // Unrecorded, it is told again later under the same notification id: a repeat rather than a loss.
     logger.error('a change was told, but could not be recorded as told: it may be told again', {

@@ -6,9 +6,10 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { StaleWriteError } from '../domain/errors.js';
+import { StaleWriteError, UnprocessableError } from '../domain/errors.js';
 import { isTerminal, type Operation, OperationSchema } from '../domain/operation.js';
 import type {
   IdempotencyRecord,
@@ -49,8 +50,43 @@ const UNTOLD = 'UNTOLD';
 
 /** Optional attributes of an operation: an update removes those the new version does not have. */
 const OPTIONAL_ATTRIBUTES = Object.entries(OperationSchema.shape)
-  .filter(([name, schema]) => name !== 'announced' && schema.safeParse(undefined).success)
+  .filter(
+    ([name, schema]) => name !== 'announced' && name !== 'toldAt' && schema.safeParse(undefined).success,
+  )
   .map(([name]) => name);
+
+/** A cursor this store never gave out: 422 naming `query.cursor`, whichever listing it was passed to. */
+const invalidCursor = () =>
+  new UnprocessableError('invalid_cursor', 'The cursor is not one this API gave out.', {
+    errors: [{ field: 'query.cursor', message: 'not a cursor from a previous page' }],
+  });
+
+/**
+ * The key a cursor names, as an earlier page gave it: base64url JSON of a key of the listing's own index whose
+ * attributes are strings, and, for a pair's listing, of that pair. Anything else is refused, never a read the caller
+ * steered.
+ */
+function startKeyOf(cursor: string, pair: string | undefined): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  const expected = pair ? ['gsi2pk', 'gsi2sk', 'pk', 'sk'] : ['gsi1pk', 'gsi1sk', 'pk', 'sk'];
+  if (
+    typeof key !== 'object' ||
+    key === null ||
+    Array.isArray(key) ||
+    Object.keys(key).sort().join() !== expected.join() ||
+    Object.values(key).some((v) => typeof v !== 'string')
+  )
+    throw invalidCursor();
+  const named = key as Record<string, string>;
+  if (!named.pk?.startsWith('OP#') || (pair !== undefined && named.gsi2pk !== `PAIR#${pair}`))
+    throw invalidCursor();
+  return named;
+}
 
 /** Operations, locks and idempotency keys in one DynamoDB table, with conditional single-item writes only. */
 export class DynamoOperationStore implements OperationStore {
@@ -67,7 +103,7 @@ export class DynamoOperationStore implements OperationStore {
    * operation stays on the poller's list (partition UNTOLD) until its announcements are confirmed.
    */
   private attributes(operation: Operation) {
-    const { announced: _kept, ...rest } = operation;
+    const { announced: _kept, toldAt: _keptToo, ...rest } = operation;
     return {
       ...rest,
       gsi1pk: isTerminal(operation.state) ? UNTOLD : ACTIVE,
@@ -147,16 +183,16 @@ export class DynamoOperationStore implements OperationStore {
     return told ? [...told].sort((a, b) => a - b) : [];
   }
 
-  async retireEnded(id: string, version: number): Promise<void> {
+  async retireEnded(id: string, version: number, toldAt: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: opKey(id),
-          UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+          UpdateExpression: 'SET toldAt = :toldAt REMOVE gsi1pk, gsi1sk',
           ConditionExpression: '#version = :version AND gsi1pk = :untold',
           ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': version, ':untold': UNTOLD },
+          ExpressionAttributeValues: { ':version': version, ':untold': UNTOLD, ':toldAt': toldAt },
         }),
       );
     } catch (error) {
@@ -186,16 +222,38 @@ export class DynamoOperationStore implements OperationStore {
           KeyConditionExpression: 'gsi1pk = :active',
           ExpressionAttributeValues: { ':active': ACTIVE },
         };
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
     if (query.state) {
-      input.FilterExpression = '#state = :state';
-      input.ExpressionAttributeNames = { '#state': 'state' };
-      input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ':state': query.state };
+      filters.push('#state = :state');
+      names['#state'] = 'state';
+      values[':state'] = query.state;
+    }
+    if (query.kinds) {
+      filters.push(`#kind IN (${query.kinds.map((_, i) => `:kind${i}`).join(', ')})`);
+      names['#kind'] = 'kind';
+      query.kinds.forEach((kind, i) => {
+        values[`:kind${i}`] = kind;
+      });
+    }
+    if (filters.length > 0) {
+      input.FilterExpression = filters.join(' AND ');
+      input.ExpressionAttributeNames = names;
+      input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ...values };
     }
     input.ScanIndexForward = false;
     input.Limit = query.limit;
-    if (query.cursor)
-      input.ExclusiveStartKey = JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8'));
-    const out = await this.client.send(new QueryCommand(input));
+    if (query.cursor) input.ExclusiveStartKey = startKeyOf(query.cursor, query.pair);
+    let out: QueryCommandOutput;
+    try {
+      out = await this.client.send(new QueryCommand(input));
+    } catch (error) {
+      // DynamoDB refuses a key of the right shape that starts no page of this listing.
+      if (query.cursor && error instanceof Error && error.name === 'ValidationException')
+        throw invalidCursor();
+      throw error;
+    }
     const cursor = out.LastEvaluatedKey
       ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url')
       : undefined;

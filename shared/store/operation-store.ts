@@ -1,4 +1,4 @@
-import type { Operation, OperationState } from '../domain/operation.js';
+import type { Operation, OperationKind, OperationState } from '../domain/operation.js';
 
 /** Who holds a target lock. */
 export interface LockHolder {
@@ -21,6 +21,8 @@ export interface IdempotencyRecord {
 export interface ListQuery {
   pair?: string;
   state?: OperationState;
+  /** Only these kinds (a pair's promotions and switchovers, say); a page may then hold fewer than `limit`. */
+  kinds?: readonly OperationKind[];
   limit: number;
   cursor?: string;
 }
@@ -42,8 +44,11 @@ export interface OperationStore {
   untoldEndedPages(pageSize?: number): AsyncIterable<Operation[]>;
   /** Records audit events (numbered from 1) as announced; returns every number recorded for the operation. */
   recordAnnounced(id: string, eventNumbers: number[]): Promise<number[]>;
-  /** Takes an ended operation whose every change was announced off the poller's list, if still at `version`. */
-  retireEnded(id: string, version: number): Promise<void>;
+  /**
+   * Takes an ended operation whose every change was announced off the poller's list, if still at `version`, and
+   * records when (`toldAt`: the end of a run's timeline).
+   */
+  retireEnded(id: string, version: number, toldAt: string): Promise<void>;
 
   acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult>;
   /** Takes a lock from a holder that died before creating its operation; false if anything changed meanwhile. */

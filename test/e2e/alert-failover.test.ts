@@ -137,7 +137,17 @@ describe('a primary-down alert on an auto pair', () => {
       trigger: { name: 'PostgresPrimaryDown', decisionId: held.id },
     });
     // Promoted, but the lost primary is not fenced yet: done at the provider, not confirmed safe.
-    expect((await pollUntilDone(env.store, promotion!.id)).state).toBe('UNVERIFIED');
+    const done = await pollUntilDone(env.store, promotion!.id);
+    expect(done.state).toBe('UNVERIFIED');
+    // Its timeline starts at the alert's own start, then Switchyard's receipt and decision, before the request.
+    const { timeline, rto } = done.recovery ?? {};
+    expect(timeline).toMatchObject({ received: decided.receivedAt });
+    expect(Date.parse(timeline?.decided as string)).toBeLessThanOrEqual(Date.parse(done.createdAt));
+    expect(Date.parse(timeline?.detected as string)).toBeLessThanOrEqual(
+      Date.parse(timeline?.received as string),
+    );
+    expect(rto?.from).toBe('detected');
+    expect(rto?.stages.map((s) => s.to).slice(0, 3)).toEqual(['received', 'decided', 'requested']);
     expect(env.sink.forOperation(promotion!.id)[0]?.notification.text).toContain(
       '[alert "PostgresPrimaryDown"]',
     );

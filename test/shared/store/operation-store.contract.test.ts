@@ -244,9 +244,9 @@ describe.each(backends)('operation store contract on $name', (backend) => {
     };
     expect(await untold()).toContain(op.id);
     expect(await store.recordAnnounced(op.id, [2])).toEqual([1, 2]);
-    await store.retireEnded(op.id, 2);
+    await store.retireEnded(op.id, 2, '2026-01-01T00:00:05.000Z');
     expect(await untold()).not.toContain(op.id);
-    expect((await store.get(op.id))?.state).toBe('SUCCEEDED');
+    expect(await store.get(op.id)).toMatchObject({ state: 'SUCCEEDED', toldAt: '2026-01-01T00:00:05.000Z' });
   });
 
   it('records an idempotency key once and hands back the first record', async () => {
