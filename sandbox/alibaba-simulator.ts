@@ -38,6 +38,10 @@ export interface SimRdsInstance {
   DBInstanceType: 'Primary' | 'Readonly' | 'Guard';
   LockMode: string;
   Category: string;
+  /** Postpaid (pay-as-you-go) or Prepaid (subscription). */
+  PayType: 'Postpaid' | 'Prepaid';
+  /** local_ssd, cloud_ssd, cloud_essd ... */
+  DBInstanceStorageType: string;
   CurrentKernelVersion: string;
   LatestKernelVersion: string;
   /** Its read-only instances' ids (DescribeDBInstanceAttribute's ReadOnlyDBInstanceIds). */
@@ -105,6 +109,8 @@ const instance = (
   DBInstanceType: 'Primary',
   LockMode: 'Unlock',
   Category: 'HighAvailability',
+  PayType: 'Postpaid',
+  DBInstanceStorageType: 'cloud_essd',
   CurrentKernelVersion: kernel,
   LatestKernelVersion: latest,
   readOnlyInstances: [],
@@ -468,6 +474,14 @@ export async function startAlibabaSimulator(
             'InstanceHasReadOnlyInstanceNotSupportStop',
             'The instance has read-only instances and cannot be stopped.',
           );
+        // Only pay-as-you-go instances on cloud disks can be stopped; Alibaba's exact codes for these are not
+        // documented on the StopDBInstance page, so the sandbox answers its own.
+        if (target.PayType !== 'Postpaid' || target.DBInstanceStorageType.startsWith('local'))
+          return error(
+            400,
+            'IncorrectDBInstanceType',
+            'Only pay-as-you-go instances that use cloud disks can be stopped.',
+          );
         stops.start(
           { instanceId: target.DBInstanceId },
           { steps: [{ name: 'stop', seconds: DURATIONS.stop }], acceptedAt: now },
@@ -582,6 +596,8 @@ export async function startAlibabaSimulator(
     handle,
     errorAnswer: (status, message, code) =>
       error(status, code ?? (status >= 500 ? 'InternalError' : 'InvalidParameter'), message),
+    // Alibaba's code for a disabled key; its HTTP status is not re-verified (providers.md §2.5).
+    credentialsRefused: () => error(403, 'InvalidAccessKeyId.Inactive', 'Specified access key is disabled.'),
     throttleAnswer: (retryAfterSeconds) => ({
       ...error(400, 'Throttling.User', 'Request was denied due to user flow control.'),
       // Milliseconds, as the SDK reads it.

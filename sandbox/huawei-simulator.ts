@@ -47,10 +47,14 @@ export interface SimInstance {
   cpu: string;
   mem: string;
   volume: { type: string; size: number };
+  /** ListInstances' charge_info: postPaid (pay-per-use) or prePaid (yearly/monthly). */
+  charge_info: { charge_mode: 'postPaid' | 'prePaid' };
   private_ips: string[];
   nodes: { id: string; name: string; role: string; status: string; availability_zone: string }[];
   /** What ShowDrReplicaStatus reports for a DR instance (drills change it). */
   lag?: { receiveMb: string; replayMb: string; replayMs: string };
+  /** A drill: ShowDrReplicaStatus' replica_state ("-1": replication abnormal) whatever the instance's status. */
+  replicaState?: '0' | '-1';
 }
 
 export interface SimRelation {
@@ -133,6 +137,7 @@ export function pgInstance(
     cpu: '4',
     mem: '16',
     volume: { type: 'CLOUDSSD', size: 100 },
+    charge_info: { charge_mode: 'postPaid' },
     private_ips: [ip],
     nodes,
   };
@@ -205,6 +210,13 @@ const DURATIONS = {
  * (providers.md §1.5) predates StopInstance and has no stopped state, so the sandbox says SHUTDOWN there.
  */
 export const HUAWEI_STOPPED_STATUS = 'SHUTDOWN';
+/** Storage types StopInstance takes (rds_05_0025): ultra-high I/O, cloud SSD, extreme SSD. */
+const HUAWEI_STOPPABLE_VOLUMES: ReadonlySet<string> = new Set([
+  'ULTRAHIGH',
+  'ULTRAHIGHPRO',
+  'CLOUDSSD',
+  'ESSD',
+]);
 
 /** Statuses in which an instance does not answer. */
 const UNAVAILABLE_STATUSES: ReadonlySet<string> = new Set(['FAILED', HUAWEI_STOPPED_STATUS]);
@@ -367,7 +379,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
         if (!relation)
           return error(400, HUAWEI_SANDBOX_CODES.badState, 'The DB instance is not a DR instance.');
         return ok({
-          replica_state: instance.status === 'ACTIVE' ? '0' : '-1',
+          replica_state: instance.replicaState ?? (instance.status === 'ACTIVE' ? '0' : '-1'),
           wal_write_receive_delay_in_mb: instance.lag?.receiveMb ?? '0.25',
           wal_write_replay_delay_in_mb: instance.lag?.replayMb ?? '0.5',
           wal_receive_replay_delay_in_ms: instance.lag?.replayMs ?? '120',
@@ -511,6 +523,16 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       // Not modelled: pay-per-use and storage-type limits, read replicas stopped along with it, the restart
       // after 7 or 15 days.
       case 'StopInstance': {
+        // rds_05_0025: only pay-per-use instances on ultra-high I/O, cloud SSD or extreme SSD storage.
+        if (
+          instance.charge_info.charge_mode !== 'postPaid' ||
+          !HUAWEI_STOPPABLE_VOLUMES.has(instance.volume.type)
+        )
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            'Only pay-per-use DB instances with ultra-high I/O, cloud SSD or extreme SSD storage can be stopped.',
+          );
         if (instance.type === 'Replica')
           return error(
             400,
@@ -608,6 +630,9 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
           (status === 404 ? 'APIGW.0101' : status >= 500 ? 'DBS.111205' : HUAWEI_SANDBOX_CODES.badRequest),
         message,
       ),
+    // APIG's words for a key IAM no longer knows (providers.md §1.7; the exact code for an expired one is not documented).
+    credentialsRefused: () =>
+      error(401, 'APIGW.0301', 'Incorrect IAM authentication information: ak not exist'),
     throttleAnswer: () =>
       error(
         429,

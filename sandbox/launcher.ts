@@ -14,6 +14,8 @@ import { SANDBOX_CONFIG, startSandboxEnvironment } from './sandbox-environment.j
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'dev';
 const POLL_EVERY_MS = Number(process.env.SWITCHYARD_LOCAL_POLL_MS ?? 2000);
+/** The pair evaluation (readiness, protection), deployed every 15 minutes: locally often enough to watch. */
+const EVALUATE_EVERY_MS = Number(process.env.SWITCHYARD_LOCAL_EVALUATE_MS ?? 30_000);
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -76,7 +78,12 @@ async function main() {
       const lines = (pending + chunk.toString('utf8')).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines)
-        if (!/\(λ: poll-jobs\) RequestId|invoked scheduled function: \[poll-jobs\]/.test(line)) write(line);
+        if (
+          !/\(λ: (poll-jobs|evaluate-pairs)\) RequestId|invoked scheduled function: \[(poll-jobs|evaluate-pairs)\]/.test(
+            line,
+          )
+        )
+          write(line);
     };
   };
   offline.stdout?.on(
@@ -93,6 +100,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     clearInterval(poller);
+    clearInterval(evaluator);
     offline.kill('SIGTERM');
     await sandbox.close();
     process.exit(code);
@@ -106,19 +114,24 @@ async function main() {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 
-  const pollUrl = `http://127.0.0.1:${ports.lambda}/2015-03-31/functions/switchyard-${STAGE}-poll-jobs/invocations`;
-  let polling = false;
-  const poller = setInterval(async () => {
-    if (polling) return;
-    polling = true;
-    try {
-      await fetch(pollUrl, { method: 'POST', body: '{}', signal: AbortSignal.timeout(60_000) });
-    } catch {
-      // serverless offline is still starting, or restarting: the next tick tries again.
-    } finally {
-      polling = false;
-    }
-  }, POLL_EVERY_MS);
+  // A scheduled function invoked on a timer, never twice at once: the poller, and the pair evaluation.
+  const everyMs = (name: string, ms: number) => {
+    const url = `http://127.0.0.1:${ports.lambda}/2015-03-31/functions/switchyard-${STAGE}-${name}/invocations`;
+    let running = false;
+    return setInterval(async () => {
+      if (running) return;
+      running = true;
+      try {
+        await fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(60_000) });
+      } catch {
+        // serverless offline is still starting, or restarting: the next tick tries again.
+      } finally {
+        running = false;
+      }
+    }, ms);
+  };
+  const poller = everyMs('poll-jobs', POLL_EVERY_MS);
+  const evaluator = everyMs('evaluate-pairs', EVALUATE_EVERY_MS);
 
   await waitFor(`http://127.0.0.1:${ports.api}/v1/operations`, 120_000);
   console.log(`

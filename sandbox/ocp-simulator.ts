@@ -679,6 +679,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
     authenticate,
     handle,
     errorAnswer: (status, message, code) => errorAnswer(status, message, code),
+    credentialsRefused: () => errorAnswer(401, 'Invalid access key'),
     throttleAnswer: (retryAfterSeconds) => ({
       ...errorAnswer(
         429,

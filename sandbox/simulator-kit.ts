@@ -32,6 +32,11 @@ export const FaultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('stall') }),
   /** Make prechecks report a problem. */
   z.object({ kind: z.literal('precheck'), message: z.string() }),
+  /**
+   * The key Switchyard signs with is refused as the provider refuses a key it no longer accepts (rotated out,
+   * expired, disabled): every request it signs gets the provider's own authentication error.
+   */
+  z.object({ kind: z.literal('expired-credentials') }),
 ]);
 export type FaultAction = z.infer<typeof FaultSchema>;
 
@@ -160,6 +165,8 @@ export interface ProviderApi {
   handle(request: SimRequest): JsonAnswer;
   errorAnswer(status: number, message: string, code?: string): JsonAnswer;
   throttleAnswer(retryAfterSeconds: number, request: SimRequest): JsonAnswer;
+  /** The provider's own answer to a key it no longer accepts. */
+  credentialsRefused(): JsonAnswer;
   /** Extra state for GET /_sandbox/state. */
   state(): unknown;
   /** Simulator-specific control routes under /_sandbox/ (undefined: not one of its own). */
@@ -277,6 +284,7 @@ export async function startSimulator(basics: SimulatorBasics, api: ProviderApi):
       if (!routed) return send(res, api.errorAnswer(404, `No API at ${method} ${url.pathname}`));
       const request: SimRequest = { method, url, headers: req.headers, rawBody, params: {}, ...routed };
 
+      if (faults.take('expired-credentials', request)) return send(res, api.credentialsRefused());
       const denied = api.authenticate(request);
       if (denied) return send(res, denied);
 

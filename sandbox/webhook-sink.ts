@@ -10,6 +10,7 @@ import type {
   DecisionNotification,
   Notification,
   OperationNotification,
+  PairConditionNotification,
   PairRiskNotification,
 } from '../shared/notify/notifier.js';
 
@@ -47,6 +48,8 @@ export interface WebhookSink {
   decisions(): DecisionNotification[];
   /** Split-brain risks announced for pairs, and their ends. */
   pairRisks(): PairRiskNotification[];
+  /** Readiness and protection announced for pairs. */
+  pairConditions(): PairConditionNotification[];
   close(): Promise<void>;
 }
 
@@ -133,6 +136,10 @@ export async function startWebhookSink(options: {
       received.map((r) => r.notification).filter((n): n is DecisionNotification => n.type === 'decision'),
     pairRisks: () =>
       received.map((r) => r.notification).filter((n): n is PairRiskNotification => n.type === 'pair.risk'),
+    pairConditions: () =>
+      received
+        .map((r) => r.notification)
+        .filter((n): n is PairConditionNotification => n.type === 'pair.condition'),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

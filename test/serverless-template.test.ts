@@ -167,6 +167,12 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'status-page': [],
   // Public, and reaches nothing; its handler loads the config document all the same.
   openapi: parameters('config'),
+  'evaluate-pairs': [
+    ...items('GetItem', 'PutItem'),
+    QUERY_INDEXES,
+    ...NOTIFIES,
+    ...parameters('config', 'providers/*'),
+  ],
   'poll-jobs': [
     ...ALL_ITEMS,
     QUERY_INDEXES,
@@ -189,6 +195,7 @@ const PROVIDER_CALLERS = [
   'alerts-grafana',
   'alerts-cloudwatch',
   'poll-jobs',
+  'evaluate-pairs',
 ];
 
 /** Each function's role, by function name (from its handler's folder). */
@@ -288,6 +295,7 @@ describe('the packaged CloudFormation template', () => {
         'functions/list-operations/handler.handler',
         'functions/openapi/handler.handler',
         'functions/poll-jobs/handler.handler',
+        'functions/evaluate-pairs/handler.handler',
         'functions/promote-standby/handler.handler',
         'functions/reject-operation/handler.handler',
         'functions/set-brake/handler.handler',
@@ -599,9 +607,12 @@ describe('the packaged CloudFormation template', () => {
     expect(alarms).toHaveLength(functions.length + deadLetterQueues.length + 2);
   });
 
-  it('runs the poller on a schedule', () => {
-    const [rule] = ofType('AWS::Events::Rule');
-    expect(rule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+  it('runs the poller every minute and the pair evaluation every fifteen', () => {
+    expect(
+      ofType('AWS::Events::Rule')
+        .map((rule) => rule.Properties.ScheduleExpression)
+        .sort(),
+    ).toEqual(['rate(1 minute)', 'rate(15 minutes)']);
   });
 
   it('draws every metric Switchyard writes on its dashboard, by the dimensions it writes them with', () => {

@@ -41,6 +41,8 @@ h2 { font-size: 15px; margin: 22px 0 8px; }
 .h-operating { border-left-color: var(--run); } .pill.h-operating { background: var(--run); }
 .h-alert-held { border-left-color: var(--wait); } .pill.h-alert-held { background: var(--wait); }
 .h-cooldown { border-left-color: var(--wait); } .pill.h-cooldown { background: var(--wait); }
+.h-unprotected { border-left-color: var(--bad); } .pill.h-unprotected { background: var(--bad); }
+.h-not-ready { border-left-color: var(--wait); } .pill.h-not-ready { background: var(--wait); }
 .h-last-operation-failed { border-left-color: var(--bad); } .pill.h-last-operation-failed { background: var(--bad); }
 .h-unknown { border-left-color: var(--bad); } .pill.h-unknown { background: #5c6773; }
 .h-alert-open { border-left-color: var(--wait); } .pill.h-alert-open { background: var(--wait); }
@@ -168,6 +170,11 @@ export const SCRIPT = String.raw`
       ? 'until ' + when(pair.cooldown.until) + '; ' + pair.cooldown.acknowledge.chat + ' ends it (' +
         (pair.cooldown.acknowledge.people.join(', ') || 'nobody has the approve scope') + ')'
       : 'none'));
+    if (pair.protection)
+      facts.push.apply(facts, row('Protection', pair.protection.state +
+        (pair.protection.reason ? ' (' + pair.protection.reason + ')' : '') + ' since ' + when(pair.protection.since)));
+    if (pair.readiness)
+      facts.push.apply(facts, row('Readiness', pair.readiness.state + ', checked ' + when(pair.readiness.at)));
     if (pair.atRisk)
       facts.push.apply(facts, row('Split brain', pair.atRisk.member + ' not fenced since ' + when(pair.atRisk.since)));
     if (pair.claimedBy && !pair.heldBy)

@@ -143,6 +143,20 @@ export const ConfigSchema = z.strictObject({
   poller: z
     .strictObject({ concurrency: z.number().int().min(1).max(256).default(32) })
     .default({ concurrency: 32 }),
+  /**
+   * The scheduled evaluation of every pair (readiness, protection; its schedule is SWITCHYARD_READINESS_SCHEDULE):
+   * an unprotected pair is announced again every `reminderSeconds` while it stays so.
+   */
+  readiness: z
+    .strictObject({
+      reminderSeconds: z
+        .number()
+        .int()
+        .min(300)
+        .max(7 * 86_400)
+        .default(3600),
+    })
+    .default({ reminderSeconds: 3600 }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

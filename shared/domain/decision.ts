@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NormalizedAlertSchema } from './alert.js';
 import { ObservationSchema } from './observation.js';
 import type { JobRef } from './operation.js';
+import type { Protection, Readiness } from './pair-condition.js';
 
 /** What Switchyard decided about one alert, and why: every outcome is recorded and announced. */
 export const DECISION_OUTCOMES = [
@@ -72,6 +73,10 @@ export interface PairFailoverState {
   };
   /** The operation whose risk was last ended (fenced, or retired by a person): it is never marked at risk again. */
   riskEndedFor?: string;
+  /** Would a failover go through now: the last scheduled evaluation. */
+  readiness?: Readiness;
+  /** Whether the pair has a standby that replicates within budget. */
+  protection?: Protection;
   version: number;
 }
 

@@ -13,6 +13,8 @@ export const EvidenceSchema = z.object({
   asked: z.string(),
   answer: z.string(),
   verdict: PrimaryVerdictSchema,
+  /** False when the observer could not be asked at all (an error, a timeout, a refused credential). */
+  reached: z.boolean().optional(),
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
@@ -23,6 +25,8 @@ export const ObservationSchema = z.object({
   /** Known figures only: an absent field is a lag Switchyard could not read, never zero. */
   lag: z.object({ seconds: z.number().optional(), mb: z.number().optional() }).optional(),
   lagDetail: z.string(),
+  /** Whether the standby replicates, where the provider says so (Huawei's replica_state); absent when it does not. */
+  replicating: z.boolean().optional(),
   at: z.string().optional(),
 });
 export type Observation = z.infer<typeof ObservationSchema>;

@@ -128,6 +128,27 @@ export const PairRolesNotificationSchema = z.object({
 });
 export type PairRolesNotification = z.infer<typeof PairRolesNotificationSchema>;
 
+/** What people are told when a pair's readiness or protection changes, and again while it stays unprotected. */
+export const PairConditionNotificationSchema = z.object({
+  id: z.string(),
+  type: z.literal('pair.condition'),
+  at: z.string(),
+  text: z.string(),
+  nextAction: z.string(),
+  condition: z.object({
+    pair: z.string(),
+    aspect: z.enum(['readiness', 'protection']),
+    state: z.string(),
+    previous: z.string().nullable(),
+    since: z.string(),
+    /** Each check that did not pass, or why the pair is not protected. */
+    reasons: z.array(z.string()),
+    /** Said again at the reminder interval while the state lasts. */
+    reminder: z.boolean(),
+  }),
+});
+export type PairConditionNotification = z.infer<typeof PairConditionNotificationSchema>;
+
 /** What people are told when the global brake is engaged or released, by a person or by Switchyard itself. */
 export const BrakeNotificationSchema = z.object({
   id: z.string(),
@@ -168,6 +189,7 @@ export const NotificationSchema = z.discriminatedUnion('type', [
   PairRiskNotificationSchema,
   PairAcknowledgedNotificationSchema,
   PairRolesNotificationSchema,
+  PairConditionNotificationSchema,
   BrakeNotificationSchema,
   SuppressedAlertsNotificationSchema,
 ]);

@@ -5,6 +5,7 @@ import { logger, operationKeys } from '../telemetry/logger.js';
 import { changesRoles } from './pair-roles.js';
 import { persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
+import { protectionAfter, recordProtection } from './protection.js';
 import { recoveryOf } from './recovery-report.js';
 import { markIfAtRisk } from './split-brain.js';
 
@@ -16,6 +17,17 @@ import { markIfAtRisk } from './split-brain.js';
 export async function endOperation(deps: Deps, ended: Operation): Promise<Operation> {
   await markIfAtRisk(deps, ended);
   const saved = await persistAndNotify(deps, await withRecovery(deps, ended));
+  // What the run did to the pair's protection is said after its end, so people hear the end first.
+  const protection = protectionAfter(saved);
+  if (protection)
+    await recordProtection(deps, saved.pair, protection).catch((error) =>
+      // The next scheduled evaluation records it from the run (evaluatePair): never a reason to hold the pair.
+      logger.warn('the protection a run left could not be recorded yet', {
+        scope: 'protection',
+        ...operationKeys(saved),
+        error: describeError(error),
+      }),
+    );
   await deps.store.releaseLock(pairLock(ended.pair), ended.id);
   return saved;
 }

@@ -60,6 +60,7 @@ export async function probeHttpObserver(
       asked,
       answer: `no answer (${describeError(error)})`,
       verdict: 'unknown',
+      reached: false,
     };
   }
 }

@@ -1,10 +1,11 @@
 import type { Deps } from '../deps.js';
 import type { PairFailoverState } from '../domain/decision.js';
-import { describeError, StaleWriteError } from '../domain/errors.js';
+import { describeError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { CHAT_COMMAND, type PairRiskNotification } from '../notify/notifier.js';
 import type { CallOptions } from '../providers/provider.js';
 import { promotedUnfenced } from './fencing.js';
+import { changePairState } from './pair-state.js';
 import { inputOf, pairLock } from './pipeline.js';
 
 type Risk = NonNullable<PairFailoverState['atRisk']>;
@@ -32,25 +33,6 @@ function riskNotification(
         : 'Nothing to do.',
     pair: { name: pair, risk: kind, member: risk.member, operationId: risk.operationId, detail },
   };
-}
-
-/** Reads, changes and writes the pair's state, again from a fresh read if another writer moved it meanwhile. */
-async function changePairState(
-  deps: Deps,
-  pair: string,
-  change: (state: PairFailoverState) => PairFailoverState | undefined,
-): Promise<PairFailoverState | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const state = await deps.failover.getPairState(pair);
-    const next = change(state);
-    if (!next) return undefined;
-    try {
-      await deps.failover.putPairState({ ...next, version: state.version + 1 });
-      return next;
-    } catch (error) {
-      if (!(error instanceof StaleWriteError) || attempt >= 3) throw error;
-    }
-  }
 }
 
 /**

@@ -63,6 +63,11 @@ export interface Fencer {
     options?: CallOptions,
   ): Promise<SubmittedJob | undefined>;
   followFence(job: JobRef, input: OperationInput, options?: CallOptions): Promise<JobStatus>;
+  /**
+   * Whether the provider would take the fence now, by the conditions it documents, asked without fencing (no
+   * provider offers a dry run of these): `passed`, `failed` naming the condition, or `unknown`. Never throws.
+   */
+  permitted(input: OperationInput, options?: CallOptions): Promise<ProviderCheck>;
 }
 
 /** What one provider does for one operation kind. */

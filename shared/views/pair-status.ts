@@ -14,6 +14,7 @@ import {
   OperationKindSchema,
   OperationStateSchema,
 } from '../domain/operation.js';
+import { type Protection, ProtectionSchema, ReadinessSchema } from '../domain/pair-condition.js';
 import { FailoverPolicySchema } from '../domain/pair-policy.js';
 import { countSteps, summarizeSteps } from '../domain/steps.js';
 import { cooldownEndsAt } from '../failover/failover-rules.js';
@@ -36,6 +37,8 @@ export const PAIR_HEALTH = [
   'operating',
   'alert-held',
   'alert-open',
+  'unprotected',
+  'not-ready',
   'cooldown',
   'last-operation-failed',
   'quiet',
@@ -115,6 +118,10 @@ export const PairSummarySchema = z.object({
   /** The newest operation on the pair, running or ended. */
   lastOperation: OperationGlanceSchema.nullable(),
   latestDecision: DecisionGlanceSchema.nullable(),
+  /** Would a failover go through now: the last scheduled evaluation, with each check. Null until evaluated. */
+  readiness: ReadinessSchema.nullable(),
+  /** Whether the pair has a standby that replicates within budget. Null until known. */
+  protection: ProtectionSchema.omit({ announcedAt: true }).nullable(),
 });
 export type PairSummary = z.infer<typeof PairSummarySchema>;
 
@@ -243,6 +250,19 @@ function healthOf(facts: PairFacts, cooldownUntil: Date | undefined, now: Date) 
       'alert-open',
       `alert "${firing.alert.name}" is still firing (${firing.outcome}: ${firing.reason})`,
     ]);
+  if (state.protection?.state === 'unprotected')
+    found.push([
+      'unprotected',
+      `no protection since ${state.protection.since} (${state.protection.reason}): ${state.protection.detail}`,
+    ]);
+  if (state.readiness?.state === 'not-ready')
+    found.push([
+      'not-ready',
+      `a failover would not go through now: ${state.readiness.checks
+        .filter((c) => c.outcome !== 'passed')
+        .map((c) => `${c.name} ${c.outcome}: ${c.detail}`)
+        .join('; ')}`,
+    ]);
   if (cooldownUntil)
     found.push([
       'cooldown',
@@ -361,6 +381,8 @@ function unknownSummary(pair: PairConfig, error: unknown): PairSummary {
     claimedBy: null,
     lastOperation: null,
     latestDecision: null,
+    readiness: null,
+    protection: null,
   };
 }
 
@@ -397,7 +419,15 @@ function summaryOf(deps: Deps, pair: PairConfig, facts: PairFacts, now: Date): P
     claimedBy: facts.claimedBy ?? null,
     lastOperation: facts.last ? operationGlance(facts.last) : null,
     latestDecision: latest ? decisionGlance(latest) : null,
+    readiness: facts.state.readiness ?? null,
+    protection: protectionView(facts.state.protection),
   };
+}
+
+function protectionView(protection: Protection | undefined) {
+  if (!protection) return null;
+  const { announcedAt: _internal, ...view } = protection;
+  return view;
 }
 
 /** Every configured pair at a glance, in config order, with the brake. */

@@ -120,6 +120,8 @@ describe('GET /v1/pairs', () => {
     expect(ledger.health.status).toBe('at-risk');
     expect(ledger.health.reasons).toEqual([
       expect.stringContaining('split brain is possible: 5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03 was not fenced'),
+      // The promotion left the pair without a standby.
+      expect.stringMatching(/^no protection since .* \(no-standby\): promote-standby /),
       expect.stringMatching(/^no automatic failover until .* or until a person acknowledges the last one$/),
       expect.stringContaining(
         `the last operation, promote-standby ${promotion.id}, ended UNVERIFIED (the provider's job completed, but Switchyard could not confirm the result: old-primary.fenced failed`,
@@ -173,7 +175,9 @@ describe('GET /v1/pairs', () => {
     expect(httpAnswer(await acknowledgePair(ack, lambdaContext())).status).toBe(200);
     const acknowledged = await pairNamed('ledger-pg');
     expect(acknowledged).toMatchObject({ cooldown: null, acknowledgedBy: 'api-key:sandbox-approver' });
-    expect(acknowledged.health.status).toBe('quiet');
+    // Acknowledged and the old primary retired, but the pair has no standby until it is re-protected.
+    expect(acknowledged.health.status).toBe('unprotected');
+    expect(acknowledged.health.reasons).toHaveLength(1);
     await losePrimary(env, 'ledger-pg', true);
   });
 

@@ -89,7 +89,7 @@ export async function depsFor(
 }
 
 /**
- * Puts a simulator back as it started, and Switchyard's record of every pair's roles with it: a promotion that the
+ * Puts a simulator back as it started, and Switchyard's record of every pair's roles (and protection, readiness) with it: a promotion that the
  * reset undid must not leave Switchyard taking the configured standby for the primary. The test environment
  * running in this file is the one whose table is cleared (its environment is in process.env).
  */
@@ -106,8 +106,9 @@ export async function resetSimulator(url: string): Promise<void> {
   for (const { name } of pairs)
     for (let attempt = 0; attempt < 5; attempt++) {
       const state = await failover.getPairState(name);
-      if (!state.roles) break;
-      const { roles: _forgotten, ...rest } = state;
+      if (!state.roles && !state.protection && !state.readiness) break;
+      // What Switchyard learned of the databases the reset put back: their roles, protection and readiness.
+      const { roles: _roles, protection: _protection, readiness: _readiness, ...rest } = state;
       try {
         await failover.putPairState({ ...rest, version: state.version + 1 });
         break;

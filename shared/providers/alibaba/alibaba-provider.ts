@@ -354,9 +354,9 @@ export class AlibabaPromoteDriver extends AlibabaDriver {
   async observe(input: OperationInput, options: CallOptions = {}): Promise<Observation> {
     const lagDetail = 'Alibaba Cloud reports no lag figure for a DR link, so the lag is unknown';
     const asked = `DescribeDBInstanceAttribute for the primary ${input.target.primaryInstanceId}`;
-    const observation = (answer: string, verdict: PrimaryVerdict): Observation => ({
+    const observation = (answer: string, verdict: PrimaryVerdict, reached = true): Observation => ({
       primary: verdict,
-      evidence: [{ observer: 'Alibaba', asked, answer, verdict }],
+      evidence: [{ observer: 'Alibaba', asked, answer, verdict, reached }],
       lagDetail,
     });
     try {
@@ -370,7 +370,7 @@ export class AlibabaPromoteDriver extends AlibabaDriver {
       if (primary.DBInstanceStatus === 'Stopped') return observation(answer, 'down');
       return observation(answer, primary.DBInstanceStatus === 'Running' && !locked ? 'up' : 'unknown');
     } catch (error) {
-      return observation(`no answer (${describeError(error)})`, 'unknown');
+      return observation(`no answer (${describeError(error)})`, 'unknown', false);
     }
   }
 
@@ -569,6 +569,44 @@ class AlibabaStopFencer implements Fencer {
       : undefined;
   }
 
+  /**
+   * StopDBInstance's conditions as this fencer's page states them: no read-only instances, cloud disks, pay-as-you-go
+   * (DescribeDBInstanceAttribute's ReadOnlyDBInstanceIds, DBInstanceStorageType, PayType). A field the answer does
+   * not carry makes it unknown.
+   */
+  permitted(input: OperationInput, options: CallOptions = {}): Promise<ProviderCheck> {
+    return checked('fence.permitted', async () => {
+      const id = String(input.target.primaryInstanceId);
+      const instance = await this.client.describeInstance(id, options.signal);
+      if (!instance) return { outcome: 'unknown', detail: `Alibaba Cloud knows no instance ${id}` };
+      const { PayType, DBInstanceStorageType } = instance as {
+        PayType?: string;
+        DBInstanceStorageType?: string;
+      };
+      const readOnly = readOnlyIdsOf(instance);
+      if (PayType === undefined || DBInstanceStorageType === undefined || readOnly === undefined)
+        return {
+          outcome: 'unknown',
+          detail: `DescribeDBInstanceAttribute does not say ${id}'s billing, storage and read-only instances, so whether StopDBInstance would take it is unknown`,
+        };
+      const refusals = [
+        PayType !== 'Postpaid'
+          ? `it is billed ${PayType}, and only pay-as-you-go instances can be stopped`
+          : undefined,
+        DBInstanceStorageType.startsWith('local')
+          ? `it uses local disks (${DBInstanceStorageType})`
+          : undefined,
+        readOnly.length > 0 ? `it has read-only instances (${readOnly.join(', ')})` : undefined,
+      ].filter(Boolean);
+      return refusals.length > 0
+        ? { outcome: 'failed', detail: `Alibaba would refuse to stop ${id}: ${refusals.join('; ')}` }
+        : {
+            outcome: 'passed',
+            detail: `${id} is pay-as-you-go on ${DBInstanceStorageType} with no read-only instances`,
+          };
+    });
+  }
+
   async followFence(job: JobRef, input: OperationInput, options: CallOptions = {}): Promise<JobStatus> {
     const primary = await this.client.describeInstance(
       String(input.target.primaryInstanceId),
@@ -594,4 +632,13 @@ class AlibabaStopFencer implements Fencer {
       message: `Alibaba accepted StopDBInstance but the old primary is ${status}, not Stopped`,
     };
   }
+}
+
+/** ReadOnlyDBInstanceIds as DescribeDBInstanceAttribute nests it; undefined when the answer does not carry it. */
+function readOnlyIdsOf(instance: AlibabaInstanceAttribute): string[] | undefined {
+  const nested = (
+    instance as { ReadOnlyDBInstanceIds?: { ReadOnlyDBInstanceId?: { DBInstanceId?: string }[] } }
+  ).ReadOnlyDBInstanceIds;
+  if (!nested) return undefined;
+  return (nested.ReadOnlyDBInstanceId ?? []).map((r) => String(r.DBInstanceId));
 }

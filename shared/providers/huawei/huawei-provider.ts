@@ -411,7 +411,11 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
     ]);
     const evidence =
       primary.status === 'rejected'
-        ? { answer: `no answer (${describeError(primary.reason)})`, verdict: 'unknown' as const }
+        ? {
+            answer: `no answer (${describeError(primary.reason)})`,
+            verdict: 'unknown' as const,
+            reached: false,
+          }
         : !primary.value
           ? {
               answer: 'no such instance listed, which a wrong id or project also gives',
@@ -436,6 +440,8 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
     return {
       ...observation,
       ...(mb !== undefined ? { lag: { mb } } : {}),
+      // ShowDrReplicaStatus' replica_state: "0" normal, "-1" abnormal; anything else says nothing.
+      ...(state !== 'unknown' ? { replicating: state === 'normal' } : {}),
       lagDetail: `the DR instance is ${mb !== undefined ? `${mb} MB` : 'an unknown amount'} behind${replayMs !== undefined ? ` (it replays ${replayMs} ms behind what it received)` : ''}; replication ${state}`,
     };
   }
@@ -567,7 +573,44 @@ class HuaweiStopFencer extends HuaweiDriver implements Fencer {
   followFence(job: JobRef, input: OperationInput, options?: CallOptions) {
     return this.followJob(job, input, options);
   }
+
+  /**
+   * StopInstance's documented conditions (rds_05_0025): a pay-per-use instance on ultra-high I/O, cloud SSD or
+   * extreme SSD storage, not in a DCC (which ListInstances does not report, so it is not checked). The storage
+   * names are ListInstances' volume types as Huawei's SDK lists them; the page names them in words only.
+   */
+  permitted({ target }: OperationInput, options: CallOptions = {}): Promise<ProviderCheck> {
+    return checked('fence.permitted', async () => {
+      const id = String(target.primaryInstanceId);
+      const instance = await this.client.getInstance(ref(target, 'primary'), options.signal);
+      if (!instance) return { outcome: 'unknown', detail: `ListInstances does not list ${id}` };
+      const charge = instance.charge_info?.charge_mode;
+      const volume = instance.volume?.type;
+      if (charge === undefined || volume === undefined)
+        return {
+          outcome: 'unknown',
+          detail: `ListInstances reports no ${charge === undefined ? 'charge mode' : 'storage type'} for ${id}, so whether StopInstance would take it is unknown`,
+        };
+      const refusals = [
+        charge !== 'postPaid'
+          ? `it is billed ${charge}, and only pay-per-use instances can be stopped`
+          : undefined,
+        STOPPABLE_VOLUMES.has(volume)
+          ? undefined
+          : `its storage is ${volume}, which StopInstance does not take`,
+      ].filter(Boolean);
+      return refusals.length > 0
+        ? { outcome: 'failed', detail: `Huawei would refuse to stop ${id}: ${refusals.join('; ')}` }
+        : {
+            outcome: 'passed',
+            detail: `${id} is pay-per-use on ${volume} storage, which StopInstance takes`,
+          };
+    });
+  }
 }
+
+/** Storage types StopInstance takes: ultra-high I/O, cloud SSD, extreme SSD (rds_05_0025). */
+const STOPPABLE_VOLUMES: ReadonlySet<string> = new Set(['ULTRAHIGH', 'ULTRAHIGHPRO', 'CLOUDSSD', 'ESSD']);
 
 /** upgrade-minor-version: db-upgrade on the primary (or, where allowed, the DR instance). */
 export class HuaweiUpgradeDriver extends HuaweiDriver {

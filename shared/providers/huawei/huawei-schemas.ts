@@ -20,6 +20,8 @@ export const HuaweiInstanceSchema = z.looseObject({
   cpu: z.union([z.string(), z.number()]).optional(),
   mem: z.union([z.string(), z.number()]).optional(),
   volume: z.object({ type: z.string().optional(), size: z.number() }).optional(),
+  /** postPaid (pay-per-use) or prePaid (yearly/monthly). */
+  charge_info: z.looseObject({ charge_mode: z.string().optional() }).optional(),
   region: z.string().optional(),
   private_ips: z.array(z.string()).default([]),
   nodes: z

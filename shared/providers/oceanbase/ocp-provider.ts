@@ -322,6 +322,7 @@ export class OcpFailoverDriver extends OcpTaskDriver {
             asked,
             answer: `no answer (${describeError(error)})`,
             verdict: 'unknown',
+            reached: false,
           } as const,
         };
       }
@@ -404,6 +405,24 @@ class OcpLockFencer implements Fencer {
       options.signal,
     );
     return tenant.locked ? this.jobOf(input) : undefined;
+  }
+
+  /**
+   * OCP's lock-tenant page names no condition on locking a tenant, so the fence is taken to be permitted when OCP
+   * answers for the tenant at all (with the credentials Switchyard holds).
+   */
+  permitted(input: OperationInput, options: CallOptions = {}): Promise<ProviderCheck> {
+    return checked('fence.permitted', async () => {
+      const tenant = await this.client.getTenant(
+        Number(input.target.clusterId),
+        Number(input.target.tenantId),
+        options.signal,
+      );
+      return {
+        outcome: 'passed',
+        detail: `OCP answers for tenant ${tenant.name} (${tenant.locked ? 'locked already' : 'not locked'}), and documents no condition on locking it`,
+      };
+    });
   }
 
   /** The lock is synchronous: the tenant's own `locked` flag says whether it took. */

@@ -1,0 +1,27 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { withInvocationSignal } from '../../shared/aws/request-handler.js';
+import { sharedDeps } from '../../shared/create-deps.js';
+import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/edge/work-signal.js';
+import { type EvaluationSummary, evaluatePairs } from '../../shared/failover/readiness.js';
+import { logger } from '../../shared/telemetry/logger.js';
+import { observed } from '../../shared/telemetry/middleware.js';
+import { type EvaluatePairsEvent, EvaluatePairsEventSchema } from './schema.js';
+
+/**
+ * The scheduled evaluation of every pair: would a failover go through now (readiness), and does the pair have a
+ * standby that replicates within budget (protection)? Each is recorded on the pair and announced when it changes;
+ * an unprotected pair is announced again at the configured interval.
+ */
+export const handler = middy<EvaluatePairsEvent, EvaluationSummary, Error, Context>({
+  timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+})
+  .use(observed())
+  .handler((event, context, { signal: lambdaSignal }) =>
+    withInvocationSignal(lambdaSignal, async () => {
+      EvaluatePairsEventSchema.parse(event ?? {});
+      const summary = await evaluatePairs(await sharedDeps(), { signal: workSignal(context, lambdaSignal) });
+      if (summary.errors.length > 0) logger.warn('pairs not evaluated', { scope: 'readiness', ...summary });
+      return summary;
+    }),
+  );

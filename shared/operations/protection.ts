@@ -1,0 +1,140 @@
+import type { Deps } from '../deps.js';
+import type { Operation } from '../domain/operation.js';
+import type { Protection, Readiness } from '../domain/pair-condition.js';
+import { CHAT_COMMAND, type PairConditionNotification } from '../notify/notifier.js';
+import { changePairState } from './pair-state.js';
+
+/** A pair's protection as an evaluation or an operation found it, before Switchyard stamps its times. */
+export type ProtectionFinding = Pick<Protection, 'state' | 'reason' | 'detail' | 'operationId'>;
+
+const NEXT_ACTION: Record<Protection['state'], (pair: string) => string> = {
+  protected: () => 'Nothing to do.',
+  unprotected: (pair) =>
+    `Re-protect ${pair} before its next failure: rebuild DR in the new direction, then \`${CHAT_COMMAND} pairs\` shows it protected again.`,
+  reprotecting: () => 'Nothing to do: follow the re-protection.',
+  unknown: (pair) =>
+    `Check ${pair}'s replication on the provider's console: Switchyard could not confirm it either way.`,
+};
+
+function protectionNotice(
+  pair: string,
+  next: Protection,
+  previous: Protection | undefined,
+  reminder: boolean,
+): PairConditionNotification {
+  const state = next.state === 'unprotected' ? `unprotected (${next.reason})` : next.state;
+  return {
+    // One id per change, and one per reminder, so a receiver drops only true repeats.
+    id: `${pair}:protection:${reminder ? next.announcedAt : next.since}:${next.state}`,
+    type: 'pair.condition',
+    at: next.announcedAt,
+    text: `${pair} is ${reminder ? 'still ' : ''}${state} since ${next.since}: ${next.detail}`,
+    nextAction: NEXT_ACTION[next.state](pair),
+    condition: {
+      pair,
+      aspect: 'protection',
+      state: next.state,
+      previous: previous?.state ?? null,
+      since: next.since,
+      reasons: next.state === 'protected' ? [] : [next.detail],
+      reminder,
+    },
+  };
+}
+
+/**
+ * Records the pair's protection, conditionally, and announces it when its state or reason changed, or, while the
+ * pair stays unprotected, once `reminderSeconds` have passed since it was last said. Only the writer whose write
+ * changed it announces, so two evaluations at once say it once.
+ */
+export async function recordProtection(deps: Deps, pair: string, found: ProtectionFinding): Promise<void> {
+  const now = deps.now();
+  const at = now.toISOString();
+  const reminderMs = deps.config.readiness.reminderSeconds * 1000;
+  let notice: PairConditionNotification | undefined;
+  await changePairState(deps, pair, (state) => {
+    notice = undefined;
+    const previous = state.protection;
+    const changed = previous?.state !== found.state || previous?.reason !== found.reason;
+    const remind =
+      !changed &&
+      found.state === 'unprotected' &&
+      previous !== undefined &&
+      now.getTime() - Date.parse(previous.announcedAt) >= reminderMs;
+    if (!changed && !remind) {
+      // The same state: its detail may say more now, without a word to anyone.
+      if (previous?.detail === found.detail) return undefined;
+      return { ...state, protection: { ...previous, detail: found.detail } as Protection };
+    }
+    const next: Protection = {
+      ...found,
+      since: changed ? at : (previous?.since ?? at),
+      announcedAt: at,
+    };
+    // A pair first evaluated protected is no news.
+    if (changed && !(previous === undefined && found.state === 'protected'))
+      notice = protectionNotice(pair, next, previous, false);
+    if (remind) notice = protectionNotice(pair, next, previous, true);
+    return { ...state, protection: next };
+  });
+  if (notice) await deps.notifier.notify(notice);
+}
+
+/** What a promotion or switchover that the provider carried out did to the pair's protection. */
+export function protectionAfter(operation: Operation): ProtectionFinding | undefined {
+  if (!operation.providerDoneAt) return undefined;
+  const member = operation.fencing?.member ?? 'the old primary';
+  if (operation.kind === 'promote-standby')
+    return {
+      state: 'unprotected',
+      reason: 'no-standby',
+      detail: `promote-standby ${operation.id} made the standby the primary, and ${member} replicates to nothing: the pair has no standby until it is re-protected`,
+      operationId: operation.id,
+    };
+  if (operation.kind === 'switchover')
+    return operation.state === 'SUCCEEDED'
+      ? {
+          state: 'protected',
+          detail: `switchover ${operation.id} made the old primary the standby, confirmed by the provider`,
+          operationId: operation.id,
+        }
+      : {
+          state: 'unknown',
+          detail: `switchover ${operation.id} ended ${operation.state}: whether the old primary is the standby now is not confirmed`,
+          operationId: operation.id,
+        };
+  return undefined;
+}
+
+/** A readiness change, announced like protection (only when the state changes; no reminders). */
+export function readinessNotice(
+  pair: string,
+  next: Readiness,
+  previous: Readiness | undefined,
+): PairConditionNotification {
+  const reasons = next.checks
+    .filter((c) => c.outcome !== 'passed')
+    .map((c) => `${c.name} ${c.outcome}: ${c.detail}`);
+  return {
+    id: `${pair}:readiness:${next.since}:${next.state}`,
+    type: 'pair.condition',
+    at: next.at,
+    text:
+      next.state === 'ready'
+        ? `${pair} is ready: a failover would go through now`
+        : `${pair} is not ready for a failover: ${reasons.join('; ')}`,
+    nextAction:
+      next.state === 'ready'
+        ? 'Nothing to do.'
+        : 'Fix what is named above before it is needed: a failover now would be refused or wait for a person.',
+    condition: {
+      pair,
+      aspect: 'readiness',
+      state: next.state,
+      previous: previous?.state ?? null,
+      since: next.since,
+      reasons,
+      reminder: false,
+    },
+  };
+}
