@@ -27,6 +27,8 @@ export const ObservationSchema = z.object({
   lagDetail: z.string(),
   /** Whether the standby replicates, where the provider says so (Huawei's replica_state); absent when it does not. */
   replicating: z.boolean().optional(),
+  /** Whether the provider lists the DR relation at all, where it can say (Huawei's ListDrInfos). */
+  drRelation: z.enum(['present', 'absent']).optional(),
   at: z.string().optional(),
 });
 export type Observation = z.infer<typeof ObservationSchema>;

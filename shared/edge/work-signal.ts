@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Context } from 'aws-lambda';
 
 /** Ends before the Lambda does, so an in-flight provider call is cancelled and its outcome recorded. */
@@ -16,8 +17,11 @@ export function workSignal(
 ): AbortSignal {
   const left = context.getRemainingTimeInMillis?.();
   if (left === undefined || !Number.isFinite(left)) return signal;
-  return AbortSignal.any([
+  const work = AbortSignal.any([
     signal,
     AbortSignal.timeout(Math.max(0, left - TIMEOUT_EARLY_MS - RECORD_MARGIN_MS)),
   ]);
+  // Every call the invocation makes at once listens on it (the poller's workers, an evaluation's pairs): not a leak.
+  setMaxListeners(256, work);
+  return work;
 }

@@ -117,6 +117,8 @@ function protectionFrom(
       operationId: current.operationId,
     };
   if (!observation) return { state: 'unknown', detail: 'the pair could not be observed' };
+  if (observation.drRelation === 'absent')
+    return { state: 'unprotected', reason: 'dr-relation-broken', detail: observation.lagDetail };
   if (observation.replicating === false)
     return { state: 'unprotected', reason: 'replication-stopped', detail: observation.lagDetail };
   const over = overBudget({ ...pair.failover, requireKnownLag: false }, observation);

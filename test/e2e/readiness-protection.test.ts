@@ -162,6 +162,18 @@ describe('readiness', () => {
     expect((await deps.failover.getPairState('billing-rds')).protection?.state).toBe('unknown');
   });
 
+  it('finds a Huawei pair whose DR relation is not built neither ready nor protected, and says why', async () => {
+    const readiness = await evaluate('orders-pg');
+    expect(readiness.checks.find((c) => c.name === 'precheck')).toMatchObject({
+      outcome: 'failed',
+      detail: expect.stringContaining('dr.relation: c39bd176fb0540929f6add80b91b212cin03 is no DR instance'),
+    });
+    expect((await deps.failover.getPairState('orders-pg')).protection).toMatchObject({
+      state: 'unprotected',
+      reason: 'dr-relation-broken',
+    });
+  });
+
   it('has nothing to say of a pair with no standby', async () => {
     expect((await evaluate('crm-migration')).state).toBe('not-applicable');
   });

@@ -365,8 +365,39 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
     this.checkPostgres12('dr', dr, findings);
     this.checkActive('dr', dr, findings);
     await this.checkNoRunningJob(target, 'dr', findings, options.signal);
+    findings.push(await this.relationFinding(target, options.signal));
     findings.push(await this.lagFinding(target, options.signal));
     return this.result(findings, target);
+  }
+
+  /**
+   * drreplica_to_master promotes a DR instance (rds_12_0003): one that ListDrInfos lists as the DR side of a
+   * relation, whatever the relation's status (the action is meant for a relation that has become abnormal).
+   */
+  private async relationFinding(target: Target, signal?: AbortSignal): Promise<Finding> {
+    const relation = await this.relationOf(target, signal);
+    if (relation === undefined)
+      return fail(
+        'dr.relation',
+        'Huawei ListDrInfos answered without its instance_dr_infos list, so whether this is a DR instance is unknown',
+      );
+    return relation
+      ? pass(
+          'dr.relation',
+          `${target.drInstanceId} is the DR instance of ${relation.master_instance_id ?? 'a primary'} (relation ${relation.status ?? 'status not reported'})`,
+        )
+      : fail(
+          'dr.relation',
+          `${target.drInstanceId} is no DR instance: ListDrInfos lists no relation with it as the DR side, and only a DR instance can be promoted`,
+        );
+  }
+
+  /** The relation with the pair's DR instance as its DR side; null when none is listed, undefined when no list came. */
+  private async relationOf(target: Target, signal?: AbortSignal) {
+    const dr = ref(target, 'dr');
+    const { instance_dr_infos } = await this.client.drInfos(dr, { slave_instance_id: dr.instanceId }, signal);
+    if (!instance_dr_infos) return undefined;
+    return instance_dr_infos.find((r) => r.slave_instance_id === dr.instanceId) ?? null;
   }
 
   /** Replication lag read just before promoting: data written on the primary after it is lost. */
@@ -426,8 +457,17 @@ export class HuaweiPromoteDriver extends HuaweiDriver {
               verdict: HUAWEI_STATUS_VERDICT[primary.value.status] ?? 'unknown',
             };
     const observation = { primary: evidence.verdict, evidence: [{ observer: 'Huawei', asked, ...evidence }] };
-    if (replica.status === 'rejected')
-      return { ...observation, lagDetail: `the lag is unknown (${describeError(replica.reason)})` };
+    if (replica.status === 'rejected') {
+      // No replication status: a relation that is gone says why; any other failure says nothing.
+      const relation = await this.relationOf(target, options.signal).catch(() => undefined);
+      return relation === null
+        ? {
+            ...observation,
+            drRelation: 'absent' as const,
+            lagDetail: `ListDrInfos lists no DR relation with ${target.drInstanceId} as its DR instance: it replicates from nothing`,
+          }
+        : { ...observation, lagDetail: `the lag is unknown (${describeError(replica.reason)})` };
+    }
     const status = replica.value;
     const receiveMb = figure(status.wal_write_receive_delay_in_mb);
     const replayMb = figure(status.wal_write_replay_delay_in_mb);
