@@ -455,7 +455,7 @@ export async function startAlibabaSimulator(
       // StopDBInstance (DBInstanceId, RegionId; answers only a RequestId)
       // (https://www.alibabacloud.com/help/en/rds/developer-reference/api-rds-2014-08-15-stopdbinstance). For
       // PostgreSQL the page asks for Running, no read-only instances, pay-as-you-go, cloud disks, no proxy and not
-      // Cluster Edition; the sandbox checks the first two (its seed instances meet the rest). The page gives no
+      // Cluster Edition; the sandbox checks all but the proxy. The page gives no
       // code for a missing or foreign RegionId: the sandbox answers Alibaba's usual MissingRegionId and NotFound.
       case 'StopDBInstance': {
         if (!p.RegionId) return error(400, 'MissingRegionId', 'RegionId is mandatory for this action.');
@@ -476,11 +476,16 @@ export async function startAlibabaSimulator(
           );
         // Only pay-as-you-go instances on cloud disks can be stopped; Alibaba's exact codes for these are not
         // documented on the StopDBInstance page, so the sandbox answers its own.
-        if (target.PayType !== 'Postpaid' || target.DBInstanceStorageType.startsWith('local'))
+        if (
+          target.DBInstanceStatus !== 'Running' ||
+          target.PayType !== 'Postpaid' ||
+          target.DBInstanceStorageType.startsWith('local') ||
+          target.Category === 'cluster'
+        )
           return error(
             400,
             'IncorrectDBInstanceType',
-            'Only pay-as-you-go instances that use cloud disks can be stopped.',
+            'Only a Running pay-as-you-go instance on cloud disks, not Cluster Edition, can be stopped.',
           );
         stops.start(
           { instanceId: target.DBInstanceId },

@@ -520,8 +520,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       // (https://support.huaweicloud.com/api-rds/rds_05_0025.html). The page refuses it while the instance is
       // being created, rebooted, scaled, restored, changing class or port; it names no error code, and terraform
       // retries DBS.01280030 as "busy", so the sandbox answers its own bad-state code for any status but ACTIVE.
-      // Not modelled: pay-per-use and storage-type limits, read replicas stopped along with it, the restart
-      // after 7 or 15 days.
+      // Not modelled: DCC instances, read replicas stopped along with it, the restart after 7 or 15 days.
       case 'StopInstance': {
         // rds_05_0025: only pay-per-use instances on ultra-high I/O, cloud SSD or extreme SSD storage.
         if (

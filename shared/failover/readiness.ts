@@ -1,6 +1,5 @@
 import type { PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
-import type { PairFailoverState } from '../domain/decision.js';
 import { describeError, ProviderError } from '../domain/errors.js';
 import type { Observation } from '../domain/observation.js';
 import { isTerminal, type OperationKind } from '../domain/operation.js';
@@ -13,6 +12,7 @@ import {
   protectionAfter,
   readinessNotice,
   recordProtection,
+  stillNoStandby,
 } from '../operations/protection.js';
 import type { CallOptions, OperationInput } from '../providers/provider.js';
 import { memberIdsOf, standingPair, targetOf } from '../providers/registry.js';
@@ -66,6 +66,15 @@ function observerCheck(observation: Observation): ProviderCheck {
   const unreached = observation.evidence.filter((e) => e.reached === false);
   const said = observation.evidence.map((e) => `${e.observer} ${e.asked}: ${e.answer}`).join('; ');
   if (unreached.length > 0) return check('observer', 'failed', `an observer could not be asked: ${said}`);
+  // The pair's own observer is asked of a primary that answers: anything but up (a 401, a redirect, a 500) means it
+  // could never say down either, and every real outage would wait for a person.
+  const own = observation.evidence.find((e) => e.observer === 'the pair observer');
+  if (own && own.verdict !== 'up')
+    return check(
+      'observer',
+      'failed',
+      `the pair observer cannot vouch for the primary: ${own.asked}: ${own.answer}`,
+    );
   return check('observer', 'passed', `every observer answered: ${said}`);
 }
 
@@ -101,39 +110,38 @@ async function fenceCheck(deps: Deps, pair: PairConfig, input: OperationInput, o
   return check('fencing', permitted.outcome, permitted.detail);
 }
 
-/** What the evaluation found of the pair's protection, from its observation and its last run. */
+/**
+ * What the evaluation found of the pair's protection. Protected only on a positive sign: the provider says the standby
+ * replicates (or its lag was checked against a budget) and the dry run passed; anything less is unknown.
+ */
 function protectionFrom(
   pair: PairConfig,
-  state: PairFailoverState,
   observation: Observation | undefined,
+  precheck: ProviderCheck | undefined,
 ): ProtectionFinding {
-  const current = state.protection;
-  // No standby since a promotion: nothing the provider says of an old link changes that, only a re-protection.
-  if (current?.state === 'unprotected' && current.reason === 'no-standby')
-    return {
-      state: current.state,
-      reason: current.reason,
-      detail: current.detail,
-      operationId: current.operationId,
-    };
   if (!observation) return { state: 'unknown', detail: 'the pair could not be observed' };
   if (observation.drRelation === 'absent')
     return { state: 'unprotected', reason: 'dr-relation-broken', detail: observation.lagDetail };
   if (observation.replicating === false)
     return { state: 'unprotected', reason: 'replication-stopped', detail: observation.lagDetail };
+  const budgeted = pair.failover.maxLagSeconds !== undefined || pair.failover.maxLagMb !== undefined;
   const over = overBudget({ ...pair.failover, requireKnownLag: false }, observation);
-  if (over && observation.lag !== undefined)
+  const lagKnown = observation.lag?.seconds !== undefined || observation.lag?.mb !== undefined;
+  if (over && lagKnown && !/could not be read/.test(over))
     return { state: 'unprotected', reason: 'over-budget', detail: over };
-  if (
-    observation.replicating === true ||
-    observation.lag?.seconds !== undefined ||
-    observation.lag?.mb !== undefined
-  )
-    return { state: 'protected', detail: observation.lagDetail };
-  return {
+  const unconfirmed = (why: string): ProtectionFinding => ({
     state: 'unknown',
-    detail: `Switchyard could not confirm the standby replicates: ${observation.lagDetail}`,
-  };
+    detail: `Switchyard could not confirm the standby replicates within budget: ${why}`,
+  });
+  if (over) return unconfirmed(over);
+  if (precheck?.outcome !== 'passed') return unconfirmed(precheck?.detail ?? 'no dry run was made');
+  if (observation.replicating === true || (lagKnown && budgeted))
+    return { state: 'protected', detail: observation.lagDetail };
+  return unconfirmed(
+    lagKnown
+      ? `${observation.lagDetail}, and the pair sets no lag budget to judge it by (failover.maxLagSeconds or maxLagMb)`
+      : observation.lagDetail,
+  );
 }
 
 /**
@@ -166,6 +174,7 @@ export async function evaluatePair(
   const promote = provider?.operations['promote-standby'];
   let checks: ProviderCheck[];
   let observation: Observation | undefined;
+  let dryRunCheck: ProviderCheck | undefined;
   if (!standing)
     checks = [check('roles', 'failed', "Switchyard's record of the pair's roles names no configured member")];
   else if (memberIdsOf(standing).standby === null || !promote)
@@ -182,8 +191,8 @@ export async function evaluatePair(
         ),
       ],
     });
-  else if (state.protection?.state === 'unprotected' && state.protection.reason === 'no-standby')
-    checks = [check('standby', 'failed', state.protection.detail)];
+  else if (stillNoStandby(state))
+    checks = [check('standby', 'failed', state.protection?.detail ?? 'the pair has no standby')];
   else {
     const input: OperationInput = {
       kind: 'promote-standby',
@@ -197,9 +206,16 @@ export async function evaluatePair(
       fenceCheck(deps, standing, input, options),
     ]);
     observation = observed;
+    dryRunCheck = precheck;
     checks = [precheck, observerCheck(observed), lagCheck(standing, observed), fencing];
+    // A pair at risk of split brain takes no operation (409 pair.at-risk) until it is fenced or retired.
+    if (state.atRisk)
+      checks.push(
+        check('split-brain', 'failed', `${state.atRisk.member} is not fenced: ${state.atRisk.detail}`),
+      );
   }
-  await recordProtection(deps, pair.name, protectionFrom(pair, state, observation));
+  if (!stillNoStandby(state))
+    await recordProtection(deps, pair.name, protectionFrom(pair, observation, dryRunCheck), 'evaluation');
   return recordReadiness(deps, pair.name, {
     state: checks.every((c) => c.outcome === 'passed') ? 'ready' : 'not-ready',
     at: now,

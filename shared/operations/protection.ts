@@ -1,8 +1,23 @@
 import type { Deps } from '../deps.js';
+import type { PairFailoverState } from '../domain/decision.js';
 import type { Operation } from '../domain/operation.js';
 import type { Protection, Readiness } from '../domain/pair-condition.js';
 import { CHAT_COMMAND, type PairConditionNotification } from '../notify/notifier.js';
 import { changePairState } from './pair-state.js';
+
+/**
+ * No standby since a promotion, and the roles still as that promotion left them: only a later run, a person saying
+ * which member is primary, or a rebuilt relation ends it; what the provider says of an old link does not.
+ */
+export function stillNoStandby(state: PairFailoverState): boolean {
+  const protection = state.protection;
+  return (
+    protection?.state === 'unprotected' &&
+    protection.reason === 'no-standby' &&
+    protection.operationId !== undefined &&
+    state.roles?.operationId === protection.operationId
+  );
+}
 
 /** A pair's protection as an evaluation or an operation found it, before Switchyard stamps its times. */
 export type ProtectionFinding = Pick<Protection, 'state' | 'reason' | 'detail' | 'operationId'>;
@@ -47,13 +62,20 @@ function protectionNotice(
  * pair stays unprotected, once `reminderSeconds` have passed since it was last said. Only the writer whose write
  * changed it announces, so two evaluations at once say it once.
  */
-export async function recordProtection(deps: Deps, pair: string, found: ProtectionFinding): Promise<void> {
+export async function recordProtection(
+  deps: Deps,
+  pair: string,
+  found: ProtectionFinding,
+  by: 'run' | 'evaluation' = 'run',
+): Promise<void> {
   const now = deps.now();
   const at = now.toISOString();
   const reminderMs = deps.config.readiness.reminderSeconds * 1000;
   let notice: PairConditionNotification | undefined;
   await changePairState(deps, pair, (state) => {
     notice = undefined;
+    // Decided on the state as written now, not as an evaluation read it: a promotion may have ended meanwhile.
+    if (by === 'evaluation' && stillNoStandby(state)) return undefined;
     const previous = state.protection;
     const changed = previous?.state !== found.state || previous?.reason !== found.reason;
     const remind =
@@ -82,6 +104,12 @@ export async function recordProtection(deps: Deps, pair: string, found: Protecti
 
 /** What a promotion or switchover that the provider carried out did to the pair's protection. */
 export function protectionAfter(operation: Operation): ProtectionFinding | undefined {
+  if (operation.kind === 'configure-dr' && operation.state === 'SUCCEEDED')
+    return {
+      state: 'unknown',
+      detail: `configure-dr ${operation.id} built the DR relation; the next evaluation says whether the standby replicates`,
+      operationId: operation.id,
+    };
   if (!operation.providerDoneAt) return undefined;
   const member = operation.fencing?.member ?? 'the old primary';
   if (operation.kind === 'promote-standby')

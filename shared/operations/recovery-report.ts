@@ -5,6 +5,9 @@ import { type Recovery, type Rpo, rtoOf, type Timeline } from '../domain/recover
 /** Huawei's lag figures are in MB; taken as 2^20 bytes, which its page does not say. */
 const BYTES_PER_MB = 1024 * 1024;
 
+/** How far before its receipt an alert's own start is believed. */
+const DETECTION_SKEW_MS = 5 * 60_000;
+
 /** The promotion's own phase (the fence, when it runs as a phase, is the other). */
 function promotionPhase(operation: Operation): number {
   return operation.fencing?.phase === 0 ? 1 : 0;
@@ -15,9 +18,15 @@ export function timelineOf(operation: Operation, decision: Decision | undefined)
   const timeline: Timeline = {};
   if (decision) {
     const received = decision.receivedAt ?? decision.createdAt;
-    // The sender's start is its claim: one after Switchyard received it (a clock ahead) is no earlier sign.
-    timeline.detected =
-      Date.parse(decision.alert.startsAt) < Date.parse(received) ? decision.alert.startsAt : received;
+    // The sender's start is its claim: taken within five minutes before Switchyard received it (a clock's skew, as
+    // the hold-off takes it), never after; an alert that says it started days ago does not stretch the RTO.
+    const claimed = Date.parse(decision.alert.startsAt);
+    const receivedMs = Date.parse(received);
+    timeline.detected = new Date(
+      Number.isFinite(claimed)
+        ? Math.min(receivedMs, Math.max(claimed, receivedMs - DETECTION_SKEW_MS))
+        : receivedMs,
+    ).toISOString();
     timeline.received = received;
     // The decision is written once its promotion is on the queue, so its record can postdate the request it made:
     // it was decided no later than that.

@@ -5,6 +5,7 @@ import { handler as listPairs } from '../../functions/list-pairs/handler.js';
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Deps } from '../../shared/deps.js';
+import { setPairRoles } from '../../shared/failover/people-actions.js';
 import { evaluatePair } from '../../shared/failover/readiness.js';
 import type { PairConfig } from '../../shared/providers/registry.js';
 import type { PairSummary } from '../../shared/views/pair-status.js';
@@ -29,6 +30,7 @@ let env: TestEnvironment;
 let deps: Deps;
 const clock: TestClock = { at: Date.now() };
 const LEDGER_DR = 'instances/9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03';
+const ADMIN = { principal: 'api-key:sandbox-admin', channel: 'http' as const, person: 'ada' };
 
 beforeAll(async () => {
   env = environment();
@@ -174,6 +176,22 @@ describe('readiness', () => {
     });
   });
 
+  it('does not call an OCP pair with no lag budget protected on a sync SCN alone', async () => {
+    await evaluate('orders-ob');
+    const protection = (await deps.failover.getPairState('orders-ob')).protection;
+    expect(protection?.state).toBe('unknown');
+    expect(protection?.detail).toContain('sets no lag budget to judge it by');
+  });
+
+  it('is not ready while the pair is at risk of split brain', async () => {
+    await losePrimary(env, 'ledger-pg');
+    const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    await pollUntilDone(env.store, asked.body.operation.id);
+    await setPairRoles(deps, 'ledger-pg', 'configured-standby', 'look past the missing standby', ADMIN);
+    const readiness = await evaluate('ledger-pg');
+    expect(readiness.checks.find((c) => c.name === 'split-brain')).toMatchObject({ outcome: 'failed' });
+  });
+
   it('has nothing to say of a pair with no standby', async () => {
     expect((await evaluate('crm-migration')).state).toBe('not-applicable');
   });
@@ -209,6 +227,29 @@ describe('protection after a failover', () => {
     expect(readiness).toMatchObject({ state: 'not-ready', checks: [{ name: 'standby', outcome: 'failed' }] });
     // The evaluation does not take a stale link's word over the promotion's: still no standby.
     expect((await deps.failover.getPairState('ledger-pg')).protection?.reason).toBe('no-standby');
+  });
+
+  it("is not overwritten by an evaluation that read the pair before the promotion ended, and ends with a person's word", async () => {
+    await losePrimary(env, 'ledger-pg');
+    const asked = await postOperation(promoteStandby, 'promote-standby', { pair: 'ledger-pg' });
+    // An evaluation that finds the DR link replicating, written after the promotion's end.
+    const racing = evaluate('ledger-pg');
+    const done = await pollUntilDone(env.store, asked.body.operation.id);
+    await racing;
+    await evaluate('ledger-pg');
+    expect((await deps.failover.getPairState('ledger-pg')).protection).toMatchObject({
+      reason: 'no-standby',
+      operationId: done.id,
+    });
+
+    // A person says which member is primary (a failback or a rebuild outside Switchyard): the provider decides again,
+    // and here Huawei lists no relation for the old primary.
+    await setPairRoles(deps, 'ledger-pg', 'configured-standby', 'rebuilt outside Switchyard', ADMIN);
+    await evaluate('ledger-pg');
+    expect((await deps.failover.getPairState('ledger-pg')).protection).toMatchObject({
+      state: 'unprotected',
+      reason: 'dr-relation-broken',
+    });
   });
 
   it('is kept by a switchover, whose old primary is the standby now', async () => {

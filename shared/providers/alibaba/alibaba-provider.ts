@@ -570,7 +570,8 @@ class AlibabaStopFencer implements Fencer {
   }
 
   /**
-   * StopDBInstance's conditions as this fencer's page states them: no read-only instances, cloud disks, pay-as-you-go
+   * StopDBInstance's conditions for PostgreSQL (its page): Running, no read-only instances, pay-as-you-go, cloud disks,
+   * not Cluster Edition (the proxy condition is not in this answer, so it is not checked)
    * (DescribeDBInstanceAttribute's ReadOnlyDBInstanceIds, DBInstanceStorageType, PayType). A field the answer does
    * not carry makes it unknown.
    */
@@ -593,9 +594,13 @@ class AlibabaStopFencer implements Fencer {
         PayType !== 'Postpaid'
           ? `it is billed ${PayType}, and only pay-as-you-go instances can be stopped`
           : undefined,
-        DBInstanceStorageType.startsWith('local')
-          ? `it uses local disks (${DBInstanceStorageType})`
+        CLOUD_DISKS.has(DBInstanceStorageType)
+          ? undefined
+          : `its storage is ${DBInstanceStorageType}, not a cloud disk`,
+        instance.DBInstanceStatus !== 'Running'
+          ? `it is ${instance.DBInstanceStatus}, not Running`
           : undefined,
+        instance.Category === 'cluster' ? 'it is Cluster Edition' : undefined,
         readOnly.length > 0 ? `it has read-only instances (${readOnly.join(', ')})` : undefined,
       ].filter(Boolean);
       return refusals.length > 0
@@ -633,6 +638,15 @@ class AlibabaStopFencer implements Fencer {
     };
   }
 }
+
+/** Cloud disk storage types (DescribeDBInstanceAttribute's DBInstanceStorageType); local_ssd is not one. */
+const CLOUD_DISKS: ReadonlySet<string> = new Set([
+  'cloud_ssd',
+  'cloud_essd',
+  'cloud_essd2',
+  'cloud_essd3',
+  'general_essd',
+]);
 
 /** ReadOnlyDBInstanceIds as DescribeDBInstanceAttribute nests it; undefined when the answer does not carry it. */
 function readOnlyIdsOf(instance: AlibabaInstanceAttribute): string[] | undefined {

@@ -632,6 +632,9 @@ class HuaweiStopFencer extends HuaweiDriver implements Fencer {
           detail: `ListInstances reports no ${charge === undefined ? 'charge mode' : 'storage type'} for ${id}, so whether StopInstance would take it is unknown`,
         };
       const refusals = [
+        instance.status !== 'ACTIVE'
+          ? `it is ${instance.status}, and only an ACTIVE instance can be stopped`
+          : undefined,
         charge !== 'postPaid'
           ? `it is billed ${charge}, and only pay-per-use instances can be stopped`
           : undefined,

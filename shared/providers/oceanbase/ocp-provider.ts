@@ -361,7 +361,9 @@ export function lagFromScn(scn: number | string | undefined, nowMs: number): num
   const value = BigInt(String(scn));
   // Before 2020 or at the sentinel: not a timestamp (an OceanBase 3.x SCN, or no position at all).
   if (value < 1_577_836_800_000_000_000n || value >= MAX_SCN) return undefined;
-  return Math.max(0, (nowMs - Number(value / 1_000_000n)) / 1000);
+  const lag = (nowMs - Number(value / 1_000_000n)) / 1000;
+  // A position ahead of our clock is a skew between clocks, not a lag of zero: it says nothing.
+  return lag < 0 ? undefined : lag;
 }
 
 /**

@@ -10,8 +10,9 @@ describe("the standby's lag from OCP's sync SCN", () => {
     expect(lagFromScn(1796180400000000000, now)).toBe(10);
   });
 
-  it('never reads a lag below zero when the clocks disagree', () => {
-    expect(lagFromScn('1796180420000000000', now)).toBe(0);
+  it('takes a position ahead of our clock for a skew, unknown, never for a lag of zero', () => {
+    expect(lagFromScn('1796180420000000000', now)).toBeUndefined();
+    expect(lagFromScn('1796180410000000000', now)).toBe(0);
   });
 
   it('is unknown for what is not a 4.x timestamp: none, the max-SCN sentinel, a 3.x position, junk', () => {
