@@ -124,11 +124,15 @@ function protectionFrom(
     return { state: 'unprotected', reason: 'dr-relation-broken', detail: observation.lagDetail };
   if (observation.replicating === false)
     return { state: 'unprotected', reason: 'replication-stopped', detail: observation.lagDetail };
-  const budgeted = pair.failover.maxLagSeconds !== undefined || pair.failover.maxLagMb !== undefined;
+  const { maxLagSeconds, maxLagMb } = pair.failover;
+  const budgeted = maxLagSeconds !== undefined || maxLagMb !== undefined;
   const over = overBudget({ ...pair.failover, requireKnownLag: false }, observation);
   const lagKnown = observation.lag?.seconds !== undefined || observation.lag?.mb !== undefined;
-  if (over && lagKnown && !/could not be read/.test(over))
-    return { state: 'unprotected', reason: 'over-budget', detail: over };
+  // A budget whose own figure was not read is unchecked, not exceeded.
+  const unreadable =
+    (maxLagSeconds !== undefined && observation.lag?.seconds === undefined) ||
+    (maxLagMb !== undefined && observation.lag?.mb === undefined);
+  if (over && lagKnown && !unreadable) return { state: 'unprotected', reason: 'over-budget', detail: over };
   const unconfirmed = (why: string): ProtectionFinding => ({
     state: 'unknown',
     detail: `Switchyard could not confirm the standby replicates within budget: ${why}`,
