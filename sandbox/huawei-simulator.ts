@@ -432,6 +432,21 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
         ].filter((k) => !args[k]);
         if (missing.length)
           return error(400, HUAWEI_SANDBOX_CODES.badRequest, `Missing parameter: ${missing.join(', ')}`);
+        // rds_12_0001's constraints: a primary/standby primary, a standalone DR instance, both normal. Huawei
+        // documents no error code for them; the sandbox refuses with its generic bad-state code.
+        const target = instances.get(String(args.target_instance_id));
+        if (instance.type !== 'Ha' || instance.status !== 'ACTIVE')
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            `The primary DB instance must be a normal primary/standby instance; ${instance.id} is ${instance.type}, ${instance.status}.`,
+          );
+        if (target && (target.type !== 'Single' || target.status !== 'ACTIVE'))
+          return error(
+            400,
+            HUAWEI_SANDBOX_CODES.badState,
+            `The DR instance must be a normal standalone instance; ${target.id} is ${target.type}, ${target.status}.`,
+          );
         // Huawei documents no code for it (providers.md §1); the sandbox refuses a relation either instance has.
         if (relations.some((r) => r.slave_instance_id === args.target_instance_id))
           return error(
