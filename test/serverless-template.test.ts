@@ -137,6 +137,7 @@ const ALERT_INTAKE = [
 const EXPECTED_GRANTS: Record<string, string[]> = {
   switchover: [...OPERATION, ...consumes('SwitchoverQueue')],
   'configure-dr': [...OPERATION, ...consumes('ConfigureDrQueue')],
+  reprotect: [...OPERATION, ...consumes('ReprotectQueue')],
   'promote-standby': [...OPERATION, ...consumes('PromoteStandbyQueue')],
   'upgrade-minor-version': [...OPERATION, ...consumes('UpgradeMinorVersionQueue')],
   'activate-migration-target': [...OPERATION, ...consumes('ActivateMigrationTargetQueue')],
@@ -156,6 +157,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'acknowledge-pair': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
   'set-brake': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
   'set-pair-roles': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
+  'declare-protection': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
+  'run-drill': [...ALL_ITEMS, QUERY_INDEXES, ...NOTIFIES, ...parameters('config', 'providers/*')],
   'get-operation': [...items('GetItem'), ...parameters('config')],
   'list-operations': [QUERY_INDEXES, ...parameters('config')],
   'list-decisions': [QUERY_INDEXES, ...parameters('config')],
@@ -167,12 +170,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'status-page': [],
   // Public, and reaches nothing; its handler loads the config document all the same.
   openapi: parameters('config'),
-  'evaluate-pairs': [
-    ...items('GetItem', 'PutItem'),
-    QUERY_INDEXES,
-    ...NOTIFIES,
-    ...parameters('config', 'providers/*'),
-  ],
+  'evaluate-pairs': [...ALL_ITEMS, QUERY_INDEXES, ...NOTIFIES, ...parameters('config', 'providers/*')],
   'poll-jobs': [
     ...ALL_ITEMS,
     QUERY_INDEXES,
@@ -187,6 +185,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
 const PROVIDER_CALLERS = [
   'switchover',
   'configure-dr',
+  'reprotect',
+  'run-drill',
   'promote-standby',
   'upgrade-minor-version',
   'activate-migration-target',
@@ -285,6 +285,9 @@ describe('the packaged CloudFormation template', () => {
         'functions/approve-operation/handler.handler',
         'functions/chat-slack/handler.handler',
         'functions/configure-dr/handler.handler',
+        'functions/declare-protection/handler.handler',
+        'functions/reprotect/handler.handler',
+        'functions/run-drill/handler.handler',
         'functions/get-operation/handler.handler',
         'functions/list-decisions/handler.handler',
         'functions/list-pairs/handler.handler',
@@ -327,6 +330,9 @@ describe('the packaged CloudFormation template', () => {
         'POST /v1/alerts/grafana',
         'POST /v1/brake',
         'PUT /v1/pairs/{pair}/roles',
+        'PUT /v1/pairs/{pair}/protection',
+        'POST /v1/drills',
+        'POST /v1/reprotections',
         'POST /v1/chat/slack',
         'POST /v1/dr-relations',
         'POST /v1/migration-activations',
@@ -340,22 +346,26 @@ describe('the packaged CloudFormation template', () => {
     );
   });
 
-  it.each(['Switchover', 'ConfigureDr', 'PromoteStandby', 'UpgradeMinorVersion', 'ActivateMigrationTarget'])(
-    'feeds the %s queue to its function with partial batch failures, and redrives it to a DLQ',
-    (name) => {
-      const queueArn = JSON.stringify({ 'Fn::GetAtt': [`${name}Queue`, 'Arn'] });
-      const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
-        (m) => JSON.stringify(m.Properties.EventSourceArn) === queueArn,
-      );
-      expect(mappings).toHaveLength(1);
-      expect(mappings[0]?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-      const queue = resources[`${name}Queue`] as Resource;
-      expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
-        'Fn::GetAtt': [`${name}DeadLetterQueue`, 'Arn'],
-      });
-      expect(resources[`${name}DeadLetterQueue`]?.Type).toBe('AWS::SQS::Queue');
-    },
-  );
+  it.each([
+    'Switchover',
+    'ConfigureDr',
+    'Reprotect',
+    'PromoteStandby',
+    'UpgradeMinorVersion',
+    'ActivateMigrationTarget',
+  ])('feeds the %s queue to its function with partial batch failures, and redrives it to a DLQ', (name) => {
+    const queueArn = JSON.stringify({ 'Fn::GetAtt': [`${name}Queue`, 'Arn'] });
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      (m) => JSON.stringify(m.Properties.EventSourceArn) === queueArn,
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const queue = resources[`${name}Queue`] as Resource;
+    expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': [`${name}DeadLetterQueue`, 'Arn'],
+    });
+    expect(resources[`${name}DeadLetterQueue`]?.Type).toBe('AWS::SQS::Queue');
+  });
 
   it('declares the table the code expects, with point-in-time recovery and TTL', () => {
     const table = (resources.OperationsTable as Resource).Properties;
@@ -592,7 +602,7 @@ describe('the packaged CloudFormation template', () => {
     const deadLetterQueues = ofType('AWS::SQS::Queue')
       .map((q) => q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
       .filter(Boolean);
-    expect(deadLetterQueues).toHaveLength(5);
+    expect(deadLetterQueues).toHaveLength(6);
     for (const id of deadLetterQueues)
       expect(
         watching('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [id, 'QueueName'] }),

@@ -8,6 +8,7 @@ import {
   OperationSchema,
   StepSchema,
 } from '../../shared/domain/operation.js';
+import { ProtectionSchema } from '../../shared/domain/pair-condition.js';
 import { MAX_BODY_BYTES } from '../../shared/edge/http-handler.js';
 import { IdempotencyKeySchema } from '../../shared/edge/operation-function.js';
 import { PROBLEM_CONTENT_TYPE } from '../../shared/edge/problem.js';
@@ -28,6 +29,7 @@ import { GrafanaPayloadSchema } from '../alerts-grafana/schema.js';
 import { DecideOperationBodySchema, DecideOperationPathSchema } from '../approve-operation/schema.js';
 import { SlackCommandFormSchema } from '../chat-slack/schema.js';
 import { ConfigureDrRequestSchema } from '../configure-dr/schema.js';
+import { DeclareProtectionBodySchema, DeclareProtectionPathSchema } from '../declare-protection/schema.js';
 import { GetBrakeQuerySchema } from '../get-brake/schema.js';
 import { GetOperationPathSchema } from '../get-operation/schema.js';
 import { GetPairPathSchema, GetPairQuerySchema } from '../get-pair/schema.js';
@@ -36,6 +38,8 @@ import { ListOperationsQuerySchema } from '../list-operations/schema.js';
 import { ListPairsQuerySchema } from '../list-pairs/schema.js';
 import { PairHistoryPathSchema, PairHistoryQuerySchema } from '../pair-history/schema.js';
 import { PromoteStandbyRequestSchema } from '../promote-standby/schema.js';
+import { ReprotectRequestSchema } from '../reprotect/schema.js';
+import { RunDrillBodySchema } from '../run-drill/schema.js';
 import { SetBrakeBodySchema } from '../set-brake/schema.js';
 import { SetPairRolesBodySchema, SetPairRolesPathSchema } from '../set-pair-roles/schema.js';
 import { SwitchoverRequestSchema } from '../switchover/schema.js';
@@ -106,6 +110,12 @@ export const PairRolesSetSchema = z.object({
   reason: z.string(),
 });
 
+/** What a person said of a pair's protection (PUT /v1/pairs/{pair}/protection). */
+export const ProtectionDeclaredSchema = z.object({
+  pair: z.string(),
+  protection: ProtectionSchema.optional(),
+});
+
 /** What Slack shows the person who typed the command, and only them. */
 export const SlackReplySchema = z.object({
   response_type: z.literal('ephemeral'),
@@ -135,6 +145,7 @@ const ANSWER_COMPONENTS = {
   PairAcknowledgement: PairAcknowledgementSchema,
   Brake: BrakeViewSchema,
   PairRolesSet: PairRolesSetSchema,
+  ProtectionDeclared: ProtectionDeclaredSchema,
   PairList: PairListSchema,
   PairSummary: PairSummarySchema,
   PairDetail: PairDetailSchema,
@@ -295,6 +306,33 @@ const ROUTES: readonly DocumentedRoute[] = [
     description: 'Huawei RDS: two provider jobs, primary side first, shown as the steps of one operation.',
     body: { id: 'ConfigureDrRequest', schema: ConfigureDrRequestSchema },
   }),
+  operationRoute({
+    path: '/v1/reprotections',
+    operationId: 'reprotect',
+    summary: 'Rebuild DR in the direction a pair stands after a promotion',
+    description:
+      'Huawei RDS: configure DR with the roles as they stand, its rules checked first (after a promotion they refuse it, naming the rule: the new primary is standalone). Alibaba RDS and OceanBase OCP offer no API for it (422, saying why): rebuild DR there and say so with PUT /v1/pairs/{pair}/protection. The pair is `reprotecting` while it runs.',
+    body: { id: 'ReprotectRequest', schema: ReprotectRequestSchema },
+  }),
+  {
+    method: 'POST',
+    path: '/v1/drills',
+    operationId: 'runDrill',
+    tag: 'operations',
+    summary: 'Rehearse a failover of a pair',
+    description:
+      "Where the provider offers a switchover (OceanBase OCP), a drill switches the pair over and back: each leg a switchover operation of its own, verified and measured. Elsewhere it is the readiness evaluation: the promotion's prechecks as a dry run, the observers, the lag and the fence. The drill ends SUCCEEDED only when every leg was verified, or a failover would go through now; its report is in GET /v1/pairs/{pair}/history.",
+    access: { kind: 'apiKey', scope: 'operate' },
+    body: { id: 'RunDrillBody', schema: RunDrillBodySchema },
+    answers: {
+      202: {
+        description: 'The drill, recorded; an evaluation drill has already ended',
+        schema: 'OperationEnvelope',
+        headers: { Location: OPERATION_LOCATION },
+      },
+    },
+    errors: [409, 422, 502],
+  },
   operationRoute({
     path: '/v1/promotions',
     operationId: 'promoteStandby',
@@ -473,6 +511,20 @@ const ROUTES: readonly DocumentedRoute[] = [
     pathParams: SetPairRolesPathSchema,
     body: { id: 'SetPairRolesBody', schema: SetPairRolesBodySchema },
     answers: { 200: { description: 'The roles as they now stand', schema: 'PairRolesSet' } },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'PUT',
+    path: '/v1/pairs/{pair}/protection',
+    operationId: 'declareProtection',
+    tag: 'failover',
+    summary: 'Say a pair is protected again, after rebuilding its DR outside Switchyard',
+    description:
+      'Where no provider API could re-protect the pair (the reprotect answer says why): a person rebuilt DR and says so. Refused (409) while an operation holds the pair, while it is at risk of split brain, or when it is protected already. Announced and kept with who said it; an evaluation that cannot tell leaves it standing, one that finds the relation broken says so.',
+    access: { kind: 'apiKey', scope: 'approve' },
+    pathParams: DeclareProtectionPathSchema,
+    body: { id: 'DeclareProtectionBody', schema: DeclareProtectionBodySchema },
+    answers: { 200: { description: "The pair's protection as it now stands", schema: 'ProtectionDeclared' } },
     errors: [404, 409, 422],
   },
   {

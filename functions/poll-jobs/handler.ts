@@ -4,6 +4,7 @@ import { withInvocationSignal } from '../../shared/aws/request-handler.js';
 import { sharedDeps } from '../../shared/create-deps.js';
 import { TIMEOUT_EARLY_MS, workSignal } from '../../shared/edge/work-signal.js';
 import { evaluateDueDecisions } from '../../shared/failover/decide-alert.js';
+import { advanceDrill } from '../../shared/failover/drill.js';
 import { type PollSummary, pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { fenceAtRiskPairs } from '../../shared/operations/split-brain.js';
 import { logger } from '../../shared/telemetry/logger.js';
@@ -34,7 +35,11 @@ export const handler = middy<PollJobsEvent, TickSummary, Error, Context>({
         PollJobsEventSchema.parse(event ?? {});
         const deps = await sharedDeps();
         const decisions = await evaluateDueDecisions(deps, { signal });
-        const summary = { ...(await pollActiveOperations(deps, { signal })), decisions };
+        // A drill is made of switchovers: the poller follows them like any other, and the drill from them.
+        const summary = {
+          ...(await pollActiveOperations(deps, { signal }, { drill: advanceDrill })),
+          decisions,
+        };
         const atRisk = await fenceAtRiskPairs(deps, { signal });
         errors = summary.errors.length + decisions.errors.length + atRisk.errors.length;
         recordMetric('PollerBacklog', {}, summary.active);

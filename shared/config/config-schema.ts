@@ -106,10 +106,10 @@ export const ChatSchema = z.strictObject({
 });
 export type ChatConfig = z.infer<typeof ChatSchema>;
 
-const deadlineDefaults = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 3600])) as Record<
-  (typeof OPERATION_KINDS)[number],
-  number
->;
+// A drill runs two switchovers, each within its own deadline.
+const deadlineDefaults = Object.fromEntries(
+  OPERATION_KINDS.map((k) => [k, k === 'drill' ? 7200 : 3600]),
+) as Record<(typeof OPERATION_KINDS)[number], number>;
 
 export const ConfigSchema = z.strictObject({
   providers: ProviderEndpointsSchema.default({}),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ObservationSchema } from './observation.js';
 import { RecoverySchema } from './recovery.js';
-import { VerificationSchema } from './verification.js';
+import { CheckOutcomeSchema, VerificationSchema } from './verification.js';
 
 export const OPERATION_KINDS = [
   'configure-dr',
@@ -9,6 +9,10 @@ export const OPERATION_KINDS = [
   'switchover',
   'activate-migration-target',
   'upgrade-minor-version',
+  // Rebuilds DR in the direction the pair stands now, after a promotion left it without a standby.
+  'reprotect',
+  // Rehearses a failover: a switchover and back where the provider offers one, else a readiness evaluation.
+  'drill',
 ] as const;
 export const OperationKindSchema = z.enum(OPERATION_KINDS);
 export type OperationKind = z.infer<typeof OperationKindSchema>;
@@ -32,7 +36,8 @@ export const OPERATION_STATES = [
 export const OperationStateSchema = z.enum(OPERATION_STATES);
 export type OperationState = z.infer<typeof OperationStateSchema>;
 
-export const SourceSchema = z.enum(['http', 'queue', 'alert', 'chat']);
+// schedule: Switchyard's own schedule (a pair's drill, say), not a person or a sender.
+export const SourceSchema = z.enum(['http', 'queue', 'alert', 'chat', 'schedule']);
 export type Source = z.infer<typeof SourceSchema>;
 
 export const StepStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']);
@@ -144,6 +149,27 @@ export const ApprovalSchema = z.object({
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 
+/** A drill's plan and what each of its legs came to; the legs are switchovers, each an operation of its own. */
+export const DrillSchema = z.object({
+  /** `switchover`: over and back, each leg verified and measured; `evaluation`: readiness plus the promotion's dry run. */
+  kind: z.enum(['switchover', 'evaluation']),
+  legs: z
+    .array(
+      z.object({
+        leg: z.number().int().min(1).max(2),
+        operationId: z.string(),
+        state: OperationStateSchema.optional(),
+        /** The leg's recovery time in seconds, once verified. */
+        rtoSeconds: z.number().nullable().optional(),
+        outcome: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** An evaluation drill's checks, as readiness recorded them. */
+  checks: z.array(z.object({ name: z.string(), outcome: CheckOutcomeSchema, detail: z.string() })).optional(),
+});
+export type Drill = z.infer<typeof DrillSchema>;
+
 /** How a promotion deals with the old primary, and what came of it. */
 export const FencingSchema = z.object({
   policy: z.enum(['required', 'best-effort', 'off']),
@@ -193,6 +219,10 @@ export const OperationSchema = z.object({
   providerDoneAt: z.string().optional(),
   /** promote-standby and switchover, once ended: the timeline, RTO and RPO of the run. */
   recovery: RecoverySchema.optional(),
+  /** drill: its plan and legs. */
+  drill: DrillSchema.optional(),
+  /** A leg of a drill: the drill that asked for it. */
+  drillId: z.string().optional(),
   /** The provider job of the current phase, once submitted. */
   job: JobRefSchema.optional(),
   /** The current phase, from 0; an operation of several phases runs one provider job per phase, in order. */

@@ -36,6 +36,8 @@ export const ProtectionSchema = z.object({
   since: z.string(),
   /** The operation that changed it, when one did. */
   operationId: z.string().optional(),
+  /** The person who said the pair is protected again, where no provider API could rebuild it (PUT …/protection). */
+  declaredBy: z.string().optional(),
   /** When it was last announced: an unprotected pair is announced again at the configured interval. */
   announcedAt: z.string(),
 });

@@ -50,6 +50,14 @@ export type PairVerification = z.infer<typeof PairVerificationSchema>;
 
 export const DEFAULT_VERIFICATION: PairVerification = { windowSeconds: 120, checks: [] };
 
+/** A drill of the pair on a schedule: run by the readiness evaluation once the last drill is this many days old. */
+export const PairDrillScheduleSchema = z.strictObject({
+  everyDays: z.number().int().min(1).max(365),
+  /** Absent: a switchover drill where the provider offers a switchover, an evaluation elsewhere. */
+  kind: z.enum(['switchover', 'evaluation']).optional(),
+});
+export type PairDrillSchedule = z.infer<typeof PairDrillScheduleSchema>;
+
 /** How a pair reacts to a primary-down alert (issue: automatic failover with the safety that keeps it from harm). */
 export const FailoverPolicySchema = z.strictObject({
   /** off: ignore; notify: tell people; dry-run: say what would happen; approve: wait for a person; auto: fail over. */

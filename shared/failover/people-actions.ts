@@ -2,8 +2,10 @@ import type { Deps } from '../deps.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/errors.js';
 import type { Principal } from '../domain/operation.js';
 import { pairLock } from '../operations/pipeline.js';
+import { recordProtection } from '../operations/protection.js';
 import { endRisk } from '../operations/split-brain.js';
 import { memberIdsOf, pairAsItStands, rolesOf } from '../providers/registry.js';
+import { logger } from '../telemetry/logger.js';
 import { acknowledgementNotification, brakeNotification } from './failover-notifications.js';
 import { cooldownEndsAt } from './failover-rules.js';
 
@@ -125,4 +127,46 @@ export async function setPairRoles(
     roles: { pair: name, primary: label, by: by.principal, reason },
   });
   return { pair: name, primary: label, since: next.roles.since, by: by.principal, reason };
+}
+
+/**
+ * A person says the pair is protected again, where no provider API could rebuild it (Alibaba, OCP after a failover,
+ * or a Huawei rebuild done in the console). Not while an operation holds the pair, nor while its old primary may
+ * take writes (a standby of a pair at risk of split brain is no protection). Announced and kept with who said it;
+ * an evaluation that cannot tell leaves it standing, and one that finds the relation broken says so.
+ */
+export async function declareProtected(deps: Deps, name: string, reason: string, by: Principal) {
+  if (!deps.config.pairs.some((p) => p.name === name)) throw new NotFoundError(`No pair named "${name}".`);
+  const holder = await deps.store.getLock(pairLock(name), deps.now());
+  if (holder)
+    throw new ConflictError(
+      `Operation ${holder.operationId} holds ${name}: say whether it is protected once that has ended.`,
+      { activeOperation: holder.operationId },
+    );
+  const state = await deps.failover.getPairState(name);
+  if (state.atRisk)
+    throw new ConflictError(
+      `${name} is at risk of split brain: ${state.atRisk.member} is not fenced (${state.atRisk.detail}). Retire it first (POST /v1/pairs/${name}/ack with oldPrimaryRetired).`,
+      { rules: ['pair.at-risk'] },
+    );
+  if (state.protection?.state === 'protected')
+    throw new ConflictError(
+      `${name} is protected already since ${state.protection.since}: ${state.protection.detail}`,
+      {
+        rules: ['pair.protected'],
+      },
+    );
+  await recordProtection(deps, name, {
+    state: 'protected',
+    detail: `${by.principal} says DR was rebuilt outside Switchyard: ${reason}`,
+    declaredBy: by.principal,
+  });
+  logger.info('a person declared the pair protected', {
+    scope: 'protection',
+    pair: name,
+    by: by.principal,
+    reason,
+  });
+  const { protection } = await deps.failover.getPairState(name);
+  return { pair: name, protection };
 }

@@ -161,7 +161,11 @@ export async function evaluatePair(
   const now = deps.now().toISOString();
   let state = await deps.failover.getPairState(pair.name);
   const [lastRun] = (
-    await deps.store.list({ pair: pair.name, kinds: ['promote-standby', 'switchover'], limit: 1 })
+    await deps.store.list({
+      pair: pair.name,
+      kinds: ['promote-standby', 'switchover', 'reprotect'],
+      limit: 1,
+    })
   ).items;
   const left = lastRun && isTerminal(lastRun.state) ? protectionAfter(lastRun) : undefined;
   const recordedSince = Date.parse(state.protection?.since ?? '');

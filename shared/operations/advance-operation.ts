@@ -19,17 +19,25 @@ function asSentence(text: string): string {
 
 export type AdvanceResult = 'unchanged' | 'progressed' | 'finished' | 'skipped';
 
+/** How the poller advances an operation of a kind no provider driver follows (a drill, made of other operations). */
+export type Advancer = (deps: Deps, operation: Operation, options: CallOptions) => Promise<AdvanceResult>;
+export type Advancers = Partial<Record<Operation['kind'], Advancer>>;
+
 /** One poller step for one active operation: ask the provider, move the state, persist, notify. */
 export async function advanceOperation(
   deps: Deps,
   operation: Operation,
   options: CallOptions = {},
+  advancers: Advancers = {},
 ): Promise<AdvanceResult> {
   const now = deps.now();
   const lock = pairLock(operation.pair);
   try {
     // A change whose writer died before announcing it is told first, so people hear changes in order.
     await tellUntold(deps, operation, now);
+    const own = advancers[operation.kind];
+    if (own) return await own(deps, operation, options);
+    if (operation.kind === 'drill') return 'skipped';
     const overdue = now.getTime() > Date.parse(operation.deadline);
     const timeOut = async () => {
       const job = operation.job
@@ -283,7 +291,11 @@ export interface PollSummary {
  * One poller tick: every active operation advanced, `concurrency` at a time, a page of the active list at a
  * time so memory stays flat however large the fleet; one failure does not stop the rest.
  */
-export async function pollActiveOperations(deps: Deps, options: CallOptions = {}): Promise<PollSummary> {
+export async function pollActiveOperations(
+  deps: Deps,
+  options: CallOptions = {},
+  advancers: Advancers = {},
+): Promise<PollSummary> {
   const summary: PollSummary = {
     active: 0,
     toldLate: 0,
@@ -303,7 +315,7 @@ export async function pollActiveOperations(deps: Deps, options: CallOptions = {}
         const operation = page[next++] as Operation;
         seen.add(operation.id);
         try {
-          summary[await advanceOperation(deps, operation, options)]++;
+          summary[await advanceOperation(deps, operation, options, advancers)]++;
         } catch (error) {
           summary.errors.push({ operationId: operation.id, error: describeError(error) });
         }

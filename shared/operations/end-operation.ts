@@ -17,7 +17,13 @@ import { markIfAtRisk } from './split-brain.js';
 export async function endOperation(deps: Deps, ended: Operation): Promise<Operation> {
   await markIfAtRisk(deps, ended);
   const saved = await persistAndNotify(deps, await withRecovery(deps, ended));
-  // What the run did to the pair's protection is said after its end, so people hear the end first.
+  await recordWhatItLeft(deps, saved);
+  await deps.store.releaseLock(pairLock(ended.pair), ended.id);
+  return saved;
+}
+
+/** What an ended run did to the pair's protection, said after its end, so people hear the end first. */
+export async function recordWhatItLeft(deps: Deps, saved: Operation): Promise<void> {
   const protection = protectionAfter(saved);
   if (protection)
     await recordProtection(deps, saved.pair, protection).catch((error) =>
@@ -28,8 +34,6 @@ export async function endOperation(deps: Deps, ended: Operation): Promise<Operat
         error: describeError(error),
       }),
     );
-  await deps.store.releaseLock(pairLock(ended.pair), ended.id);
-  return saved;
 }
 
 async function withRecovery(deps: Deps, ended: Operation): Promise<Operation> {

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { PairFailoverState } from '../domain/decision.js';
-import type { Operation } from '../domain/operation.js';
+import { isTerminal, type Operation } from '../domain/operation.js';
 import type { Protection, Readiness } from '../domain/pair-condition.js';
 import { CHAT_COMMAND, type PairConditionNotification } from '../notify/notifier.js';
 import { changePairState } from './pair-state.js';
@@ -20,12 +20,15 @@ export function stillNoStandby(state: PairFailoverState): boolean {
 }
 
 /** A pair's protection as an evaluation or an operation found it, before Switchyard stamps its times. */
-export type ProtectionFinding = Pick<Protection, 'state' | 'reason' | 'detail' | 'operationId'>;
+export type ProtectionFinding = Pick<
+  Protection,
+  'state' | 'reason' | 'detail' | 'operationId' | 'declaredBy'
+>;
 
 const NEXT_ACTION: Record<Protection['state'], (pair: string) => string> = {
   protected: () => 'Nothing to do.',
   unprotected: (pair) =>
-    `Re-protect ${pair} before its next failure: rebuild DR in the new direction, then \`${CHAT_COMMAND} pairs\` shows it protected again.`,
+    `Re-protect ${pair} before its next failure: POST /v1/reprotections {"pair":"${pair}"} rebuilds DR in the new direction where the provider allows it, and says why not where it does not; then \`${CHAT_COMMAND} pairs\` shows it protected again.`,
   reprotecting: () => 'Nothing to do: follow the re-protection.',
   unknown: (pair) =>
     `Check ${pair}'s replication on the provider's console: Switchyard could not confirm it either way.`,
@@ -65,7 +68,7 @@ function protectionNotice(
 export async function recordProtection(
   deps: Deps,
   pair: string,
-  found: ProtectionFinding,
+  finding: ProtectionFinding,
   by: 'run' | 'evaluation' = 'run',
 ): Promise<void> {
   const now = deps.now();
@@ -74,9 +77,20 @@ export async function recordProtection(
   let notice: PairConditionNotification | undefined;
   await changePairState(deps, pair, (state) => {
     notice = undefined;
-    // Decided on the state as written now, not as an evaluation read it: a promotion may have ended meanwhile.
-    if (by === 'evaluation' && stillNoStandby(state)) return undefined;
+    let found = finding;
     const previous = state.protection;
+    // Decided on the state as written now, not as an evaluation read it: a promotion may have ended meanwhile, a
+    // re-protection is under way (its end says what it did), or a person's word stands where the provider has none.
+    if (
+      by === 'evaluation' &&
+      (stillNoStandby(state) ||
+        previous?.state === 'reprotecting' ||
+        (previous?.declaredBy !== undefined && found.state === 'unknown'))
+    )
+      return undefined;
+    // No standby still, since the run that left the roles as they are: a failed re-protection changes neither.
+    if (found.reason === 'no-standby' && found.operationId === undefined)
+      found = { ...found, operationId: state.roles?.operationId };
     const changed = previous?.state !== found.state || previous?.reason !== found.reason;
     const remind =
       !changed &&
@@ -104,12 +118,27 @@ export async function recordProtection(
 
 /** What a promotion or switchover that the provider carried out did to the pair's protection. */
 export function protectionAfter(operation: Operation): ProtectionFinding | undefined {
-  if (operation.kind === 'configure-dr' && operation.state === 'SUCCEEDED')
+  const rebuilds = operation.kind === 'configure-dr' || operation.kind === 'reprotect';
+  if (rebuilds && operation.state === 'SUCCEEDED')
     return {
       state: 'unknown',
-      detail: `configure-dr ${operation.id} built the DR relation; the next evaluation says whether the standby replicates`,
+      detail: `${operation.kind} ${operation.id} built the DR relation; the next evaluation says whether the standby replicates`,
       operationId: operation.id,
     };
+  // A re-protection that did not finish leaves the pair as unprotected as it found it, or with half a relation.
+  if (operation.kind === 'reprotect' && isTerminal(operation.state) && operation.submission.attempts > 0)
+    return operation.jobs.length === 0
+      ? {
+          state: 'unprotected',
+          reason: 'no-standby',
+          detail: `reprotect ${operation.id} ended ${operation.state}${operation.outcome ? ` (${operation.outcome})` : ''}: the pair still has no standby`,
+        }
+      : {
+          state: 'unprotected',
+          reason: 'dr-relation-broken',
+          detail: `reprotect ${operation.id} ended ${operation.state} after building part of the DR relation${operation.outcome ? ` (${operation.outcome})` : ''}: remove it (DeleteDisasterRecovery) before trying again`,
+          operationId: operation.id,
+        };
   if (!operation.providerDoneAt) return undefined;
   const member = operation.fencing?.member ?? 'the old primary';
   if (operation.kind === 'promote-standby')

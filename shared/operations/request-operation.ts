@@ -42,6 +42,8 @@ export interface OperationRequest {
   approval?: { reason: string; approversNeeded: 1 | 2 };
   /** The chat conversation that asked: it hears each state change. */
   replyTo?: ReplyTo;
+  /** A leg of this drill. */
+  drillId?: string;
 }
 
 export type RequestOutcome =
@@ -75,7 +77,9 @@ export function resolveRequest(deps: Deps, kind: OperationKind, pairName: string
   if (!driver)
     throw new UnprocessableError(
       'unsupported_operation',
-      `${provider.displayName} pairs do not support ${kind}. ${provider.unsupported[kind] ?? ''}`.trim(),
+      `${provider.displayName} pairs do not support ${kind}. ${provider.unsupported[kind] ?? ''}`
+        .replaceAll('{pair}', pair.name)
+        .trim(),
     );
   return { pair, provider, driver, target: targetOf(pair) };
 }
@@ -120,8 +124,15 @@ function approvalFor(
  * service: the poller's fence of "the old primary" must not land on a member that has become primary again, nor
  * wait behind an upgrade while that member takes writes.
  */
-async function atRiskRefusal(deps: Deps, pair: string): Promise<Finding | undefined> {
-  const risk = (await deps.failover.getPairState(pair)).atRisk;
+async function pairStateRefusal(deps: Deps, pair: string, kind: OperationKind): Promise<Finding | undefined> {
+  const state = await deps.failover.getPairState(pair);
+  const risk = state.atRisk;
+  // Rebuilding a relation the provider confirms is working would tear it down for nothing.
+  if (!risk && kind === 'reprotect' && state.protection?.state === 'protected')
+    return safetyRefusal(
+      'pair.protected',
+      `${pair} is protected since ${state.protection.since} (${state.protection.detail}): there is nothing to re-protect`,
+    );
   return risk
     ? safetyRefusal(
         'pair.at-risk',
@@ -218,7 +229,7 @@ export async function requestOperation(
       promotion
         ? observeForPromotion(deps, resolved.pair, resolved.provider, resolved.driver, input, options)
         : undefined,
-      atRiskRefusal(deps, resolved.pair.name),
+      pairStateRefusal(deps, resolved.pair.name, request.kind),
     ]);
     const guard = observation
       ? await guardPromotion(
@@ -267,6 +278,7 @@ export async function requestOperation(
       idempotencyKey: request.idempotencyKey,
       trigger: request.trigger,
       replyTo: request.replyTo,
+      ...(request.drillId ? { drillId: request.drillId } : {}),
       ...(waits && approval ? { approval: { ...approval, approvals: [] } } : {}),
       findings: precheck.findings,
       ...(guard ? { observation: guard.observation } : {}),

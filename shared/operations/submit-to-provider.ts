@@ -3,9 +3,12 @@ import { describeError, ProviderError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions, OperationDriver } from '../providers/provider.js';
+import { logger, operationKeys } from '../telemetry/logger.js';
+import { recordWhatItLeft } from './end-operation.js';
 import { afterFenceFailure, FENCE_STEP_ID, phaseDriver, phasesOf } from './fencing.js';
 import { persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
+import { recordProtection } from './protection.js';
 import { verifyPromotion } from './verify-promotion.js';
 
 /**
@@ -98,7 +101,21 @@ export async function submitToProvider(
         submission: { ...submission, ambiguous: false },
       },
     );
-    return await persistAndNotify(deps, next);
+    const saved = await persistAndNotify(deps, next);
+    // A re-protection under way is the pair's protection until it ends.
+    if (saved.kind === 'reprotect' && saved.phase === 0)
+      await recordProtection(deps, saved.pair, {
+        state: 'reprotecting',
+        detail: `reprotect ${saved.id} is rebuilding DR in the direction ${saved.pair} stands now`,
+        operationId: saved.id,
+      }).catch((error) =>
+        logger.warn('the re-protection under way could not be recorded yet', {
+          scope: 'protection',
+          ...operationKeys(saved),
+          error: describeError(error),
+        }),
+      );
+    return saved;
   } catch (error) {
     const at = deps.now().toISOString();
     const refused = error instanceof ProviderError && error.outcome === 'not-applied';
@@ -137,6 +154,7 @@ export async function submitToProvider(
         },
       );
       const saved = await persistAndNotify(deps, next);
+      await recordWhatItLeft(deps, saved);
       await deps.store.releaseLock(pairLock(operation.pair), operation.id);
       return saved;
     }

@@ -8,6 +8,7 @@ import {
   FailoverPolicySchema,
   type LagBudget,
   lagBudgetsMeasurable,
+  PairDrillScheduleSchema,
   PairNameSchema,
   PairVerificationSchema,
 } from '../domain/pair-policy.js';
@@ -84,6 +85,7 @@ export function pairSchemaFor<Name extends string, Section extends z.ZodType>(
       description: z.string().optional(),
       failover: FailoverPolicySchema.default(DEFAULT_FAILOVER),
       verification: PairVerificationSchema.default(DEFAULT_VERIFICATION),
+      drill: PairDrillScheduleSchema.optional(),
       ...({ [name]: section } as { [K in Name]: Section }),
     })
     .superRefine((pair, ctx) =>

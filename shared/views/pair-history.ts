@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import type { Decision } from '../domain/decision.js';
 import { NotFoundError } from '../domain/errors.js';
 import {
+  DrillSchema,
   isTerminal,
   type Operation,
   OperationKindSchema,
@@ -25,6 +26,8 @@ export const RunSchema = z.object({
   timeline: TimelineSchema,
   rto: RtoSchema,
   rpo: RpoSchema,
+  /** A drill's report: its legs (each a switchover run of its own, listed too) or its evaluation's checks. */
+  drill: DrillSchema.optional(),
 });
 export type Run = z.infer<typeof RunSchema>;
 
@@ -39,10 +42,12 @@ export type PairHistory = z.infer<typeof PairHistorySchema>;
 /** Store pages read per request at most: a pair's upgrades between its runs cost reads, not an unbounded wait. */
 const PAGES = 4;
 
-/** The kinds that change a pair's roles: its recoveries. */
-const RUN_KINDS = ['promote-standby', 'switchover'] as const;
+/** The kinds that change a pair's roles (its recoveries), and the drills that rehearse them. */
+const RUN_KINDS = ['promote-standby', 'switchover', 'drill'] as const;
 
 function outcomeOf(operation: Operation): string {
+  if (operation.kind === 'drill' && isTerminal(operation.state))
+    return `${operation.state.toLowerCase()}${operation.outcome ? `: ${operation.outcome}` : ''}`;
   if (operation.state === 'SUCCEEDED')
     return operation.verification?.state === 'verified' ? 'verified' : 'succeeded (before verification)';
   if (!isTerminal(operation.state))
@@ -50,7 +55,40 @@ function outcomeOf(operation: Operation): string {
   return `${operation.state.toLowerCase()}${operation.outcome ? `: ${operation.outcome}` : ''}`;
 }
 
+/** A drill recovers nothing itself: its legs are measured as the switchovers they are. */
+function drillRecovery(operation: Operation): Pick<Run, 'timeline' | 'rto' | 'rpo'> {
+  const switched = operation.drill?.kind === 'switchover';
+  return {
+    timeline: { requested: operation.createdAt },
+    rto: {
+      from: 'requested',
+      to: 'verified',
+      stages: [],
+      detail: switched
+        ? "a drill's legs are measured each: see drill.legs, and each leg's own run"
+        : 'an evaluation drill promotes nothing',
+    },
+    rpo: {
+      state: 'none',
+      seconds: 0,
+      asRead: switched ? 'a switchover loses nothing (RPO 0)' : 'an evaluation drill promotes nothing',
+    },
+  };
+}
+
 async function runOf(deps: Deps, operation: Operation): Promise<Run> {
+  if (operation.kind === 'drill')
+    return {
+      id: operation.id,
+      kind: operation.kind,
+      state: operation.state,
+      askedBy: operation.requestedBy.principal,
+      startedAt: operation.createdAt,
+      ...(isTerminal(operation.state) ? { endedAt: operation.updatedAt } : {}),
+      outcome: outcomeOf(operation),
+      ...drillRecovery(operation),
+      ...(operation.drill ? { drill: operation.drill } : {}),
+    };
   // Ended runs carry their measure; one still going (or from before it was kept) is measured now.
   let decision: Decision | undefined;
   if (!operation.recovery && operation.trigger)

@@ -63,6 +63,11 @@ export const alibaba: ProviderPlugin<
     switchover:
       'Alibaba Cloud RDS has no cross-region switchover API; use promote-standby for a DR instance.',
     'configure-dr': 'Switchyard does not create Alibaba DR instances or replication links.',
+    // CreateGadInstanceMember adds a member back to a GAD group for MySQL only, and CreateReplicationLink needs an
+    // empty target instance, so the old, non-empty primary cannot be reused (providers.md §6.2):
+    // https://www.alibabacloud.com/help/en/rds/developer-reference/api-rds-2014-08-15-createreplicationlink
+    reprotect:
+      'ApsaraDB RDS offers no API that makes the old primary a DR instance again: CreateGadInstanceMember is MySQL only, and CreateReplicationLink needs a new, empty instance. Rebuild DR in the console, then say so with PUT /v1/pairs/{pair}/protection (approve scope).',
   },
   client(endpoint, { resolveSecret, dispatcher }) {
     // Read when a call is first made: a function that never calls alibaba never reads its secrets.

@@ -73,6 +73,10 @@ export const huawei: ProviderPlugin<
   },
   operations: {
     'configure-dr': HuaweiConfigureDrDriver,
+    // Re-protection is configure DR with the roles as they stand (rds_12_0001, rds_12_0002): the promoted member is
+    // the primary now. Its rules still hold, so after a promotion the precheck names them: the new primary is
+    // standalone and the old one primary/standby, the reverse of what DR needs, and Huawei documents no way back.
+    reprotect: HuaweiConfigureDrDriver,
     'promote-standby': HuaweiPromoteDriver,
     'upgrade-minor-version': HuaweiUpgradeDriver,
   },

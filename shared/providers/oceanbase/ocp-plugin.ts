@@ -56,6 +56,11 @@ export const oceanbase: ProviderPlugin<
     'activate-migration-target': 'Migration targets are an Alibaba Cloud RDS feature, not an OCP one.',
     'upgrade-minor-version':
       'Switchyard does not upgrade OceanBase clusters; OCP runs those upgrades itself.',
+    // A switchover leaves the old primary tenant as the standby, so only a failover needs this. OCP documents no
+    // way to turn a failed-over primary tenant into a standby; createStandbyTenant builds a new tenant
+    // (common-ocp-10000000001900005), with an id the pair's config does not name (providers.md §6.3).
+    reprotect:
+      "OCP documents no API that rebuilds the old primary tenant as a standby; createStandbyTenant makes a new tenant, which the pair's config would have to name. Create the standby in OCP, name it in the config, then say so with PUT /v1/pairs/{pair}/protection (approve scope).",
   },
   client(endpoint, { resolveSecret, dispatcher }) {
     // Read when a call is first made: a function that never calls oceanbase never reads its secrets.
