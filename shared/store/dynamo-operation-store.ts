@@ -66,6 +66,9 @@ const invalidCursor = () =>
  * attributes are strings, and, for a pair's listing, of that pair. Anything else is refused, never a read the caller
  * steered.
  */
+/** Items read per request of a filtered listing: enough that a rare kind is found in few round trips. */
+const FILTERED_READ = 100;
+
 function startKeyOf(cursor: string, pair: string | undefined): Record<string, string> {
   let key: unknown;
   try {
@@ -243,21 +246,38 @@ export class DynamoOperationStore implements OperationStore {
       input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ...values };
     }
     input.ScanIndexForward = false;
-    input.Limit = query.limit;
     if (query.cursor) input.ExclusiveStartKey = startKeyOf(query.cursor, query.pair);
-    let out: QueryCommandOutput;
-    try {
-      out = await this.client.send(new QueryCommand(input));
-    } catch (error) {
-      // DynamoDB refuses a key of the right shape that starts no page of this listing.
-      if (query.cursor && error instanceof Error && error.name === 'ValidationException')
-        throw invalidCursor();
-      throw error;
-    }
-    const cursor = out.LastEvaluatedKey
-      ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url')
-      : undefined;
-    return { items: (out.Items ?? []).map(DynamoOperationStore.parse), cursor };
+    // DynamoDB applies Limit before the filter: a filtered listing reads on until its page is full, or the index
+    // ends, so "the pair's last drill" is found behind any number of newer switchovers.
+    const filtered = filters.length > 0;
+    const keyNames = query.pair ? ['gsi2pk', 'gsi2sk', 'pk', 'sk'] : ['gsi1pk', 'gsi1sk', 'pk', 'sk'];
+    const raw: Record<string, unknown>[] = [];
+    let lastKey: Record<string, unknown> | undefined;
+    do {
+      input.Limit = filtered ? Math.max(query.limit, FILTERED_READ) : query.limit;
+      let out: QueryCommandOutput;
+      try {
+        out = await this.client.send(new QueryCommand(input));
+      } catch (error) {
+        // DynamoDB refuses a key of the right shape that starts no page of this listing.
+        if (query.cursor && error instanceof Error && error.name === 'ValidationException')
+          throw invalidCursor();
+        throw error;
+      }
+      lastKey = out.LastEvaluatedKey;
+      for (const item of out.Items ?? []) {
+        raw.push(item);
+        if (raw.length === query.limit) {
+          // The page ends at this item: the next one starts right after it, whatever else this read returned.
+          if (item !== out.Items?.at(-1))
+            lastKey = Object.fromEntries(keyNames.map((name) => [name, item[name]]));
+          break;
+        }
+      }
+      input.ExclusiveStartKey = lastKey;
+    } while (filtered && raw.length < query.limit && lastKey);
+    const cursor = lastKey ? Buffer.from(JSON.stringify(lastKey)).toString('base64url') : undefined;
+    return { items: raw.map(DynamoOperationStore.parse), cursor };
   }
 
   activePages(pageSize = 100): AsyncGenerator<Operation[]> {

@@ -21,7 +21,7 @@ export interface IdempotencyRecord {
 export interface ListQuery {
   pair?: string;
   state?: OperationState;
-  /** Only these kinds (a pair's promotions and switchovers, say); a page may then hold fewer than `limit`. */
+  /** Only these kinds (a pair's promotions and switchovers, say); a page is still `limit` long unless the listing ended. */
   kinds?: readonly OperationKind[];
   limit: number;
   cursor?: string;
