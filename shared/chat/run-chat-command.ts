@@ -160,6 +160,11 @@ async function run(deps: Deps, { user, command, slashCommand, replyTo, triggerId
     case 'reject': {
       const operation = await deps.store.get(command.operationId);
       if (!operation) return message(mrkdwn`No operation ${command.operationId}.`);
+      // A drill, or an operation long past its approval, has nothing to decide: said here rather than queued.
+      if (operation.state !== 'PENDING_APPROVAL')
+        return message(
+          mrkdwn`${operation.kind} \`${operation.id}\` on *${operation.pair}* is ${operation.state}: nothing waits for a decision.`,
+        );
       await deps.queue.enqueue(operation.kind, {
         decide: command.name,
         operationId: operation.id,

@@ -136,31 +136,34 @@ export async function setPairRoles(
  * an evaluation that cannot tell leaves it standing, and one that finds the relation broken says so.
  */
 export async function declareProtected(deps: Deps, name: string, reason: string, by: Principal) {
-  if (!deps.config.pairs.some((p) => p.name === name)) throw new NotFoundError(`No pair named "${name}".`);
+  const pair = deps.config.pairs.find((p) => p.name === name);
+  if (!pair) throw new NotFoundError(`No pair named "${name}".`);
+  // A pair with one member has nothing to protect it: saying otherwise would hide that from every evaluation.
+  if (memberIdsOf(pair).standby === null)
+    throw new UnprocessableError(
+      'no_standby',
+      `${name} has no standby member in the config: nothing can protect it.`,
+      {
+        errors: [{ field: 'path.pair', message: 'the pair has no configured standby' }],
+      },
+    );
   const holder = await deps.store.getLock(pairLock(name), deps.now());
   if (holder)
     throw new ConflictError(
       `Operation ${holder.operationId} holds ${name}: say whether it is protected once that has ended.`,
       { activeOperation: holder.operationId },
     );
-  const state = await deps.failover.getPairState(name);
-  if (state.atRisk)
-    throw new ConflictError(
-      `${name} is at risk of split brain: ${state.atRisk.member} is not fenced (${state.atRisk.detail}). Retire it first (POST /v1/pairs/${name}/ack with oldPrimaryRetired).`,
-      { rules: ['pair.at-risk'] },
-    );
-  if (state.protection?.state === 'protected')
-    throw new ConflictError(
-      `${name} is protected already since ${state.protection.since}: ${state.protection.detail}`,
-      {
-        rules: ['pair.protected'],
-      },
-    );
-  await recordProtection(deps, name, {
-    state: 'protected',
-    detail: `${by.principal} says DR was rebuilt outside Switchyard: ${reason}`,
-    declaredBy: by.principal,
-  });
+  // At risk, protected already or being re-protected: refused in the write itself (recordProtection).
+  await recordProtection(
+    deps,
+    name,
+    {
+      state: 'protected',
+      detail: `${by.principal} says DR was rebuilt outside Switchyard: ${reason}`,
+      declaredBy: by.principal,
+    },
+    'declaration',
+  );
   logger.info('a person declared the pair protected', {
     scope: 'protection',
     pair: name,

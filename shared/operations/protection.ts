@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { PairFailoverState } from '../domain/decision.js';
+import { ConflictError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import type { Protection, Readiness } from '../domain/pair-condition.js';
 import { CHAT_COMMAND, type PairConditionNotification } from '../notify/notifier.js';
@@ -69,7 +70,7 @@ export async function recordProtection(
   deps: Deps,
   pair: string,
   finding: ProtectionFinding,
-  by: 'run' | 'evaluation' = 'run',
+  by: 'run' | 'evaluation' | 'declaration' = 'run',
 ): Promise<void> {
   const now = deps.now();
   const at = now.toISOString();
@@ -88,6 +89,25 @@ export async function recordProtection(
         (previous?.declaredBy !== undefined && found.state === 'unknown'))
     )
       return undefined;
+    // A re-protection's end was recorded before its start could be (a poller elsewhere ended it): the end stands.
+    if (found.state === 'reprotecting' && previous?.operationId === found.operationId) return undefined;
+    // A person's word is checked against the state it replaces, in the same conditional write: two at once, or one
+    // racing a promotion's end, cannot both stand.
+    if (by === 'declaration') {
+      if (state.atRisk)
+        throw new ConflictError(
+          `${pair} is at risk of split brain: ${state.atRisk.member} is not fenced (${state.atRisk.detail}). Retire it first (POST /v1/pairs/${pair}/ack with oldPrimaryRetired).`,
+          { rules: ['pair.at-risk'] },
+        );
+      if (previous?.state === 'protected')
+        throw new ConflictError(`${pair} is protected already since ${previous.since}: ${previous.detail}`, {
+          rules: ['pair.protected'],
+        });
+      if (previous?.state === 'reprotecting')
+        throw new ConflictError(`${pair} is being re-protected: ${previous.detail}`, {
+          rules: ['pair.reprotecting'],
+        });
+    }
     // No standby still, since the run that left the roles as they are: a failed re-protection changes neither.
     if (found.reason === 'no-standby' && found.operationId === undefined)
       found = { ...found, operationId: state.roles?.operationId };
@@ -99,8 +119,14 @@ export async function recordProtection(
       now.getTime() - Date.parse(previous.announcedAt) >= reminderMs;
     if (!changed && !remind) {
       // The same state: its detail may say more now, without a word to anyone.
-      if (previous?.detail === found.detail) return undefined;
-      return { ...state, protection: { ...previous, detail: found.detail } as Protection };
+      // Confirmed by the provider, a person's word is no longer what the state rests on.
+      const confirmed = by === 'evaluation' && found.state === 'protected' && previous?.declaredBy;
+      if (previous?.detail === found.detail && !confirmed) return undefined;
+      const { declaredBy, ...rest } = previous as Protection;
+      return {
+        ...state,
+        protection: { ...rest, detail: found.detail, ...(confirmed ? {} : declaredBy ? { declaredBy } : {}) },
+      };
     }
     const next: Protection = {
       ...found,
@@ -127,7 +153,7 @@ export function protectionAfter(operation: Operation): ProtectionFinding | undef
     };
   // A re-protection that did not finish leaves the pair as unprotected as it found it, or with half a relation.
   if (operation.kind === 'reprotect' && isTerminal(operation.state) && operation.submission.attempts > 0)
-    return operation.jobs.length === 0
+    return operation.jobs.length === 0 && operation.job === undefined
       ? {
           state: 'unprotected',
           reason: 'no-standby',

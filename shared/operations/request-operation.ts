@@ -98,11 +98,18 @@ export async function dryRunOperation(
   options: CallOptions = {},
 ): Promise<DryRunOutcome> {
   const { driver, target } = await resolveStanding(deps, request.kind, request.pair);
-  const result = await driver.precheck(
-    { kind: request.kind, target, params: request.params, phase: 0 },
-    options,
-  );
-  return { type: 'dry-run', kind: request.kind, pair: request.pair, ...result };
+  // The pair's own state refuses what the provider would allow (at risk, protected already): the dry run says so too.
+  const [result, refusal] = await Promise.all([
+    driver.precheck({ kind: request.kind, target, params: request.params, phase: 0 }, options),
+    pairStateRefusal(deps, request.pair, request.kind),
+  ]);
+  return {
+    type: 'dry-run',
+    kind: request.kind,
+    pair: request.pair,
+    ...result,
+    ...(refusal ? { valid: false, findings: [...result.findings, refusal] } : {}),
+  };
 }
 
 /** The approval a request needs: asked for, forced by allowDataLoss (two people), or by a safety rule. */
