@@ -227,6 +227,15 @@ const OPERATION_LOCATION = {
   schema: { type: 'string' },
 };
 
+const IDEMPOTENCY_KEY_HEADER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the same key and request answer the first operation (200, Idempotent-Replayed: true); the same key with another request is refused (422).',
+  schema: z.toJSONSchema(IdempotencyKeySchema.unwrap(), { target: 'draft-2020-12' }),
+} as const;
+
 /** An operation kind's route, as `operationFunction` serves it: one answer scheme for all five. */
 function operationRoute(
   route: Pick<DocumentedRoute, 'path' | 'operationId' | 'summary' | 'description'> & {
@@ -238,16 +247,7 @@ function operationRoute(
     method: 'POST',
     tag: 'operations',
     access: { kind: 'apiKey', scope: 'operate' },
-    headers: [
-      {
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: false,
-        description:
-          'Makes a retry safe: the same key and request answer the first operation (200, Idempotent-Replayed: true); the same key with another request is refused (422).',
-        schema: z.toJSONSchema(IdempotencyKeySchema.unwrap(), { target: 'draft-2020-12' }),
-      },
-    ],
+    headers: [IDEMPOTENCY_KEY_HEADER],
     answers: {
       202: {
         description: 'Accepted: the operation is recorded and submitted, or waits in PENDING_APPROVAL',
@@ -323,12 +323,24 @@ const ROUTES: readonly DocumentedRoute[] = [
     description:
       "Where the provider offers a switchover (OceanBase OCP), a drill switches the pair over and back: each leg a switchover operation of its own, verified and measured. Elsewhere it is the readiness evaluation: the promotion's prechecks as a dry run, the observers, the lag and the fence. The drill ends SUCCEEDED only when every leg was verified, or a failover would go through now; its report is in GET /v1/pairs/{pair}/history.",
     access: { kind: 'apiKey', scope: 'operate' },
+    headers: [IDEMPOTENCY_KEY_HEADER],
     body: { id: 'RunDrillBody', schema: RunDrillBodySchema },
     answers: {
       202: {
         description: 'The drill, recorded; an evaluation drill has already ended',
         schema: 'OperationEnvelope',
         headers: { Location: OPERATION_LOCATION },
+      },
+      200: {
+        description: 'The drill an earlier request with the same Idempotency-Key made',
+        schema: 'OperationEnvelope',
+        headers: {
+          Location: OPERATION_LOCATION,
+          'Idempotent-Replayed': {
+            description: '"true": the drill is an earlier one',
+            schema: { type: 'string' },
+          },
+        },
       },
     },
     errors: [409, 422, 502],
@@ -455,7 +467,7 @@ const ROUTES: readonly DocumentedRoute[] = [
     tag: 'pairs',
     summary: "A pair's promotions and switchovers, each with its RTO, RPO and outcome",
     description:
-      "Newest first. Each run has its timeline (the alert's start as its sender said, received, decided, requested, approved, fenced, submitted, provider done, verified, told: the moments that happened), its RTO (the first sign of trouble, or the request, to verified, with each stage's share; no figure when the result was not verified) and its RPO (the lag read just before the promotion, in the provider's units and normalised where it allows; `unknown` when none could be read, never zero; `none` for a switchover). A page may hold fewer than `limit` runs: follow `cursor` while there is one.",
+      "Newest first. Each run has its timeline (the alert's start as its sender said, received, decided, requested, approved, fenced, submitted, provider done, verified, told: the moments that happened), its RTO (the first sign of trouble, or the request, to verified, with each stage's share; no figure when the result was not verified) and its RPO (the lag read just before the promotion, in the provider's units and normalised where it allows; `unknown` when none could be read, never zero; `none` for a switchover). A page holds `limit` runs unless the history has ended; follow `cursor` while there is one.",
     access: { kind: 'apiKey', scope: 'read' },
     pathParams: PairHistoryPathSchema,
     query: PairHistoryQuerySchema,

@@ -165,6 +165,8 @@ export const DrillSchema = z.object({
       }),
     )
     .default([]),
+  /** The pair's members when a switchover drill began (ids as the provider names them): each leg must find them so. */
+  from: z.object({ primary: z.string(), standby: z.string() }).optional(),
   /** An evaluation drill's checks, as readiness recorded them. */
   checks: z.array(z.object({ name: z.string(), outcome: CheckOutcomeSchema, detail: z.string() })).optional(),
 });

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import type { NormalizedAlert } from '../domain/alert.js';
 import type { Brake, Decision, DecisionOutcome } from '../domain/decision.js';
 import { describeError, StaleWriteError } from '../domain/errors.js';
+import { isTerminal } from '../domain/operation.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
 import { observePrimary } from '../operations/observe-primary.js';
@@ -246,6 +247,9 @@ export async function evaluateDecision(
     // A lock held under this decision's own key is its claim from an earlier try that did not finish.
     if (lock && lock.idempotencyKey !== `promote-standby:${operationKey}`) {
       const running = await deps.store.get(lock.operationId);
+      // A drill's leg is a rehearsal, not a person's answer to this alert: the decision waits for the leg to end
+      // (the drill then stops, the pair as it stands is observed) rather than ending here unanswered.
+      if (running?.drillId && !isTerminal(running.state)) return decision;
       return await end(
         'suppressed',
         `Switchyard is running ${running?.kind ?? 'an operation'} ${lock.operationId} on ${pair.name}; its alerts do not trigger a failover meanwhile`,

@@ -1,16 +1,20 @@
-import { configuredPair } from '../config/config-schema.js';
+import { createHash } from 'node:crypto';
+import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
 import { ConflictError, describeError, UnprocessableError } from '../domain/errors.js';
 import { type Drill, isTerminal, type Operation, type Principal, type Step } from '../domain/operation.js';
 import { formatSeconds } from '../domain/recovery.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
 import type { AdvanceResult } from '../operations/advance-operation.js';
+import { claimLock } from '../operations/claim-pair.js';
 import { pairNow } from '../operations/pair-roles.js';
 import { persistAndNotify } from '../operations/persist.js';
-import { pairLock } from '../operations/pipeline.js';
+import { OUTLIVES_A_REQUEST_MS, pairLock } from '../operations/pipeline.js';
 import { requestOperation } from '../operations/request-operation.js';
 import type { CallOptions } from '../providers/provider.js';
-import { rolesOf, targetOf } from '../providers/registry.js';
+import { memberIdsOf, rolesOf, targetOf } from '../providers/registry.js';
+import { logger } from '../telemetry/logger.js';
+import { cooldownEndsAt } from './failover-rules.js';
 import { evaluatePair } from './readiness.js';
 
 export type DrillKind = Drill['kind'];
@@ -21,9 +25,22 @@ export interface DrillRequest {
   kind?: DrillKind;
   reason?: string;
   requestedBy: Principal;
+  /** The caller's Idempotency-Key: a retried request is the same drill. */
+  idempotencyKey?: string;
 }
 
 const LEGS = 2;
+
+/** One drill at a time per pair: held from the request to the drill's end, beside each leg's own pair lock. */
+export function drillLock(pair: string): string {
+  return `drill:${pair}`;
+}
+
+/** A holding decision is an incident under way: a rehearsal does not switch the pair under it. */
+async function heldAlert(deps: Deps, pair: string): Promise<string | undefined> {
+  const holding = (await deps.failover.listHolding()).find((d) => d.pair === pair);
+  return holding ? `alert "${holding.alert.name}" is being decided (decision ${holding.id})` : undefined;
+}
 
 function legStep(leg: number, status: Step['status'], name: string): Step {
   return { id: `leg-${leg}`, name, status, upstreams: leg > 1 ? [`leg-${leg - 1}`] : [], downstreams: [] };
@@ -40,7 +57,7 @@ export async function requestDrill(
   deps: Deps,
   request: DrillRequest,
   options: CallOptions = {},
-): Promise<Operation> {
+): Promise<{ drill: Operation; existing: boolean }> {
   const configured = configuredPair(deps.config, request.pair, 'pair');
   const provider = deps.providers.get(configured.provider);
   if (!provider)
@@ -56,17 +73,89 @@ export async function requestDrill(
       `${provider.displayName} pairs cannot be switched over, so their drill is an evaluation. ${provider.unsupported.switchover ?? ''}`.trim(),
       { errors: [{ field: 'body.kind', message: 'use "evaluation" for this pair' }] },
     );
+  const pair = await pairNow(deps, configured.name);
+  const members = memberIdsOf(pair);
+  // Nothing to fail over to, or no way to: a rehearsal would pass without rehearsing anything.
+  if (members.standby === null || (!canSwitch && !provider.operations['promote-standby']))
+    throw new UnprocessableError(
+      'nothing_to_drill',
+      members.standby === null
+        ? `${configured.name} has no standby: there is no failover to rehearse.`
+        : `${provider.displayName} offers neither a switchover nor a promotion: there is no failover to rehearse.`,
+      { errors: [{ field: 'body.pair', message: 'the pair has no failover to rehearse' }] },
+    );
+
+  const idempotencyKey = request.idempotencyKey
+    ? `drill:caller:${createHash('sha256').update(request.requestedBy.principal).digest('hex')}:${request.idempotencyKey}`
+    : undefined;
+  const print = createHash('sha256')
+    .update(JSON.stringify([configured.name, kind]))
+    .digest('hex');
+  let id: string | undefined;
+  if (idempotencyKey) {
+    const seen = await deps.store.getIdempotency(idempotencyKey);
+    if (seen && seen.fingerprint !== print)
+      throw new UnprocessableError(
+        'idempotency_key_reused',
+        `Idempotency-Key "${request.idempotencyKey}" was used for a different request (operation ${seen.operationId}).`,
+      );
+    const existing = seen && (await deps.store.get(seen.operationId));
+    if (existing) return { drill: existing, existing: true };
+    id = seen?.operationId;
+  }
+  id ??= deps.newId();
+
   const holder = await deps.store.getLock(pairLock(configured), deps.now());
   if (holder)
     throw new ConflictError(
       `Pair ${configured.name} is busy with operation ${holder.operationId}; drill it once that has ended.`,
       { activeOperation: holder.operationId },
     );
-  const pair = await pairNow(deps, configured.name);
+  const incident = kind === 'switchover' ? await heldAlert(deps, configured.name) : undefined;
+  if (incident)
+    throw new ConflictError(`${configured.name} is not drilled while an ${incident}.`, {
+      rules: ['pair.alert-held'],
+    });
+
+  // Two legs, each up to a switchover's own deadline, and the ticks between them.
+  const deadlines = deps.config.operations.deadlineSeconds;
+  const deadlineSeconds = Math.max(deadlines.drill, LEGS * deadlines.switchover + 600);
+  const now = deps.now();
+  const claim = await claimLock(
+    deps,
+    drillLock(configured.name),
+    { operationId: id, idempotencyKey },
+    deadlineSeconds + 600,
+    now,
+  );
+  if (!claim.claimed)
+    throw new ConflictError(
+      `Drill ${claim.holder.operationId} is under way on ${configured.name}: one drill at a time per pair.`,
+      { activeOperation: claim.holder.operationId, location: `/v1/operations/${claim.holder.operationId}` },
+    );
+  if (claim.existing) return { drill: claim.existing, existing: true };
+  id = claim.operationId;
+  if (idempotencyKey) {
+    const raced = await deps.store.putIdempotency(
+      idempotencyKey,
+      { operationId: id, fingerprint: print },
+      deps.config.operations.idempotencyTtlSeconds,
+      now,
+    );
+    if (raced && raced.operationId !== id) {
+      await deps.store.releaseLock(drillLock(configured.name), id);
+      const existing = await deps.store.get(raced.operationId);
+      if (existing) return { drill: existing, existing: true };
+      throw new ConflictError(
+        `A request with the same Idempotency-Key is in progress (operation ${raced.operationId}).`,
+      );
+    }
+  }
+
   const roles = rolesOf(pair);
-  const at = deps.now().toISOString();
+  const at = now.toISOString();
   const drill: Operation = {
-    id: deps.newId(),
+    id,
     kind: 'drill',
     provider: pair.provider,
     pair: pair.name,
@@ -77,7 +166,11 @@ export async function requestDrill(
     requestedBy: request.requestedBy,
     source: request.requestedBy.channel,
     findings: [],
-    drill: { kind, legs: [] },
+    drill: {
+      kind,
+      legs: [],
+      ...(kind === 'switchover' ? { from: { primary: members.primary, standby: members.standby } } : {}),
+    },
     submission: { attempts: 0, ambiguous: false },
     phase: 0,
     jobs: [],
@@ -90,7 +183,7 @@ export async function requestDrill(
         : [legStep(1, 'pending', 'Evaluate readiness: the promotion as a dry run, observers, lag, fence')],
     createdAt: at,
     updatedAt: at,
-    deadline: new Date(Date.parse(at) + deps.config.operations.deadlineSeconds.drill * 1000).toISOString(),
+    deadline: new Date(Date.parse(at) + deadlineSeconds * 1000).toISOString(),
     version: 1,
     events: [
       {
@@ -102,8 +195,18 @@ export async function requestDrill(
       },
     ],
   };
-  const created = await persistAndNotify(deps, drill, { create: true });
-  return kind === 'switchover' ? startLeg(deps, created, 1, options) : evaluateDrill(deps, created, options);
+  let created: Operation;
+  try {
+    created = await persistAndNotify(deps, drill, { create: true });
+  } catch (error) {
+    await deps.store.releaseLock(drillLock(configured.name), id).catch(() => undefined);
+    throw error;
+  }
+  const started =
+    kind === 'switchover'
+      ? await startLeg(deps, created, 1, options)
+      : await evaluateDrill(deps, created, options);
+  return { drill: started, existing: false };
 }
 
 async function evaluateDrill(deps: Deps, drill: Operation, options: CallOptions): Promise<Operation> {
@@ -143,6 +246,45 @@ async function evaluateDrill(deps: Deps, drill: Operation, options: CallOptions)
 
 /** Asks for leg `leg` (a switchover of the pair as it stands), under a key of the drill's own, so a retry is the same. */
 async function startLeg(deps: Deps, drill: Operation, leg: number, options: CallOptions): Promise<Operation> {
+  const standing =
+    leg === 1
+      ? 'nothing was switched'
+      : 'leg 1 left the pair switched over: switch it back with a plain switchover (POST /v1/switchovers) once it is free';
+  // Each leg switches from where the drill expects the pair to stand: a switchover between legs, or a failover,
+  // moved it, and a leg sent now would switch it the wrong way.
+  const from = drill.drill?.from;
+  if (from) {
+    const expected = leg === 1 ? from.primary : from.standby;
+    let primary: string | undefined;
+    try {
+      primary = memberIdsOf(await pairNow(deps, drill.pair)).primary;
+    } catch (error) {
+      return end(
+        drill,
+        'FAILED',
+        `leg ${leg} was not sent: the pair's roles could not be read (${describeError(error)}); ${standing}`,
+        deps,
+        {},
+      );
+    }
+    if (primary !== expected)
+      return end(
+        drill,
+        'FAILED',
+        `leg ${leg} was not sent: the pair's primary is ${primary}, not ${expected} as the drill left it; its roles changed outside the drill (GET /v1/pairs/${drill.pair})`,
+        deps,
+        {},
+      );
+  }
+  if (leg > 1) {
+    let incident: string | undefined;
+    try {
+      incident = await heldAlert(deps, drill.pair);
+    } catch (error) {
+      incident = `alert decisions could not be read (${describeError(error)})`;
+    }
+    if (incident) return end(drill, 'FAILED', `leg ${leg} was not sent: ${incident}; ${standing}`, deps, {});
+  }
   let operation: Operation;
   try {
     const outcome = await requestOperation(
@@ -162,8 +304,6 @@ async function startLeg(deps: Deps, drill: Operation, leg: number, options: Call
     );
     operation = outcome.operation;
   } catch (error) {
-    const standing =
-      leg === 1 ? 'nothing was switched' : 'the pair stands switched over: switch it back once it is free';
     return end(
       drill,
       'FAILED',
@@ -223,10 +363,12 @@ async function settleLeg(
   );
   const patched = { ...drill, steps, drill: { ...(drill.drill as Drill), legs } };
   if (leg.state !== 'SUCCEEDED') {
-    const standing =
-      leg.providerDoneAt === undefined && leg.jobs.length === 0 && leg.job === undefined
-        ? `the pair was not switched by leg ${number}`
-        : `the pair may stand switched over: check its roles (GET /v1/pairs/${drill.pair}) before switching it back`;
+    const notSwitched = leg.providerDoneAt === undefined && leg.jobs.length === 0 && leg.job === undefined;
+    const standing = !notSwitched
+      ? `the pair may stand switched over: check its roles (GET /v1/pairs/${drill.pair}) before switching it back`
+      : number === 1
+        ? 'nothing was switched'
+        : 'leg 1 left the pair switched over: switch it back with a plain switchover (POST /v1/switchovers) once the cause is fixed; a new drill would start from there';
     return end(
       patched,
       'FAILED',
@@ -240,6 +382,21 @@ async function settleLeg(
     const saved = await persistAndNotify(deps, { ...progressed, drill: patched.drill });
     return startLeg(deps, saved, number + 1, options);
   }
+  const from = drill.drill?.from;
+  const primary = from
+    ? await pairNow(deps, drill.pair).then(
+        (p) => memberIdsOf(p).primary,
+        () => undefined,
+      )
+    : undefined;
+  if (from && primary !== from.primary)
+    return end(
+      patched,
+      'FAILED',
+      `both legs succeeded, but the pair's primary is ${primary ?? 'unknown (its roles could not be read)'}, not ${from.primary} as before the drill: check GET /v1/pairs/${drill.pair}`,
+      deps,
+      {},
+    );
   const figures = legs.map(
     (l) => `leg ${l.leg} ${l.rtoSeconds != null ? formatSeconds(l.rtoSeconds) : 'unmeasured'}`,
   );
@@ -266,7 +423,24 @@ async function end(
     { at, actor: 'switchyard', message: `drill ${state.toLowerCase()}: ${outcome}` },
     { outcome },
   );
-  return persistAndNotify(deps, { ...ended, ...patch });
+  // A leg never sent is skipped; one still running when the drill gave up is no longer the drill's.
+  const steps = (patch.steps ?? drill.steps).map((s) =>
+    s.status === 'pending'
+      ? { ...s, status: 'skipped' as const, finishedAt: at }
+      : s.status === 'running'
+        ? { ...s, status: 'cancelled' as const, finishedAt: at }
+        : s,
+  );
+  const saved = await persistAndNotify(deps, { ...ended, ...patch, steps });
+  await deps.store.releaseLock(drillLock(drill.pair), drill.id).catch((error) =>
+    // The lock's holder has ended: the next drill takes it over (claimLock).
+    logger.warn('a drill could not free its lock', {
+      scope: 'drill',
+      pair: drill.pair,
+      error: describeError(error),
+    }),
+  );
+  return saved;
 }
 
 /**
@@ -280,8 +454,13 @@ export async function advanceDrill(
 ): Promise<AdvanceResult> {
   const current = drill.drill?.legs.at(-1);
   if (drill.state === 'SUBMITTING' && !current) {
-    // The request died between the drill's record and its first leg: ask for it now (the same key, the same leg).
-    const next = await startLeg(deps, drill, 1, options);
+    // The request that created it may still be working (an evaluation asks several providers).
+    if (deps.now().getTime() - Date.parse(drill.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
+    // It died between the drill's record and its first leg or its evaluation: do that now (the same key, the same leg).
+    const next =
+      drill.drill?.kind === 'switchover'
+        ? await startLeg(deps, drill, 1, options)
+        : await evaluateDrill(deps, drill, options);
     return isTerminal(next.state) ? 'finished' : 'progressed';
   }
   if (!current) return 'skipped';
@@ -303,6 +482,8 @@ export async function advanceDrill(
 
 export interface DrillScheduleSummary {
   started: string[];
+  /** Due, but not drilled now, and why: the schedule tries again at the next evaluation. */
+  skipped: { pair: string; why: string }[];
   errors: { pair: string; error: string }[];
 }
 
@@ -310,11 +491,36 @@ export interface DrillScheduleSummary {
 const SCHEDULE: Principal = { principal: 'schedule:drills', channel: 'schedule' };
 
 /**
+ * Why a scheduled switchover drill must not switch the pair now, if anything: it is automatic action, so the brake
+ * stops it as it stops automatic failover, and it rehearses only on a pair that is known protected and ready. A
+ * fact that cannot be read is a reason too. (The pair's `failover.mode` is not: the schedule is its own setting.)
+ */
+async function scheduleRefusal(deps: Deps, pair: PairConfig, now: Date): Promise<string | undefined> {
+  const [brake, state, incident] = await Promise.all([
+    deps.failover.getBrake(),
+    deps.failover.getPairState(pair.name),
+    heldAlert(deps, pair.name),
+  ]);
+  if (brake.engaged) return `the brake is engaged${brake.reason ? ` (${brake.reason})` : ''}`;
+  if (incident) return incident;
+  if (state.atRisk) return `the pair is at risk of split brain: ${state.atRisk.detail}`;
+  const cooldown = cooldownEndsAt(pair.failover, state, now);
+  if (cooldown)
+    return `the pair failed over automatically and its cooldown runs until ${cooldown.toISOString()}`;
+  if (state.protection?.state !== 'protected')
+    return `the pair is not known to be protected (${state.protection?.state ?? 'not evaluated yet'})`;
+  if (state.readiness?.state !== 'ready')
+    return `the pair is not known to be ready (${state.readiness?.state ?? 'not evaluated yet'})`;
+  return undefined;
+}
+
+/**
  * Drills the pairs whose `drill.everyDays` have passed since their last drill (or that were never drilled), one
- * after another. A pair that is busy, or a drill that cannot start, is tried again at the next evaluation.
+ * after another. A pair that is busy, not safe to switch (scheduleRefusal), or a drill that cannot start, is tried
+ * again at the next evaluation.
  */
 export async function runDueDrills(deps: Deps, options: CallOptions = {}): Promise<DrillScheduleSummary> {
-  const summary: DrillScheduleSummary = { started: [], errors: [] };
+  const summary: DrillScheduleSummary = { started: [], skipped: [], errors: [] };
   for (const pair of deps.config.pairs) {
     const schedule = pair.drill;
     if (!schedule || options.signal?.aborted) continue;
@@ -322,11 +528,23 @@ export async function runDueDrills(deps: Deps, options: CallOptions = {}): Promi
       const [last] = (await deps.store.list({ pair: pair.name, kinds: ['drill'], limit: 1 })).items;
       const dueAt = last ? Date.parse(last.createdAt) + schedule.everyDays * 86_400_000 : 0;
       if (last && (!isTerminal(last.state) || deps.now().getTime() < dueAt)) continue;
-      const drill = await requestDrill(
+      const provider = deps.providers.get(pair.provider);
+      const kind = schedule.kind ?? (provider?.operations.switchover ? 'switchover' : 'evaluation');
+      const refusal = kind === 'switchover' ? await scheduleRefusal(deps, pair, deps.now()) : undefined;
+      if (refusal) {
+        summary.skipped.push({ pair: pair.name, why: refusal });
+        logger.info('a scheduled drill is due but not run now', {
+          scope: 'drill',
+          pair: pair.name,
+          why: refusal,
+        });
+        continue;
+      }
+      const { drill } = await requestDrill(
         deps,
         {
           pair: pair.name,
-          kind: schedule.kind,
+          kind,
           reason: `every ${schedule.everyDays} days`,
           requestedBy: SCHEDULE,
         },

@@ -7,6 +7,7 @@ import type { Readiness } from '../domain/pair-condition.js';
 import type { ProviderCheck } from '../domain/verification.js';
 import { observePrimary } from '../operations/observe-primary.js';
 import { changePairState } from '../operations/pair-state.js';
+import { pairLock } from '../operations/pipeline.js';
 import {
   type ProtectionFinding,
   protectionAfter,
@@ -177,6 +178,23 @@ export async function evaluatePair(
     await recordProtection(deps, pair.name, left);
     state = await deps.failover.getPairState(pair.name);
   }
+  // A re-protection that ended without its end being recorded (its writer died) must not stay `reprotecting`.
+  const rebuilding = state.protection?.state === 'reprotecting' ? state.protection.operationId : undefined;
+  if (rebuilding) {
+    const run = rebuilding === lastRun?.id ? lastRun : await deps.store.get(rebuilding);
+    if (!run || isTerminal(run.state)) {
+      await recordProtection(
+        deps,
+        pair.name,
+        (run && protectionAfter(run)) ?? {
+          state: 'unknown',
+          detail: `reprotect ${rebuilding} has ended${run ? ` ${run.state}` : ''}: whether DR was rebuilt is not confirmed yet`,
+          operationId: rebuilding,
+        },
+      );
+      state = await deps.failover.getPairState(pair.name);
+    }
+  }
   const standing = standingPair(pair, state.roles?.primary);
   const provider = deps.providers.get(pair.provider);
   const promote = provider?.operations['promote-standby'];
@@ -257,16 +275,25 @@ async function recordReadiness(
 export interface EvaluationSummary {
   evaluated: number;
   ready: number;
+  /** Pairs an operation holds: their prechecks would judge the operation, not the pair; the operation's end does. */
+  busy: number;
   errors: { pair: string; error: string }[];
 }
 
 /** Every configured pair, a few at a time; one that fails is logged and does not stop the rest. */
 export async function evaluatePairs(deps: Deps, options: CallOptions = {}): Promise<EvaluationSummary> {
-  const summary: EvaluationSummary = { evaluated: 0, ready: 0, errors: [] };
+  const summary: EvaluationSummary = { evaluated: 0, ready: 0, busy: 0, errors: [] };
   const pairs = [...deps.config.pairs];
   const worker = async () => {
     for (let pair = pairs.shift(); pair && !options.signal?.aborted; pair = pairs.shift())
       try {
+        // Mid-switchover a pair is "not ready" only because it is switching: its last readiness stands meanwhile.
+        const holder = await deps.store.getLock(pairLock(pair), deps.now());
+        const running = holder && (await deps.store.get(holder.operationId));
+        if (running && !isTerminal(running.state)) {
+          summary.busy++;
+          continue;
+        }
         const readiness = await evaluatePair(deps, pair, options);
         summary.evaluated++;
         if (readiness.state === 'ready') summary.ready++;

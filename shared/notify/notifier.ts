@@ -206,6 +206,11 @@ export const CHAT_COMMAND = '/switchyard';
 /** What a person can do about an operation in its current state. */
 export function nextActionFor(operation: Operation): string {
   const { id, pair, state } = operation;
+  // A drill sends nothing to a provider itself: its outcome says where its legs left the pair.
+  if (operation.kind === 'drill' && isTerminal(state))
+    return state === 'SUCCEEDED'
+      ? 'Nothing to do.'
+      : `Read the outcome above: it says whether the pair stands switched over. \`${CHAT_COMMAND} status ${pair}\` shows the legs; fix the cause before the next drill.`;
   switch (state) {
     case 'PENDING_APPROVAL': {
       const approval = operation.approval;

@@ -21,9 +21,18 @@ export async function claimPair(
   holder: { operationId: string; idempotencyKey?: string },
   now: Date,
 ): Promise<Claim> {
-  const { store, config } = deps;
-  const lock = pairLock(pair);
-  const ttl = config.operations.lockTtlSeconds;
+  return claimLock(deps, pairLock(pair), holder, deps.config.operations.lockTtlSeconds, now);
+}
+
+/** The same claim on any lock one operation at a time may hold (a pair's, or its drill's). */
+export async function claimLock(
+  deps: Deps,
+  lock: string,
+  holder: { operationId: string; idempotencyKey?: string },
+  ttl: number,
+  now: Date,
+): Promise<Claim> {
+  const { store } = deps;
   const locked = await store.acquireLock(lock, holder, ttl, now);
   if (locked.acquired) {
     if (!locked.replaced) return { claimed: true, operationId: holder.operationId };

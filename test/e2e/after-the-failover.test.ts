@@ -5,10 +5,14 @@ import { handler as pairHistory } from '../../functions/pair-history/handler.js'
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as reprotect } from '../../functions/reprotect/handler.js';
 import { handler as runDrill } from '../../functions/run-drill/handler.js';
+import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import type { Operation } from '../../shared/domain/operation.js';
-import { runDueDrills } from '../../shared/failover/drill.js';
+import { isTerminal } from '../../shared/domain/operation.js';
+import { advanceDrill, runDueDrills } from '../../shared/failover/drill.js';
+import { setBrake } from '../../shared/failover/people-actions.js';
 import { evaluatePair } from '../../shared/failover/readiness.js';
+import { advanceOperation } from '../../shared/operations/advance-operation.js';
 import type { PairConfig } from '../../shared/providers/registry.js';
 import type { Run } from '../../shared/views/pair-history.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
@@ -252,12 +256,12 @@ describe('a drill on a schedule', () => {
       },
     });
     // ledger-pg was drilled above, moments ago: not due.
-    expect(await runDueDrills(scheduled)).toEqual({ started: [], errors: [] });
+    expect(await runDueDrills(scheduled)).toEqual({ started: [], skipped: [], errors: [] });
 
     clock.at += 7 * 86_400_000 + 1000;
     const due = await runDueDrills(scheduled);
     expect(due.started).toHaveLength(1);
-    expect(await runDueDrills(scheduled)).toEqual({ started: [], errors: [] });
+    expect(await runDueDrills(scheduled)).toEqual({ started: [], skipped: [], errors: [] });
     const drill = (await env.store.get(due.started[0] as string)) as Operation;
     expect(drill).toMatchObject({
       kind: 'drill',
@@ -266,5 +270,174 @@ describe('a drill on a schedule', () => {
       drill: { kind: 'evaluation' },
     });
     expect(drill.state).toBe('SUCCEEDED');
+  });
+});
+
+/** Follows one operation to its end with the poller's own step, leaving every other operation (a drill) as it is. */
+async function followOnly(id: string): Promise<Operation> {
+  for (let tick = 0; tick < 300; tick++) {
+    const operation = (await env.store.get(id)) as Operation;
+    if (isTerminal(operation.state)) return operation;
+    await advanceOperation(deps, operation);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`operation ${id} did not finish`);
+}
+
+describe('a drill that does not go as planned', () => {
+  it('is one at a time per pair, the same drill on a retry, and sends no leg once the pair was switched under it', async () => {
+    const asked = await postOperation(
+      runDrill,
+      'run-drill',
+      { pair: 'orders-ob' },
+      { 'idempotency-key': 'drill-q4' },
+    );
+    expect(asked.status).toBe(202);
+    const drillId = asked.body.operation.id as string;
+    const replay = await postOperation(
+      runDrill,
+      'run-drill',
+      { pair: 'orders-ob' },
+      { 'idempotency-key': 'drill-q4' },
+    );
+    expect([replay.status, replay.body.operation.id]).toEqual([200, drillId]);
+    const leg1 = asked.body.operation.drill.legs[0].operationId as string;
+    expect((await followOnly(leg1)).state).toBe('SUCCEEDED');
+
+    // Between the legs the pair is free: a second drill is refused, a person's switchover is not.
+    const second = await postOperation(runDrill, 'run-drill', { pair: 'orders-ob' });
+    expect(second.status).toBe(409);
+    expect(second.body.detail).toContain(`Drill ${drillId} is under way`);
+    const manual = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'by hand' });
+    expect((await followOnly(manual.body.operation.id)).state).toBe('SUCCEEDED');
+
+    const drill = await pollUntilDone(env.store, drillId);
+    expect(drill.state).toBe('FAILED');
+    expect(drill.outcome).toContain(
+      "leg 2 was not sent: the pair's primary is cluster 1 tenant 1001, not cluster 2 tenant 1002",
+    );
+    expect(drill.steps.map((s) => s.status)).toEqual(['succeeded', 'skipped']);
+    // The drill did not switch the pair back the wrong way: the person's switchover stands.
+    expect((await deps.failover.getPairState('orders-ob')).roles?.primary).toBe('cluster 1 tenant 1001');
+    expect(
+      (await postOperation(runDrill, 'run-drill', { pair: 'orders-ob', kind: 'evaluation' })).status,
+    ).toBe(202);
+  });
+
+  it('an evaluation drill the poller finds unfinished is evaluated, never switched over', async () => {
+    const clock = { at: Date.now() };
+    const clocked = await depsFor(env, { now: () => clock.at });
+    const at = new Date(clock.at).toISOString();
+    const stuck: Operation = {
+      id: clocked.newId(),
+      kind: 'drill',
+      provider: 'oceanbase',
+      pair: 'orders-ob',
+      target: {},
+      params: { kind: 'evaluation' },
+      state: 'SUBMITTING',
+      requestedBy: { principal: 'api-key:sandbox-operator', channel: 'http' },
+      source: 'http',
+      findings: [],
+      drill: { kind: 'evaluation', legs: [] },
+      submission: { attempts: 0, ambiguous: false },
+      phase: 0,
+      jobs: [],
+      steps: [{ id: 'leg-1', name: 'Evaluate readiness', status: 'pending', upstreams: [], downstreams: [] }],
+      createdAt: at,
+      updatedAt: at,
+      deadline: new Date(clock.at + 3_600_000).toISOString(),
+      version: 1,
+      events: [
+        {
+          at,
+          actor: 'api-key:sandbox-operator',
+          type: 'created',
+          to: 'SUBMITTING',
+          message: 'evaluation drill requested',
+        },
+      ],
+    };
+    await env.store.create(stuck);
+    // Its request may still be evaluating: left alone.
+    expect(await advanceDrill(clocked, stuck)).toBe('skipped');
+    clock.at += 10 * 60_000;
+    expect(await advanceDrill(clocked, stuck)).toBe('finished');
+    const ended = (await env.store.get(stuck.id)) as Operation;
+    expect(ended.drill?.legs).toEqual([]);
+    expect(ended.drill?.checks?.map((c) => c.name)).toContain('precheck');
+    const switched = (await env.store.list({ pair: 'orders-ob', kinds: ['switchover'], limit: 5 })).items;
+    expect(switched.filter((o) => o.drillId === stuck.id)).toEqual([]);
+  });
+
+  it('a pair with no standby has nothing to drill or declare protected', async () => {
+    const drill = await postOperation(runDrill, 'run-drill', { pair: 'crm-migration' });
+    expect(drill.status).toBe(422);
+    expect(drill.body.code).toBe('nothing_to_drill');
+    const declared = await declare('crm-migration', { state: 'protected', reason: 'nothing to see' });
+    expect(declared.status).toBe(422);
+    expect(JSON.stringify(declared.body)).toContain('path.pair');
+  });
+});
+
+describe('a scheduled switchover drill', () => {
+  it('waits while the brake is on or the pair is not known protected and ready, then runs once per period', async () => {
+    const clock = { at: Date.now() + 31 * 86_400_000 };
+    const scheduled = await depsFor(env, {
+      now: () => clock.at,
+      adjust: (config) => {
+        const orders = config.pairs.find((p) => p.name === 'orders-ob');
+        if (!orders) return;
+        orders.drill = { everyDays: 30 };
+        // A lag budget is what lets an evaluation call the standby protected rather than unknown.
+        orders.failover.maxLagSeconds = 60;
+      },
+    });
+    await setBrake(scheduled, true, 'incident: hands off', {
+      principal: 'api-key:sandbox-admin',
+      channel: 'http',
+    });
+    expect((await runDueDrills(scheduled)).skipped).toEqual([
+      { pair: 'orders-ob', why: 'the brake is engaged (incident: hands off)' },
+    ]);
+    await setBrake(scheduled, false, 'incident over', {
+      principal: 'api-key:sandbox-admin',
+      channel: 'http',
+    });
+
+    // Not evaluated against a budget yet: unknown is no ground to switch the pair.
+    expect((await runDueDrills(scheduled)).skipped[0]?.why).toMatch(/^the pair is not known to be protected/);
+    await evaluatePair(scheduled, scheduled.config.pairs.find((p) => p.name === 'orders-ob') as PairConfig);
+    const state = await deps.failover.getPairState('orders-ob');
+    expect([state.protection?.state, state.readiness?.state]).toEqual(['protected', 'ready']);
+    const due = await runDueDrills(scheduled);
+    expect(due).toMatchObject({ skipped: [], errors: [] });
+    expect(due.started).toHaveLength(1);
+    const drill = await pollUntilDone(env.store, due.started[0] as string);
+    expect(drill.state).toBe('SUCCEEDED');
+    // Its legs are newer than the drill: the schedule still finds the drill, and does not start another.
+    clock.at += 60_000;
+    expect(await runDueDrills(scheduled)).toEqual({ started: [], skipped: [], errors: [] });
+  });
+});
+
+describe('a re-protection whose end was never recorded', () => {
+  it('is not left reprotecting: the next evaluation records what the ended run left', async () => {
+    const [ended] = (await env.store.list({ pair: 'ledger-pg', kinds: ['reprotect'], limit: 1 })).items;
+    expect(ended && isTerminal(ended.state)).toBe(true);
+    const state = await deps.failover.getPairState('ledger-pg');
+    await deps.failover.putPairState({
+      ...state,
+      protection: {
+        state: 'reprotecting',
+        detail: `reprotect ${ended?.id} is rebuilding DR`,
+        operationId: ended?.id,
+        since: new Date().toISOString(),
+        announcedAt: new Date().toISOString(),
+      },
+      version: state.version + 1,
+    });
+    await evaluatePair(deps, pair('ledger-pg'));
+    expect((await deps.failover.getPairState('ledger-pg')).protection?.state).not.toBe('reprotecting');
   });
 });

@@ -187,6 +187,9 @@ describe('the Slack slash command', () => {
       'SUBMITTING',
       'UNVERIFIED',
     ]);
+    // Ended, it waits for no one: said at once, nothing queued.
+    const late = slashCommand(APPROVER, `approve ${id}`);
+    expect((await send(late)).body.text).toContain('is UNVERIFIED: nothing waits for a decision');
   });
 
   it('refuses the requester approving their own operation, and rejects on request', async () => {
