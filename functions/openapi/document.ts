@@ -467,7 +467,7 @@ const ROUTES: readonly DocumentedRoute[] = [
     tag: 'pairs',
     summary: "A pair's promotions and switchovers, each with its RTO, RPO and outcome",
     description:
-      "Newest first. Each run has its timeline (the alert's start as its sender said, received, decided, requested, approved, fenced, submitted, provider done, verified, told: the moments that happened), its RTO (the first sign of trouble, or the request, to verified, with each stage's share; no figure when the result was not verified) and its RPO (the lag read just before the promotion, in the provider's units and normalised where it allows; `unknown` when none could be read, never zero; `none` for a switchover). A page holds `limit` runs unless the history has ended; follow `cursor` while there is one.",
+      "Newest first. Each run has its timeline (the alert's start as its sender said, received, decided, requested, approved, fenced, submitted, provider done, verified, told: the moments that happened), its RTO (the first sign of trouble, or the request, to verified, with each stage's share; no figure when the result was not verified) and its RPO (the lag read just before the promotion, in the provider's units and normalised where it allows; `unknown` when none could be read, never zero; `none` for a switchover). A page holds `limit` runs unless the history has ended or a thousand operations were read for it; follow `cursor` while there is one.",
     access: { kind: 'apiKey', scope: 'read' },
     pathParams: PairHistoryPathSchema,
     query: PairHistoryQuerySchema,

@@ -21,7 +21,7 @@ export interface IdempotencyRecord {
 export interface ListQuery {
   pair?: string;
   state?: OperationState;
-  /** Only these kinds (a pair's promotions and switchovers, say); a page is still `limit` long unless the listing ended. */
+  /** Only these kinds (a pair's promotions and switchovers, say); a page is still `limit` long unless the listing ended or a thousand items were read for it (then its cursor goes on). */
   kinds?: readonly OperationKind[];
   limit: number;
   cursor?: string;
