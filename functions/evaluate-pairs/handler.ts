@@ -29,10 +29,11 @@ export const handler = middy<
       EvaluatePairsEventSchema.parse(event ?? {});
       const deps = await sharedDeps();
       const signal = workSignal(context, lambdaSignal);
+      const evaluatedSince = deps.now();
       const summary = await evaluatePairs(deps, { signal });
       if (summary.errors.length > 0) logger.warn('pairs not evaluated', { scope: 'readiness', ...summary });
       // A pair's scheduled drill (pairs[].drill.everyDays) starts here, after every pair's evaluation is recorded.
-      const drills = await runDueDrills(deps, { signal });
+      const drills = await runDueDrills(deps, { signal }, evaluatedSince);
       if (drills.errors.length > 0)
         logger.warn('scheduled drills not started', { scope: 'drill', ...drills });
       return { ...summary, drills };

@@ -247,14 +247,21 @@ export async function evaluateDecision(
     // A lock held under this decision's own key is its claim from an earlier try that did not finish.
     if (lock && lock.idempotencyKey !== `promote-standby:${operationKey}`) {
       const running = await deps.store.get(lock.operationId);
-      // A drill's leg is a rehearsal, not a person's answer to this alert: the decision waits for the leg to end
-      // (the drill then stops, the pair as it stands is observed) rather than ending here unanswered.
-      if (running?.drillId && !isTerminal(running.state)) return decision;
-      return await end(
-        'suppressed',
-        `Switchyard is running ${running?.kind ?? 'an operation'} ${lock.operationId} on ${pair.name}; its alerts do not trigger a failover meanwhile`,
-        { operationId: lock.operationId },
-      );
+      // A drill's leg is a rehearsal: a primary down now cannot be told from the leg's own switch, and the alert is
+      // no one's answer yet, so a person is asked (the drill sends no further leg once an alert came in).
+      if (running?.drillId && !isTerminal(running.state))
+        return await end(
+          'blocked',
+          `drill ${running.drillId} is switching ${pair.name} over (switchover ${running.id}): whether the primary is down, or only switching, cannot be told until the leg ends, so a person decides; the drill sends no further leg`,
+          { operationId: running.id },
+        );
+      // A holder that has ended (its writer died before freeing the pair) holds nothing: claimPair takes it over.
+      if (!running || !isTerminal(running.state))
+        return await end(
+          'suppressed',
+          `Switchyard is running ${running?.kind ?? 'an operation'} ${lock.operationId} on ${pair.name}; its alerts do not trigger a failover meanwhile`,
+          { operationId: lock.operationId },
+        );
     }
 
     const provider = deps.providers.get(pair.provider);

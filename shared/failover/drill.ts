@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
-import { ConflictError, describeError, UnprocessableError } from '../domain/errors.js';
+import { ConflictError, describeError, StaleWriteError, UnprocessableError } from '../domain/errors.js';
 import { type Drill, isTerminal, type Operation, type Principal, type Step } from '../domain/operation.js';
 import { formatSeconds } from '../domain/recovery.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
@@ -10,7 +10,11 @@ import { claimLock } from '../operations/claim-pair.js';
 import { pairNow } from '../operations/pair-roles.js';
 import { persistAndNotify } from '../operations/persist.js';
 import { OUTLIVES_A_REQUEST_MS, pairLock } from '../operations/pipeline.js';
-import { requestOperation } from '../operations/request-operation.js';
+import {
+  type OperationRequest,
+  requestedAlready,
+  requestOperation,
+} from '../operations/request-operation.js';
 import type { CallOptions } from '../providers/provider.js';
 import { memberIdsOf, rolesOf, targetOf } from '../providers/registry.js';
 import { logger } from '../telemetry/logger.js';
@@ -36,10 +40,37 @@ export function drillLock(pair: string): string {
   return `drill:${pair}`;
 }
 
-/** A holding decision is an incident under way: a rehearsal does not switch the pair under it. */
-async function heldAlert(deps: Deps, pair: string): Promise<string | undefined> {
-  const holding = (await deps.failover.listHolding()).find((d) => d.pair === pair);
-  return holding ? `alert "${holding.alert.name}" is being decided (decision ${holding.id})` : undefined;
+/**
+ * An alert on the pair is an incident, or may be: a rehearsal does not switch the pair under it. Any decision still
+ * holding counts, and any decided since `since` except one the alert's own resolve cancelled (a person was told, a
+ * failover was declined because the primary answered, the mode said to ignore it: the primary was still in doubt).
+ */
+async function alertOnPair(deps: Deps, pair: string, since: string): Promise<string | undefined> {
+  const decisions = await deps.failover.listDecisions(pair, 20);
+  const found = decisions.find(
+    (d) => d.outcome === 'holding' || (d.outcome !== 'cancelled' && d.createdAt >= since),
+  );
+  if (!found) return undefined;
+  return found.outcome === 'holding'
+    ? `alert "${found.alert.name}" is being decided (decision ${found.id})`
+    : `alert "${found.alert.name}" came in at ${found.createdAt} (decision ${found.id}, ${found.outcome})`;
+}
+
+/** Within this long of an alert on the pair, it is not drilled: the alert may be the start of an incident. */
+const ALERT_QUIET_MS = 60 * 60 * 1000;
+
+/**
+ * Why automatic action must not switch the pair now: the brake stops it as it stops automatic failover, and a pair
+ * at risk of split brain or in its failover cooldown is left to people.
+ */
+async function automaticRefusal(deps: Deps, pair: PairConfig, now: Date): Promise<string | undefined> {
+  const [brake, state] = await Promise.all([deps.failover.getBrake(), deps.failover.getPairState(pair.name)]);
+  if (brake.engaged) return `the brake is engaged${brake.reason ? ` (${brake.reason})` : ''}`;
+  if (state.atRisk) return `the pair is at risk of split brain: ${state.atRisk.detail}`;
+  const cooldown = cooldownEndsAt(pair.failover, state, now);
+  if (cooldown)
+    return `the pair failed over automatically and its cooldown runs until ${cooldown.toISOString()}`;
+  return undefined;
 }
 
 function legStep(leg: number, status: Step['status'], name: string): Step {
@@ -111,10 +142,17 @@ export async function requestDrill(
       `Pair ${configured.name} is busy with operation ${holder.operationId}; drill it once that has ended.`,
       { activeOperation: holder.operationId },
     );
-  const incident = kind === 'switchover' ? await heldAlert(deps, configured.name) : undefined;
+  const incident =
+    kind === 'switchover'
+      ? await alertOnPair(
+          deps,
+          configured.name,
+          new Date(deps.now().getTime() - ALERT_QUIET_MS).toISOString(),
+        )
+      : undefined;
   if (incident)
-    throw new ConflictError(`${configured.name} is not drilled while an ${incident}.`, {
-      rules: ['pair.alert-held'],
+    throw new ConflictError(`${configured.name} is not drilled now: ${incident}.`, {
+      rules: ['pair.alert'],
     });
 
   // Two legs, each up to a switchover's own deadline, and the ticks between them.
@@ -129,10 +167,17 @@ export async function requestDrill(
     now,
   );
   if (!claim.claimed)
-    throw new ConflictError(
-      `Drill ${claim.holder.operationId} is under way on ${configured.name}: one drill at a time per pair.`,
-      { activeOperation: claim.holder.operationId, location: `/v1/operations/${claim.holder.operationId}` },
-    );
+    throw claim.active
+      ? new ConflictError(
+          `Drill ${claim.holder.operationId} is under way on ${configured.name}: one drill at a time per pair.`,
+          {
+            activeOperation: claim.holder.operationId,
+            location: `/v1/operations/${claim.holder.operationId}`,
+          },
+        )
+      : new ConflictError(
+          `Another drill of ${configured.name} is being requested right now: one drill at a time per pair.`,
+        );
   if (claim.existing) return { drill: claim.existing, existing: true };
   id = claim.operationId;
   if (idempotencyKey) {
@@ -199,6 +244,9 @@ export async function requestDrill(
   try {
     created = await persistAndNotify(deps, drill, { create: true });
   } catch (error) {
+    // The same request at once (its Idempotency-Key) created it first: that drill is the answer, and its lock stays.
+    const first = error instanceof StaleWriteError ? await deps.store.get(id) : undefined;
+    if (first) return { drill: first, existing: true };
     await deps.store.releaseLock(drillLock(configured.name), id).catch(() => undefined);
     throw error;
   }
@@ -244,74 +292,78 @@ async function evaluateDrill(deps: Deps, drill: Operation, options: CallOptions)
   );
 }
 
-/** Asks for leg `leg` (a switchover of the pair as it stands), under a key of the drill's own, so a retry is the same. */
+/**
+ * Why leg `leg` must not be sent now, if anything: the pair no longer stands where the drill left it (a person's
+ * switchover or a failover moved it), an alert came in on the pair since an hour before the drill, or, for the schedule's
+ * drill, automatic action is stopped. A fact that cannot be read throws: nothing is sent on a guess.
+ */
+async function legRefusal(deps: Deps, drill: Operation, leg: number): Promise<string | undefined> {
+  const from = drill.drill?.from;
+  if (from) {
+    const expected = leg === 1 ? from.primary : from.standby;
+    const primary = memberIdsOf(await pairNow(deps, drill.pair)).primary;
+    if (primary !== expected)
+      return `the pair's primary is ${primary}, not ${expected} as the drill left it; its roles changed outside the drill (GET /v1/pairs/${drill.pair})`;
+  }
+  const incident = await alertOnPair(
+    deps,
+    drill.pair,
+    new Date(Date.parse(drill.createdAt) - ALERT_QUIET_MS).toISOString(),
+  );
+  if (incident) return incident;
+  if (drill.requestedBy.channel === 'schedule')
+    return automaticRefusal(deps, configuredPair(deps.config, drill.pair, 'pair'), deps.now());
+  return undefined;
+}
+
+/**
+ * Asks for leg `leg`: a switchover that must go from the member the drill expects to be primary (OCP's roles are
+ * checked by its precheck, the record's by legRefusal), under a key of the drill's own, so a retry is the same leg.
+ */
 async function startLeg(deps: Deps, drill: Operation, leg: number, options: CallOptions): Promise<Operation> {
   const standing =
     leg === 1
       ? 'nothing was switched'
       : 'leg 1 left the pair switched over: switch it back with a plain switchover (POST /v1/switchovers) once it is free';
-  // Each leg switches from where the drill expects the pair to stand: a switchover between legs, or a failover,
-  // moved it, and a leg sent now would switch it the wrong way.
-  const from = drill.drill?.from;
-  if (from) {
-    const expected = leg === 1 ? from.primary : from.standby;
-    let primary: string | undefined;
-    try {
-      primary = memberIdsOf(await pairNow(deps, drill.pair)).primary;
-    } catch (error) {
-      return end(
-        drill,
-        'FAILED',
-        `leg ${leg} was not sent: the pair's roles could not be read (${describeError(error)}); ${standing}`,
-        deps,
-        {},
-      );
-    }
-    if (primary !== expected)
-      return end(
-        drill,
-        'FAILED',
-        `leg ${leg} was not sent: the pair's primary is ${primary}, not ${expected} as the drill left it; its roles changed outside the drill (GET /v1/pairs/${drill.pair})`,
-        deps,
-        {},
-      );
-  }
-  if (leg > 1) {
-    let incident: string | undefined;
-    try {
-      incident = await heldAlert(deps, drill.pair);
-    } catch (error) {
-      incident = `alert decisions could not be read (${describeError(error)})`;
-    }
-    if (incident) return end(drill, 'FAILED', `leg ${leg} was not sent: ${incident}; ${standing}`, deps, {});
-  }
-  let operation: Operation;
+  const request: OperationRequest = {
+    kind: 'switchover',
+    pair: drill.pair,
+    params: { fromRecordedPrimary: true },
+    reason: `drill ${drill.id}, leg ${leg} of ${LEGS}`,
+    requestedBy: drill.requestedBy,
+    source: drill.source,
+    idempotencyKey: `drill:${drill.id}:${leg}`,
+    idempotencyScope: 'switchyard',
+    drillId: drill.id,
+  };
+  let operation: Operation | undefined;
   try {
-    const outcome = await requestOperation(
-      deps,
-      {
-        kind: 'switchover',
-        pair: drill.pair,
-        params: {},
-        reason: `drill ${drill.id}, leg ${leg} of ${LEGS}`,
-        requestedBy: drill.requestedBy,
-        source: drill.source,
-        idempotencyKey: `drill:${drill.id}:${leg}`,
-        idempotencyScope: 'switchyard',
-        drillId: drill.id,
-      },
-      options,
-    );
-    operation = outcome.operation;
+    // A leg asked for already (the drill's writer died before recording it) is adopted, never judged again.
+    operation = await requestedAlready(deps, request);
+    const refusal = operation ? undefined : await legRefusal(deps, drill, leg);
+    if (refusal) return end(drill, 'FAILED', `leg ${leg} was not sent: ${refusal}; ${standing}`, deps, {});
   } catch (error) {
-    return end(
-      drill,
-      'FAILED',
-      `leg ${leg} could not start (${describeError(error)}); ${standing}`,
-      deps,
-      {},
-    );
+    // What the leg depends on could not be read: nothing is sent, and the next tick asks again until the deadline.
+    logger.warn('a drill leg waits: what it depends on could not be read', {
+      scope: 'drill',
+      pair: drill.pair,
+      leg,
+      error: describeError(error),
+    });
+    return drill;
   }
+  if (!operation)
+    try {
+      operation = (await requestOperation(deps, request, options)).operation;
+    } catch (error) {
+      return end(
+        drill,
+        'FAILED',
+        `leg ${leg} could not start (${describeError(error)}); ${standing}`,
+        deps,
+        {},
+      );
+    }
   const legs = [
     ...(drill.drill?.legs ?? []).filter((l) => l.leg !== leg),
     { leg, operationId: operation.id },
@@ -456,6 +508,16 @@ export async function advanceDrill(
   if (drill.state === 'SUBMITTING' && !current) {
     // The request that created it may still be working (an evaluation asks several providers).
     if (deps.now().getTime() - Date.parse(drill.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
+    if (deps.now().getTime() > Date.parse(drill.deadline)) {
+      await end(
+        drill,
+        'TIMED_OUT',
+        `nothing was started by the deadline ${drill.deadline}; nothing was switched`,
+        deps,
+        {},
+      );
+      return 'finished';
+    }
     // It died between the drill's record and its first leg or its evaluation: do that now (the same key, the same leg).
     const next =
       drill.drill?.kind === 'switchover'
@@ -491,26 +553,32 @@ export interface DrillScheduleSummary {
 const SCHEDULE: Principal = { principal: 'schedule:drills', channel: 'schedule' };
 
 /**
- * Why a scheduled switchover drill must not switch the pair now, if anything: it is automatic action, so the brake
- * stops it as it stops automatic failover, and it rehearses only on a pair that is known protected and ready. A
- * fact that cannot be read is a reason too. (The pair's `failover.mode` is not: the schedule is its own setting.)
+ * Why a scheduled switchover drill must not switch the pair now, if anything. It is automatic action
+ * (automaticRefusal), it waits an hour after any alert on the pair, and it rehearses only on a pair its provider
+ * confirmed protected (a person's declaration is not enough for a machine to act on) and that this evaluation found
+ * ready. A fact that cannot be read is a reason too. (The pair's `failover.mode` is not: the schedule is its own.)
  */
-async function scheduleRefusal(deps: Deps, pair: PairConfig, now: Date): Promise<string | undefined> {
-  const [brake, state, incident] = await Promise.all([
-    deps.failover.getBrake(),
+async function scheduleRefusal(
+  deps: Deps,
+  pair: PairConfig,
+  now: Date,
+  evaluatedSince: Date,
+): Promise<string | undefined> {
+  const [automatic, incident, state] = await Promise.all([
+    automaticRefusal(deps, pair, now),
+    alertOnPair(deps, pair.name, new Date(now.getTime() - ALERT_QUIET_MS).toISOString()),
     deps.failover.getPairState(pair.name),
-    heldAlert(deps, pair.name),
   ]);
-  if (brake.engaged) return `the brake is engaged${brake.reason ? ` (${brake.reason})` : ''}`;
+  if (automatic) return automatic;
   if (incident) return incident;
-  if (state.atRisk) return `the pair is at risk of split brain: ${state.atRisk.detail}`;
-  const cooldown = cooldownEndsAt(pair.failover, state, now);
-  if (cooldown)
-    return `the pair failed over automatically and its cooldown runs until ${cooldown.toISOString()}`;
-  if (state.protection?.state !== 'protected')
-    return `the pair is not known to be protected (${state.protection?.state ?? 'not evaluated yet'})`;
-  if (state.readiness?.state !== 'ready')
-    return `the pair is not known to be ready (${state.readiness?.state ?? 'not evaluated yet'})`;
+  const protection = state.protection;
+  if (protection?.state !== 'protected')
+    return `the pair is not known to be protected (${protection?.state ?? 'not evaluated yet'})`;
+  if (protection.declaredBy)
+    return `the pair is protected on ${protection.declaredBy}'s word only, not confirmed by ${pair.provider}`;
+  const readiness = state.readiness;
+  if (readiness?.state !== 'ready' || Date.parse(readiness.at) < evaluatedSince.getTime())
+    return `the pair was not found ready by this evaluation (${readiness ? `${readiness.state} at ${readiness.at}` : 'not evaluated yet'})`;
   return undefined;
 }
 
@@ -519,7 +587,12 @@ async function scheduleRefusal(deps: Deps, pair: PairConfig, now: Date): Promise
  * after another. A pair that is busy, not safe to switch (scheduleRefusal), or a drill that cannot start, is tried
  * again at the next evaluation.
  */
-export async function runDueDrills(deps: Deps, options: CallOptions = {}): Promise<DrillScheduleSummary> {
+export async function runDueDrills(
+  deps: Deps,
+  options: CallOptions = {},
+  /** When the evaluation this schedule follows began: readiness older than it is not this evaluation's. */
+  evaluatedSince: Date = new Date(deps.now().getTime() - 15 * 60_000),
+): Promise<DrillScheduleSummary> {
   const summary: DrillScheduleSummary = { started: [], skipped: [], errors: [] };
   for (const pair of deps.config.pairs) {
     const schedule = pair.drill;
@@ -530,7 +603,8 @@ export async function runDueDrills(deps: Deps, options: CallOptions = {}): Promi
       if (last && (!isTerminal(last.state) || deps.now().getTime() < dueAt)) continue;
       const provider = deps.providers.get(pair.provider);
       const kind = schedule.kind ?? (provider?.operations.switchover ? 'switchover' : 'evaluation');
-      const refusal = kind === 'switchover' ? await scheduleRefusal(deps, pair, deps.now()) : undefined;
+      const refusal =
+        kind === 'switchover' ? await scheduleRefusal(deps, pair, deps.now(), evaluatedSince) : undefined;
       if (refusal) {
         summary.skipped.push({ pair: pair.name, why: refusal });
         logger.info('a scheduled drill is due but not run now', {

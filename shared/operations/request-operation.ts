@@ -169,6 +169,16 @@ function storedIdempotencyKey(request: OperationRequest): string | undefined {
   return `${request.kind}:caller:${caller}:${request.idempotencyKey}`;
 }
 
+/** The operation an earlier attempt of the same request created under its idempotency key, if any. */
+export async function requestedAlready(
+  deps: Deps,
+  request: OperationRequest,
+): Promise<Operation | undefined> {
+  const key = storedIdempotencyKey(request);
+  const seen = key ? await deps.store.getIdempotency(key) : undefined;
+  return seen ? deps.store.get(seen.operationId) : undefined;
+}
+
 /**
  * The pipeline every operation goes through:
  * authorize (at the edge) -> idempotency -> lock target -> precheck -> submit -> persist -> notify.

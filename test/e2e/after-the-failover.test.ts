@@ -9,11 +9,13 @@ import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import type { Operation } from '../../shared/domain/operation.js';
 import { isTerminal } from '../../shared/domain/operation.js';
+import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
 import { advanceDrill, runDueDrills } from '../../shared/failover/drill.js';
 import { setBrake } from '../../shared/failover/people-actions.js';
 import { evaluatePair } from '../../shared/failover/readiness.js';
 import { advanceOperation } from '../../shared/operations/advance-operation.js';
-import type { PairConfig } from '../../shared/providers/registry.js';
+import { pairNow } from '../../shared/operations/pair-roles.js';
+import { type PairConfig, targetOf } from '../../shared/providers/registry.js';
 import type { Run } from '../../shared/views/pair-history.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -439,5 +441,110 @@ describe('a re-protection whose end was never recorded', () => {
     });
     await evaluatePair(deps, pair('ledger-pg'));
     expect((await deps.failover.getPairState('ledger-pg')).protection?.state).not.toBe('reprotecting');
+  });
+});
+
+describe('a drill under pressure', () => {
+  it('answers two requests with the same Idempotency-Key at once with one drill', async () => {
+    const [a, b] = await Promise.all([
+      postOperation(runDrill, 'run-drill', { pair: 'orders-ob' }, { 'idempotency-key': 'drill-twice' }),
+      postOperation(runDrill, 'run-drill', { pair: 'orders-ob' }, { 'idempotency-key': 'drill-twice' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 202]);
+    expect(a.body.operation.id).toBe(b.body.operation.id);
+    const drill = await pollUntilDone(env.store, a.body.operation.id);
+    expect(drill.state).toBe('SUCCEEDED');
+  });
+
+  it('sends no leg the wrong way when OCP was switched behind its back', async () => {
+    const asked = await postOperation(runDrill, 'run-drill', { pair: 'orders-ob' });
+    expect((await followOnly(asked.body.operation.drill.legs[0].operationId)).state).toBe('SUCCEEDED');
+    // Someone switches back in OCP itself: Switchyard's record still says tenant 1002 is primary.
+    const ocp = deps.providers.get('oceanbase')?.operations.switchover;
+    const input = {
+      kind: 'switchover' as const,
+      target: targetOf(await pairNow(deps, 'orders-ob')),
+      params: {},
+      phase: 0,
+    };
+    const job = {
+      ...((await ocp?.submit(input)) as { id: string }),
+      submittedAt: new Date().toISOString(),
+      phase: 0,
+    };
+    for (let i = 0; i < 300 && (await ocp?.followJob(job, input))?.status === 'running'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const drill = await pollUntilDone(env.store, asked.body.operation.id);
+    expect(drill.state).toBe('FAILED');
+    const leg2 = (await env.store.get(drill.drill?.legs[1]?.operationId as string)) as Operation;
+    expect(leg2.state).toBe('REJECTED');
+    expect(JSON.stringify(leg2.findings)).toContain('OCP says tenant 1001 is the primary, not tenant 1002');
+    // Put the record right for what follows, as a person would.
+    await deps.failover.putPairState({
+      ...(await deps.failover.getPairState('orders-ob')),
+      roles: { primary: 'cluster 1 tenant 1001', since: new Date().toISOString(), by: 'test' },
+      version: (await deps.failover.getPairState('orders-ob')).version + 1,
+    });
+  });
+
+  it('asks a person about an alert that comes in during a leg, and sends no further leg', async () => {
+    const clock = { at: Date.now() };
+    // orders-ob fails over by itself here: its alert is held, then decided while the leg runs.
+    const clocked = await depsFor(env, {
+      now: () => clock.at,
+      adjust: (config) => {
+        const orders = config.pairs.find((p) => p.name === 'orders-ob');
+        if (orders) orders.failover = { ...orders.failover, mode: 'auto', holdOffSeconds: 30 };
+      },
+    });
+    const asked = await postOperation(runDrill, 'run-drill', { pair: 'orders-ob' });
+    const received = await receiveAlert(clocked, {
+      source: 'alertmanager',
+      name: 'orders-ob-primary-tenant-down',
+      status: 'firing',
+      labels: { alertname: 'orders-ob-primary-tenant-down' },
+      fingerprint: `alertmanager:during-drill-${Date.now()}`,
+      startsAt: new Date(clock.at).toISOString(),
+    });
+    expect(received?.outcome).toBe('holding');
+    clock.at += 31_000;
+    await evaluateDueDecisions(clocked);
+    const decided = await deps.failover.getDecision(received?.id as string);
+    expect(decided?.outcome).toBe('blocked');
+    expect(decided?.reason).toContain(`drill ${asked.body.operation.id} is switching orders-ob over`);
+
+    const drill = await pollUntilDone(env.store, asked.body.operation.id);
+    expect(drill.state).toBe('FAILED');
+    expect(drill.outcome).toContain('leg 2 was not sent: alert "orders-ob-primary-tenant-down" came in');
+    expect(drill.outcome).toContain('leg 1 left the pair switched over');
+    // Switch it back by hand, as the outcome says.
+    const back = await postOperation(switchover, 'switchover', {
+      pair: 'orders-ob',
+      reason: 'after the drill',
+    });
+    expect((await pollUntilDone(env.store, back.body.operation.id)).state).toBe('SUCCEEDED');
+  });
+
+  it("a scheduled drill does not act on a person's word that a pair is protected", async () => {
+    const declared = await declare('payments-ob', {
+      state: 'protected',
+      reason: 'standby tenant rebuilt in OCP',
+    });
+    expect(declared.status).toBe(200);
+    const scheduled = await depsFor(env, {
+      adjust: (config) => {
+        const payments = config.pairs.find((p) => p.name === 'payments-ob');
+        if (payments) payments.drill = { everyDays: 30 };
+      },
+    });
+    const summary = await runDueDrills(scheduled);
+    expect(summary.started).toEqual([]);
+    expect(summary.skipped).toEqual([
+      {
+        pair: 'payments-ob',
+        why: "the pair is protected on api-key:sandbox-approver's word only, not confirmed by oceanbase",
+      },
+    ]);
   });
 });

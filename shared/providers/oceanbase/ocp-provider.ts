@@ -215,7 +215,7 @@ export class OcpSwitchoverDriver extends OcpTaskDriver {
     return Number(target.tenantId);
   }
 
-  async precheck({ target }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
+  async precheck({ target, params }: OperationInput, options: CallOptions = {}): Promise<PrecheckResult> {
     const asConfigured = await this.client.switchoverPreCheck(tenantPair(target), options.signal);
     if (asConfigured.valid)
       return { valid: true, findings: precheckFindings(asConfigured, 'ocp.switchoverPreCheck'), target };
@@ -223,6 +223,19 @@ export class OcpSwitchoverDriver extends OcpTaskDriver {
     // the other way round rather than keep a copy of the roles that could drift.
     const flipped = reversed(target);
     const other = await this.client.switchoverPreCheck(tenantPair(flipped), options.signal);
+    // A switchover that must go one way (a drill's leg) is refused rather than turned round when OCP disagrees.
+    if (other.valid && params.fromRecordedPrimary === true)
+      return {
+        valid: false,
+        findings: [
+          {
+            rule: 'ocp.roles',
+            passed: false,
+            message: `OCP says tenant ${flipped.tenantId} is the primary, not tenant ${target.tenantId} as Switchyard's record says: this switchover must go from tenant ${target.tenantId}, so it is not sent`,
+          },
+        ],
+        target,
+      };
     if (other.valid) {
       const note: Finding = {
         rule: 'ocp.roles',
