@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { deliveryLog } from './delivery-log.js';
+import { lambdaEndpointTarget } from './local-sqs.js';
 import { localPorts, sandboxSpeed } from './ports.js';
 import { SANDBOX_CONFIG, startSandboxEnvironment } from './sandbox-environment.js';
 
@@ -43,8 +44,11 @@ async function main() {
     speed,
     tableName,
     config: process.env.SWITCHYARD_CONFIG ?? SANDBOX_CONFIG,
-    // Queue messages (an alert's promotion) go to the consumer through the offline Lambda endpoint.
-    lambda: { endpoint: `http://127.0.0.1:${ports.lambda}`, functionPrefix: `switchyard-${STAGE}-` },
+    // Queue messages (an alert's promotion, a follow-up) go through the SQS stand-in to the offline Lambda endpoint.
+    queues: {
+      target: lambdaEndpointTarget(`http://127.0.0.1:${ports.lambda}`),
+      functionPrefix: `switchyard-${STAGE}-`,
+    },
     // Each notification once, with the channels that carried it (the functions' console channel is off here).
     onNotification: deliveries.webhook,
     onSlack: deliveries.slack,
@@ -144,6 +148,7 @@ Switchyard is running on the embedded default.
   Huawei sandbox ${huawei.url}           (speed x${speed})
   Alibaba sandbox ${alibaba.url}          (speed x${speed})
   DynamoDB       ${dynamo.endpoint}           (dynalite, in memory; table ${tableName})
+  SQS            ${sandbox.sqs.url}           (a stand-in: delays and retries as SQS; GET /_sandbox/queue-urls)
   Webhook sink   ${sink.url}
   Slack sink     ${sink.slackUrl}/…      (incoming webhook and slash-command replies; signing secret sandbox-slack-signing-secret)
 

@@ -14,6 +14,7 @@ export function localPorts(env: Record<string, string | undefined> = process.env
     ocp: port('OCP_SIM_PORT', 4530),
     dynamo: port('DYNAMO_PORT', 4567),
     webhookSink: port('WEBHOOK_SINK_PORT', 4590),
+    sqs: port('SQS_PORT', 4600),
   };
 }
 

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { QUEUE_NAMES } from '../shared/queue/command-queue.js';
 import { type AlibabaSimulator, startAlibabaSimulator } from './alibaba-simulator.js';
 import {
   type HuaweiSimulator,
@@ -6,6 +7,7 @@ import {
   startHuaweiSimulator,
 } from './huawei-simulator.js';
 import { ensureTable, LOCAL_AWS_ENV, type LocalDynamo, startLocalDynamo } from './local-dynamo.js';
+import { type DeliveryTarget, type LocalSqs, noConsumer, startLocalSqs } from './local-sqs.js';
 import { type OcpSimulator, startOcpSimulator } from './ocp-simulator.js';
 import type { localPorts } from './ports.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
@@ -26,7 +28,7 @@ type SimulatorName = 'ocp' | 'huawei' | 'alibaba';
 
 /** Where each server listens; a port absent or 0: a free loopback one (tests). */
 export type SandboxPorts = Partial<
-  Pick<ReturnType<typeof localPorts>, SimulatorName | 'dynamo' | 'webhookSink'>
+  Pick<ReturnType<typeof localPorts>, SimulatorName | 'dynamo' | 'webhookSink' | 'sqs'>
 >;
 
 export interface ProviderSimulatorOptions {
@@ -74,6 +76,8 @@ export interface SandboxUrls {
   sink: string;
   slack: string;
   sns: string;
+  /** Each of Switchyard's queues (by operation kind, and `follow-up`) in the SQS stand-in. */
+  queues: Record<string, string>;
 }
 
 export interface SandboxServerOptions extends ProviderSimulatorOptions {
@@ -84,11 +88,17 @@ export interface SandboxServerOptions extends ProviderSimulatorOptions {
   onNotification?: Parameters<typeof startWebhookSink>[0]['onNotification'];
   onSlack?: Parameters<typeof startWebhookSink>[0]['onSlack'];
   onSns?: Parameters<typeof startWebhookSink>[0]['onSns'];
+  /**
+   * Where the SQS stand-in delivers each queue's messages (the function named `<functionPrefix><queue>`), and how
+   * much faster than real time its retries run.
+   */
+  queues?: { target: DeliveryTarget; functionPrefix: string; speed?: number };
 }
 
 export interface SandboxServers extends ProviderSimulators {
   dynamo: LocalDynamo;
   sink: WebhookSink;
+  sqs: LocalSqs;
   urls: SandboxUrls;
 }
 
@@ -96,7 +106,9 @@ export interface SandboxServers extends ProviderSimulators {
 export async function startSandboxServers(options: SandboxServerOptions): Promise<SandboxServers> {
   const dynamo = await startLocalDynamo({ port: options.ports?.dynamo });
   await ensureTable(dynamo.endpoint, options.tableName);
-  const [simulators, sink] = await Promise.all([
+  const prefix = options.queues?.functionPrefix ?? 'switchyard-dev-';
+  const queueNames = Object.fromEntries(QUEUE_NAMES.map((name) => [name, `${prefix}${name}`]));
+  const [simulators, sink, sqs] = await Promise.all([
     startProviderSimulators(options),
     startWebhookSink({
       port: options.ports?.webhookSink,
@@ -105,12 +117,20 @@ export async function startSandboxServers(options: SandboxServerOptions): Promis
       onSlack: options.onSlack,
       onSns: options.onSns,
     }),
+    startLocalSqs({
+      port: options.ports?.sqs,
+      // With no consumer (the simulators alone) a message is dead-lettered after its retries, as SQS would.
+      target: options.queues?.target ?? noConsumer,
+      queues: queueNames,
+      speed: options.queues?.speed,
+    }),
   ]);
   const { ocp, huawei, alibaba } = simulators;
   return {
     ...simulators,
     dynamo,
     sink,
+    sqs,
     urls: {
       dynamo: dynamo.endpoint,
       ocp: ocp.url,
@@ -119,9 +139,12 @@ export async function startSandboxServers(options: SandboxServerOptions): Promis
       sink: sink.url,
       slack: sink.slackUrl,
       sns: sink.snsUrl,
+      queues: Object.fromEntries(
+        Object.entries(queueNames).map(([name, queue]) => [name, sqs.queueUrl(queue)]),
+      ),
     },
     close: async () => {
-      await Promise.all([simulators.close(), sink.close()]);
+      await Promise.all([simulators.close(), sink.close(), sqs.close()]);
       await dynamo.close();
     },
   };
@@ -131,8 +154,6 @@ export interface SwitchyardEnvOptions {
   /** SWITCHYARD_CONFIG (default: the shipped config/sandbox.yaml). */
   config?: string;
   tableName: string;
-  /** Where the command queue posts its messages: a local Lambda invoke endpoint and its functions' prefix. */
-  lambda?: { endpoint: string; functionPrefix: string };
 }
 
 /** The environment that points Switchyard's functions at the sandbox's servers. */
@@ -148,10 +169,8 @@ export function switchyardEnv(urls: SandboxUrls, options: SwitchyardEnvOptions):
     WEBHOOK_SINK_URL: urls.sink,
     SLACK_SINK_URL: urls.slack,
     SWITCHYARD_SNS_ENDPOINT: urls.sns,
-    ...(options.lambda && {
-      SWITCHYARD_LOCAL_LAMBDA_ENDPOINT: options.lambda.endpoint,
-      SWITCHYARD_FUNCTION_PREFIX: options.lambda.functionPrefix,
-    }),
+    // The stack's queues, deployed; here the SQS stand-in's.
+    SWITCHYARD_QUEUE_URLS: JSON.stringify(urls.queues),
   };
 }
 

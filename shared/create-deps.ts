@@ -24,12 +24,7 @@ import {
 } from './notify/channel-notifiers.js';
 import { SlackResponseUrlReplier } from './notify/chat-replier.js';
 import { createProviders } from './providers/registry.js';
-import {
-  type CommandQueue,
-  LambdaEndpointCommandQueue,
-  SealingCommandQueue,
-  SqsCommandQueue,
-} from './queue/command-queue.js';
+import { type CommandQueue, SealingCommandQueue, SqsCommandQueue } from './queue/command-queue.js';
 import { DynamoFailoverStore } from './store/dynamo-failover-store.js';
 import { DynamoOperationStore } from './store/dynamo-operation-store.js';
 import { tableClient } from './store/table-definition.js';
@@ -96,15 +91,8 @@ function createNotifier(
   return new FanOutNotifier(channels);
 }
 
-/** SQS in AWS; locally (SWITCHYARD_LOCAL_LAMBDA_ENDPOINT set) the offline Lambda endpoint. */
-function createQueue(env: Record<string, string | undefined>, dispatcher?: Dispatcher): CommandQueue {
-  const local = env.SWITCHYARD_LOCAL_LAMBDA_ENDPOINT;
-  if (local)
-    return new LambdaEndpointCommandQueue(
-      local,
-      env.SWITCHYARD_FUNCTION_PREFIX ?? 'switchyard-dev-',
-      dispatcher,
-    );
+/** SQS: the stack's queues deployed, the sandbox's SQS stand-in locally; SWITCHYARD_QUEUE_URLS names them. */
+function createQueue(env: Record<string, string | undefined>): CommandQueue {
   let urls: Record<string, string> = {};
   try {
     urls = JSON.parse(env.SWITCHYARD_QUEUE_URLS ?? '{}');
@@ -137,9 +125,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     store: new DynamoOperationStore({ tableName, documentClient }),
     failover: new DynamoFailoverStore({ tableName, documentClient }),
     // What Switchyard enqueues is its own, so it goes sealed (queue/internal-message.ts).
-    queue: new SealingCommandQueue(createQueue(env, options.dispatcher), () =>
-      internalSigningKey(config, secrets),
-    ),
+    queue: new SealingCommandQueue(createQueue(env), () => internalSigningKey(config, secrets)),
     providers: await createProviders(config.providers, {
       resolveSecret: (ref, where) => secrets.resolve(ref, where),
       dispatcher: options.dispatcher,

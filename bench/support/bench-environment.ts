@@ -6,13 +6,15 @@ import { createInterface } from 'node:readline';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse, stringify } from 'yaml';
 import { ensureTable, LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
+import { startLocalSqs } from '../../sandbox/local-sqs.js';
 import { type SandboxUrls, switchyardEnv } from '../../sandbox/sandbox-environment.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createDeps } from '../../shared/create-deps.js';
 import type { Deps } from '../../shared/deps.js';
+import { QUEUE_NAMES } from '../../shared/queue/command-queue.js';
 import { DynamoFailoverStore } from '../../shared/store/dynamo-failover-store.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
-import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from '../../test/support/lambda-endpoint.js';
+import { inProcessConsumers, TEST_FUNCTION_PREFIX } from '../../test/support/queue-consumers.js';
 import { BENCH_PAIRS, benchPair } from './bench-pairs.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -70,14 +72,15 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
     lines.once('line', (line) => resolve(JSON.parse(line)));
   });
-  const lambdaEndpoint = await startLambdaEndpoint();
+  // The queues' consumers run in this process, as the functions measured do: so does the SQS stand-in.
+  const queueNames = Object.fromEntries(QUEUE_NAMES.map((name) => [name, `${TEST_FUNCTION_PREFIX}${name}`]));
+  const sqs = await startLocalSqs({ target: inProcessConsumers, queues: queueNames, speed: 1000 });
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const configPath = await writeBenchConfig(dir);
-  const env = switchyardEnv(servers, {
-    config: `file:${configPath}`,
-    tableName: BENCH_TABLE,
-    lambda: { endpoint: lambdaEndpoint.url, functionPrefix: TEST_FUNCTION_PREFIX },
-  });
+  const queues = Object.fromEntries(
+    Object.entries(queueNames).map(([name, queue]) => [name, sqs.queueUrl(queue)]),
+  );
+  const env = switchyardEnv({ ...servers, queues }, { config: `file:${configPath}`, tableName: BENCH_TABLE });
   Object.assign(process.env, env);
   const store = new DynamoOperationStore({
     tableName: BENCH_TABLE,
@@ -96,7 +99,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       return createDeps(config, { env });
     },
     async close() {
-      await lambdaEndpoint.close();
+      await sqs.close();
       child.stdin?.end();
       await new Promise((resolve) => child.once('exit', resolve));
     },

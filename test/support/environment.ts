@@ -11,7 +11,7 @@ import { StaleWriteError } from '../../shared/domain/errors.js';
 import { DynamoFailoverStore } from '../../shared/store/dynamo-failover-store.js';
 import { DynamoOperationStore } from '../../shared/store/dynamo-operation-store.js';
 import { repoPath } from './fixtures.js';
-import { startLambdaEndpoint, TEST_FUNCTION_PREFIX } from './lambda-endpoint.js';
+import { inProcessConsumers, TEST_FUNCTION_PREFIX } from './queue-consumers.js';
 
 export interface TestEnvironment extends SandboxEnvironment {
   store: DynamoOperationStore;
@@ -26,7 +26,6 @@ export async function startTestEnvironment(
   options: { ocpSpeed?: number; huaweiSpeed?: number; alibabaSpeed?: number; webhookSecret?: string } = {},
 ): Promise<TestEnvironment> {
   const tableName = 'switchyard-test';
-  const lambdaEndpoint = await startLambdaEndpoint();
   const sandbox = await startSandboxEnvironment({
     tableName,
     // Fast enough that the four-minute switchover takes a fraction of a second.
@@ -36,7 +35,8 @@ export async function startTestEnvironment(
       alibaba: options.alibabaSpeed ?? 1000,
     },
     webhookSecret: options.webhookSecret,
-    lambda: { endpoint: lambdaEndpoint.url, functionPrefix: TEST_FUNCTION_PREFIX },
+    // Queue messages reach the real consumers in this process, through the SQS stand-in; retries at test speed.
+    queues: { target: inProcessConsumers, functionPrefix: TEST_FUNCTION_PREFIX, speed: 1000 },
   });
   Object.assign(process.env, sandbox.env);
   const store = new DynamoOperationStore({
@@ -48,7 +48,7 @@ export async function startTestEnvironment(
     store,
     tableName,
     close: async () => {
-      await Promise.all([sandbox.close(), lambdaEndpoint.close()]);
+      await sandbox.close();
     },
   };
 }

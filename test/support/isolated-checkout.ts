@@ -36,7 +36,7 @@ export async function isolatedCheckout(): Promise<IsolatedCheckout> {
 }
 
 /** The local ports `npm start` uses by default: a test must never listen on or call them. */
-export const DEFAULT_LOCAL_PORTS = new Set([3000, 3001, 3002, 4510, 4520, 4530, 4567, 4590]);
+export const DEFAULT_LOCAL_PORTS = new Set([3000, 3001, 3002, 4510, 4520, 4530, 4567, 4590, 4600]);
 
 /** A free loopback port that is none of the defaults (the OS picks it; it is released at once). */
 export async function freePort(taken: Set<number> = new Set()): Promise<number> {

@@ -11,6 +11,7 @@ const PORT_VARIABLES = [
   'OCP_SIM_PORT',
   'DYNAMO_PORT',
   'WEBHOOK_SINK_PORT',
+  'SQS_PORT',
 ] as const;
 export type PortVariable = (typeof PORT_VARIABLES)[number];
 
