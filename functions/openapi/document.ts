@@ -387,7 +387,7 @@ const ROUTES: readonly DocumentedRoute[] = [
     tag: 'operations',
     summary: 'List operations by pair and state',
     description:
-      'Without a pair only active operations are listed; name a pair to see finished ones. Pages of `limit`, newest first, continued with `cursor`.',
+      'Without a pair only active operations are listed; name a pair to see finished ones. Pages of `limit`, newest first, continued with `cursor`; with `state`, a page is shorter when a thousand operations were read for it: follow `cursor` while there is one.',
     access: { kind: 'apiKey', scope: 'read' },
     query: ListOperationsQuerySchema,
     answers: { 200: { description: 'One page of operations', schema: 'OperationPage' } },

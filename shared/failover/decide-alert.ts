@@ -216,6 +216,9 @@ async function resolveAlert(deps: Deps, alert: NormalizedAlert) {
 /** The idempotency key of the promotion an alert decision asks for. */
 const promotionKey = (decision: Decision) => `alert:${decision.id}`;
 
+/** How long past its hold-off an alert waits for a drill's switchover leg to end before a person is asked. */
+const DRILL_LEG_WAIT_MS = 10 * 60_000;
+
 /**
  * Decides a holding alert after its hold-off, for each of the observers' three answers: up declines, unknown
  * leaves it to a person (saying what could not be confirmed), and only down goes on to the other rules: not
@@ -247,14 +250,18 @@ export async function evaluateDecision(
     // A lock held under this decision's own key is its claim from an earlier try that did not finish.
     if (lock && lock.idempotencyKey !== `promote-standby:${operationKey}`) {
       const running = await deps.store.get(lock.operationId);
-      // A drill's leg is a rehearsal: a primary down now cannot be told from the leg's own switch, and the alert is
-      // no one's answer yet, so a person is asked (the drill sends no further leg once an alert came in).
-      if (running?.drillId && !isTerminal(running.state))
+      // A drill's leg is a rehearsal, and a primary down now cannot be told from the leg's own switch: the alert
+      // keeps holding while the leg ends (a switchover takes minutes; the drill sends no further leg meanwhile),
+      // then the pair as it stands is observed. A leg that has not ended by then leaves the decision to a person.
+      if (running?.drillId && !isTerminal(running.state)) {
+        const waited = now.getTime() - Date.parse(decision.evaluateAt ?? decision.createdAt);
+        if (waited < DRILL_LEG_WAIT_MS) return decision;
         return await end(
           'blocked',
-          `drill ${running.drillId} is switching ${pair.name} over (switchover ${running.id}): whether the primary is down, or only switching, cannot be told until the leg ends, so a person decides; the drill sends no further leg`,
+          `drill ${running.drillId}'s switchover ${running.id} has held ${pair.name} for ${Math.round(waited / 60_000)} more minutes than this alert's hold-off: whether the primary is down, or only switching, cannot be told while it runs. Check the primary; once the switchover has ended, \`/switchyard promote ${pair.name}\` fails it over by hand if it is down`,
           { operationId: running.id },
         );
+      }
       // A holder that has ended (its writer died before freeing the pair) holds nothing: claimPair takes it over.
       if (!running || !isTerminal(running.state))
         return await end(

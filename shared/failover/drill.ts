@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
-import { ConflictError, describeError, StaleWriteError, UnprocessableError } from '../domain/errors.js';
+import {
+  AppError,
+  ConflictError,
+  describeError,
+  StaleWriteError,
+  UnprocessableError,
+} from '../domain/errors.js';
 import { type Drill, isTerminal, type Operation, type Principal, type Step } from '../domain/operation.js';
 import { formatSeconds } from '../domain/recovery.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
@@ -46,15 +52,22 @@ export function drillLock(pair: string): string {
  * failover was declined because the primary answered, the mode said to ignore it: the primary was still in doubt).
  */
 async function alertOnPair(deps: Deps, pair: string, since: string): Promise<string | undefined> {
-  const decisions = await deps.failover.listDecisions(pair, 20);
-  const found = decisions.find(
-    (d) => d.outcome === 'holding' || (d.outcome !== 'cancelled' && d.createdAt >= since),
-  );
+  // Every holding decision, however many alerts came since; and the recent ones, flapping or not.
+  const [holding, recent] = await Promise.all([
+    deps.failover.listHolding(),
+    deps.failover.listDecisions(pair, RECENT_DECISIONS),
+  ]);
+  const found =
+    holding.find((d) => d.pair === pair) ??
+    recent.find((d) => d.outcome !== 'cancelled' && d.createdAt >= since);
   if (!found) return undefined;
   return found.outcome === 'holding'
     ? `alert "${found.alert.name}" is being decided (decision ${found.id})`
     : `alert "${found.alert.name}" came in at ${found.createdAt} (decision ${found.id}, ${found.outcome})`;
 }
+
+/** The pair's newest decisions read for an alert within the hour (holding ones are all read). */
+const RECENT_DECISIONS = 100;
 
 /** Within this long of an alert on the pair, it is not drilled: the alert may be the start of an incident. */
 const ALERT_QUIET_MS = 60 * 60 * 1000;
@@ -246,6 +259,11 @@ export async function requestDrill(
   } catch (error) {
     // The same request at once (its Idempotency-Key) created it first: that drill is the answer, and its lock stays.
     const first = error instanceof StaleWriteError ? await deps.store.get(id) : undefined;
+    if (first && (first.pair !== configured.name || first.drill?.kind !== kind))
+      throw new UnprocessableError(
+        'idempotency_key_reused',
+        `Idempotency-Key "${request.idempotencyKey}" was used for a different request (operation ${first.id}).`,
+      );
     if (first) return { drill: first, existing: true };
     await deps.store.releaseLock(drillLock(configured.name), id).catch(() => undefined);
     throw error;
@@ -325,10 +343,12 @@ async function startLeg(deps: Deps, drill: Operation, leg: number, options: Call
     leg === 1
       ? 'nothing was switched'
       : 'leg 1 left the pair switched over: switch it back with a plain switchover (POST /v1/switchovers) once it is free';
+  const from = drill.drill?.from;
   const request: OperationRequest = {
     kind: 'switchover',
     pair: drill.pair,
-    params: { fromRecordedPrimary: true },
+    // The member this leg must switch from: checked again once the leg holds the pair, and by OCP's pre-check.
+    params: from ? { fromRecordedPrimary: leg === 1 ? from.primary : from.standby } : {},
     reason: `drill ${drill.id}, leg ${leg} of ${LEGS}`,
     requestedBy: drill.requestedBy,
     source: drill.source,
@@ -340,9 +360,20 @@ async function startLeg(deps: Deps, drill: Operation, leg: number, options: Call
   try {
     // A leg asked for already (the drill's writer died before recording it) is adopted, never judged again.
     operation = await requestedAlready(deps, request);
+    if (!operation && deps.now().getTime() > Date.parse(drill.deadline))
+      return end(
+        drill,
+        'TIMED_OUT',
+        `leg ${leg} was not sent by the deadline ${drill.deadline}; ${standing}`,
+        deps,
+        {},
+      );
     const refusal = operation ? undefined : await legRefusal(deps, drill, leg);
     if (refusal) return end(drill, 'FAILED', `leg ${leg} was not sent: ${refusal}; ${standing}`, deps, {});
   } catch (error) {
+    // A refusal that will not clear (the pair is gone from the config, its roles name no member) ends the drill.
+    if (error instanceof AppError && error.statusCode < 500)
+      return end(drill, 'FAILED', `leg ${leg} was not sent: ${error.message}; ${standing}`, deps, {});
     // What the leg depends on could not be read: nothing is sent, and the next tick asks again until the deadline.
     logger.warn('a drill leg waits: what it depends on could not be read', {
       scope: 'drill',
@@ -403,8 +434,9 @@ async function settleLeg(
   );
   const at = deps.now().toISOString();
   const status: Step['status'] = leg.state === 'SUCCEEDED' ? 'succeeded' : 'failed';
+  // A leg settled at an earlier tick (the next one waited) keeps its step as it was: nothing new to tell.
   const steps = drill.steps.map((s) =>
-    s.id === `leg-${number}`
+    s.id === `leg-${number}` && s.status !== status
       ? {
           ...s,
           status,
@@ -416,11 +448,15 @@ async function settleLeg(
   const patched = { ...drill, steps, drill: { ...(drill.drill as Drill), legs } };
   if (leg.state !== 'SUCCEEDED') {
     const notSwitched = leg.providerDoneAt === undefined && leg.jobs.length === 0 && leg.job === undefined;
-    const standing = !notSwitched
-      ? `the pair may stand switched over: check its roles (GET /v1/pairs/${drill.pair}) before switching it back`
-      : number === 1
-        ? 'nothing was switched'
-        : 'leg 1 left the pair switched over: switch it back with a plain switchover (POST /v1/switchovers) once the cause is fixed; a new drill would start from there';
+    // OCP refused the leg because its primary is not the one the drill expected: the record is what is behind.
+    const rolesDiffer = leg.findings.some((f) => f.rule === 'ocp.roles' && !f.passed);
+    const standing = rolesDiffer
+      ? `OCP's primary is not the one Switchyard's record names, so no switchover is needed: put the record right (PUT /v1/pairs/${drill.pair}/roles) after checking OCP`
+      : !notSwitched
+        ? `the pair may stand switched over: check its roles (GET /v1/pairs/${drill.pair}) before switching it back`
+        : number === 1
+          ? 'nothing was switched'
+          : 'leg 1 left the pair switched over: switch it back with a plain switchover (POST /v1/switchovers) once the cause is fixed; a new drill would start from there';
     return end(
       patched,
       'FAILED',
@@ -430,8 +466,8 @@ async function settleLeg(
     );
   }
   if (number < LEGS) {
-    const progressed = recordSteps(drill, steps, { at, actor: 'switchyard' }) ?? drill;
-    const saved = await persistAndNotify(deps, { ...progressed, drill: patched.drill });
+    const progressed = recordSteps(drill, steps, { at, actor: 'switchyard' });
+    const saved = progressed ? await persistAndNotify(deps, { ...progressed, drill: patched.drill }) : drill;
     return startLeg(deps, saved, number + 1, options);
   }
   const from = drill.drill?.from;
@@ -508,14 +544,8 @@ export async function advanceDrill(
   if (drill.state === 'SUBMITTING' && !current) {
     // The request that created it may still be working (an evaluation asks several providers).
     if (deps.now().getTime() - Date.parse(drill.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
-    if (deps.now().getTime() > Date.parse(drill.deadline)) {
-      await end(
-        drill,
-        'TIMED_OUT',
-        `nothing was started by the deadline ${drill.deadline}; nothing was switched`,
-        deps,
-        {},
-      );
+    if (drill.drill?.kind !== 'switchover' && deps.now().getTime() > Date.parse(drill.deadline)) {
+      await end(drill, 'TIMED_OUT', `not evaluated by the deadline ${drill.deadline}`, deps, {});
       return 'finished';
     }
     // It died between the drill's record and its first leg or its evaluation: do that now (the same key, the same leg).
@@ -540,6 +570,17 @@ export async function advanceDrill(
   }
   const next = await settleLeg(deps, drill, leg, options);
   return isTerminal(next.state) ? 'finished' : 'progressed';
+}
+
+/** The pair's newest drill, however many runs came after it: the schedule has time to page, and must not guess. */
+async function lastDrill(deps: Deps, pair: string): Promise<Operation | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({ pair, kinds: ['drill'], limit: 1, cursor });
+    if (page.items[0]) return page.items[0];
+    cursor = page.cursor;
+  } while (cursor);
+  return undefined;
 }
 
 export interface DrillScheduleSummary {
@@ -598,9 +639,13 @@ export async function runDueDrills(
     const schedule = pair.drill;
     if (!schedule || options.signal?.aborted) continue;
     try {
-      const [last] = (await deps.store.list({ pair: pair.name, kinds: ['drill'], limit: 1 })).items;
+      const last = await lastDrill(deps, pair.name);
       const dueAt = last ? Date.parse(last.createdAt) + schedule.everyDays * 86_400_000 : 0;
-      if (last && (!isTerminal(last.state) || deps.now().getTime() < dueAt)) continue;
+      if (last && !isTerminal(last.state)) {
+        summary.skipped.push({ pair: pair.name, why: `drill ${last.id} is still ${last.state}` });
+        continue;
+      }
+      if (last && deps.now().getTime() < dueAt) continue;
       const provider = deps.providers.get(pair.provider);
       const kind = schedule.kind ?? (provider?.operations.switchover ? 'switchover' : 'evaluation');
       const refusal =

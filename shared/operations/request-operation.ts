@@ -12,7 +12,7 @@ import type {
   Trigger,
 } from '../domain/operation.js';
 import type { CallOptions, OperationDriver, Provider, Target } from '../providers/provider.js';
-import { targetOf } from '../providers/registry.js';
+import { memberIdsOf, targetOf } from '../providers/registry.js';
 import { claimPair, pairBusy } from './claim-pair.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
 import { pairNow } from './pair-roles.js';
@@ -259,7 +259,22 @@ export async function requestOperation(
           request,
         )
       : undefined;
-    const findings = [...checked.findings, ...(guard?.findings ?? []), ...(atRisk ? [atRisk] : [])];
+    // A switchover that must go from one member (a drill's leg): the record, read under the pair's lock, must agree.
+    const pinned = request.params.fromRecordedPrimary;
+    const standingPrimary = memberIdsOf(resolved.pair).primary;
+    const moved =
+      typeof pinned === 'string' && pinned !== standingPrimary
+        ? safetyRefusal(
+            'pair.roles-moved',
+            `${resolved.pair.name}'s primary is ${standingPrimary} now, not ${pinned} as this switchover was asked from: its roles changed meanwhile`,
+          )
+        : undefined;
+    const findings = [
+      ...checked.findings,
+      ...(guard?.findings ?? []),
+      ...(atRisk ? [atRisk] : []),
+      ...(moved ? [moved] : []),
+    ];
     const precheck = { ...checked, findings, valid: checked.valid && findings.every((f) => f.passed) };
     const at = deps.now().toISOString();
     // Data that may be lost needs two people, whatever the request says.

@@ -480,12 +480,36 @@ describe('a drill under pressure', () => {
     const leg2 = (await env.store.get(drill.drill?.legs[1]?.operationId as string)) as Operation;
     expect(leg2.state).toBe('REJECTED');
     expect(JSON.stringify(leg2.findings)).toContain('OCP says tenant 1001 is the primary, not tenant 1002');
+    // And the advice is to put the record right, not to switch the pair away from where OCP has it.
+    expect(drill.outcome).toContain(
+      'no switchover is needed: put the record right (PUT /v1/pairs/orders-ob/roles)',
+    );
     // Put the record right for what follows, as a person would.
     await deps.failover.putPairState({
       ...(await deps.failover.getPairState('orders-ob')),
       roles: { primary: 'cluster 1 tenant 1001', since: new Date().toISOString(), by: 'test' },
       version: (await deps.failover.getPairState('orders-ob')).version + 1,
     });
+  });
+
+  it('sends no leg past its deadline, however long the leg before it waited', async () => {
+    const asked = await postOperation(runDrill, 'run-drill', { pair: 'orders-ob' });
+    expect((await followOnly(asked.body.operation.drill.legs[0].operationId)).state).toBe('SUCCEEDED');
+    const late = await depsFor(env, {
+      now: () => Date.parse(asked.body.operation.deadline) + 3 * 86_400_000,
+    });
+    expect(await advanceDrill(late, (await env.store.get(asked.body.operation.id)) as Operation)).toBe(
+      'finished',
+    );
+    const drill = (await env.store.get(asked.body.operation.id)) as Operation;
+    expect(drill.state).toBe('TIMED_OUT');
+    expect(drill.outcome).toContain('leg 2 was not sent by the deadline');
+    expect(drill.outcome).toContain('leg 1 left the pair switched over');
+    const back = await postOperation(switchover, 'switchover', {
+      pair: 'orders-ob',
+      reason: 'after the drill',
+    });
+    expect((await pollUntilDone(env.store, back.body.operation.id)).state).toBe('SUCCEEDED');
   });
 
   it('asks a person about an alert that comes in during a leg, and sends no further leg', async () => {
@@ -508,11 +532,17 @@ describe('a drill under pressure', () => {
       startsAt: new Date(clock.at).toISOString(),
     });
     expect(received?.outcome).toBe('holding');
+    // At the end of its hold-off the leg is still switching: the alert waits for it, a few minutes at most.
     clock.at += 31_000;
+    await evaluateDueDecisions(clocked);
+    expect((await deps.failover.getDecision(received?.id as string))?.outcome).toBe('holding');
+    // Ten minutes on, the leg still holds the pair: a person decides, told what to do.
+    clock.at += 10 * 60_000;
     await evaluateDueDecisions(clocked);
     const decided = await deps.failover.getDecision(received?.id as string);
     expect(decided?.outcome).toBe('blocked');
-    expect(decided?.reason).toContain(`drill ${asked.body.operation.id} is switching orders-ob over`);
+    expect(decided?.reason).toContain(`drill ${asked.body.operation.id}'s switchover`);
+    expect(decided?.reason).toContain('/switchyard promote orders-ob');
 
     const drill = await pollUntilDone(env.store, asked.body.operation.id);
     expect(drill.state).toBe('FAILED');

@@ -224,7 +224,7 @@ export class OcpSwitchoverDriver extends OcpTaskDriver {
     const flipped = reversed(target);
     const other = await this.client.switchoverPreCheck(tenantPair(flipped), options.signal);
     // A switchover that must go one way (a drill's leg) is refused rather than turned round when OCP disagrees.
-    if (other.valid && params.fromRecordedPrimary === true)
+    if (other.valid && params.fromRecordedPrimary !== undefined)
       return {
         valid: false,
         findings: [
