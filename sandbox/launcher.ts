@@ -8,13 +8,14 @@ import { SANDBOX_CONFIG, startSandboxEnvironment } from './sandbox-environment.j
 
 /**
  * `npm start`: Switchyard on the embedded default. dynalite, the provider simulators and a webhook sink
- * in this process; the functions under serverless offline; the poller invoked every few seconds so a
- * walk-through does not wait a minute per step.
+ * in this process, and an SQS stand-in; the functions under serverless offline; the poller (the sweep behind the
+ * operations' own follow-ups) at the deployed rate.
  */
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'dev';
-const POLL_EVERY_MS = Number(process.env.SWITCHYARD_LOCAL_POLL_MS ?? 2000);
+/** The poller is the sweep behind the follow-ups: at the deployed rate, so what people see is what deployed does. */
+const POLL_EVERY_MS = Number(process.env.SWITCHYARD_LOCAL_POLL_MS ?? 60_000);
 /** The pair evaluation (readiness, protection), deployed every 15 minutes: locally often enough to watch. */
 const EVALUATE_EVERY_MS = Number(process.env.SWITCHYARD_LOCAL_EVALUATE_MS ?? 30_000);
 

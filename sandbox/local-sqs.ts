@@ -48,7 +48,10 @@ export interface LocalSqsOptions {
   target: DeliveryTarget;
   /** The queues by the name Switchyard knows them (an operation kind, `follow-up`): GET /_sandbox/queue-urls. */
   queues?: Record<string, string>;
-  /** Simulated-time factor: delays and the visibility timeout are divided by it (1: real time). */
+  /**
+   * Simulated-time factor for the visibility timeout (retries come sooner in a test). Delays are never scaled: a
+   * follow-up is due at a real time, and one delivered early would only wait again.
+   */
   speed?: number;
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
@@ -183,7 +186,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     };
     sent.push(message);
     if (delaySeconds === 0) await receive(message, 1);
-    else later((delaySeconds * 1000) / speed, () => receive(message, 1));
+    else later(delaySeconds * 1000, () => receive(message, 1));
     answer(response, 200, {
       MessageId: message.messageId,
       MD5OfMessageBody: createHash('md5').update(message.body).digest('hex'),

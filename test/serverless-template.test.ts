@@ -123,13 +123,20 @@ const COMMAND_QUEUES = [
   'ConfigureDrQueue',
   'ActivateMigrationTargetQueue',
 ];
+/** Switchyard's follow-ups to itself: sent sealed, so every sender reads the internal key. */
+const FOLLOW_UPS = [...sends('FollowUpQueue'), ...parameters('internal/*')];
 const NOTIFIES = ['sns:Publish NotificationTopic', ...parameters('notifications/*')];
 /** Consumes its queue, calls its provider, notifies; the internal key checks its queue's signed messages. */
-const OPERATION = [...ALL_ITEMS, ...NOTIFIES, ...parameters('config', 'providers/*', 'internal/*')];
+const OPERATION = [
+  ...ALL_ITEMS,
+  ...NOTIFIES,
+  ...sends('FollowUpQueue'),
+  ...parameters('config', 'providers/*', 'internal/*'),
+];
 /** Decides alerts: observes the primary through the provider, and signs the promotions it sends. */
 const ALERT_INTAKE = [
   ...ALL_ITEMS,
-  ...sends('PromoteStandbyQueue'),
+  ...sends('PromoteStandbyQueue', 'FollowUpQueue'),
   ...NOTIFIES,
   ...parameters('config', 'providers/*', 'internal/*'),
 ];
@@ -152,13 +159,19 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     ...NOTIFIES,
     ...parameters('config', 'internal/*', 'chat/*'),
   ],
-  'approve-operation': [...ALL_ITEMS, ...NOTIFIES, ...parameters('config', 'providers/*')],
+  'approve-operation': [...ALL_ITEMS, ...NOTIFIES, ...FOLLOW_UPS, ...parameters('config', 'providers/*')],
   'reject-operation': [...items('GetItem', 'UpdateItem', 'DeleteItem'), ...NOTIFIES, ...parameters('config')],
   'acknowledge-pair': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
   'set-brake': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
   'set-pair-roles': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
   'declare-protection': [...items('GetItem', 'PutItem'), ...NOTIFIES, ...parameters('config')],
-  'run-drill': [...ALL_ITEMS, QUERY_INDEXES, ...NOTIFIES, ...parameters('config', 'providers/*')],
+  'run-drill': [
+    ...ALL_ITEMS,
+    QUERY_INDEXES,
+    ...NOTIFIES,
+    ...FOLLOW_UPS,
+    ...parameters('config', 'providers/*'),
+  ],
   'get-operation': [...items('GetItem'), ...parameters('config')],
   'list-operations': [QUERY_INDEXES, ...parameters('config')],
   'list-decisions': [QUERY_INDEXES, ...parameters('config')],
@@ -170,12 +183,26 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'status-page': [],
   // Public, and reaches nothing; its handler loads the config document all the same.
   openapi: parameters('config'),
-  'evaluate-pairs': [...ALL_ITEMS, QUERY_INDEXES, ...NOTIFIES, ...parameters('config', 'providers/*')],
+  'evaluate-pairs': [
+    ...ALL_ITEMS,
+    QUERY_INDEXES,
+    ...NOTIFIES,
+    ...FOLLOW_UPS,
+    ...parameters('config', 'providers/*'),
+  ],
+  'follow-up': [
+    ...ALL_ITEMS,
+    QUERY_INDEXES,
+    ...sends('PromoteStandbyQueue', 'FollowUpQueue'),
+    ...consumes('FollowUpQueue'),
+    ...NOTIFIES,
+    ...parameters('config', 'providers/*', 'internal/*'),
+  ],
   'poll-jobs': [
     ...ALL_ITEMS,
     QUERY_INDEXES,
     'dynamodb:Query OperationsTable',
-    ...sends('PromoteStandbyQueue'),
+    ...sends('PromoteStandbyQueue', 'FollowUpQueue'),
     ...NOTIFIES,
     ...parameters('config', 'providers/*', 'internal/*'),
   ],
@@ -196,6 +223,7 @@ const PROVIDER_CALLERS = [
   'alerts-cloudwatch',
   'poll-jobs',
   'evaluate-pairs',
+  'follow-up',
 ];
 
 /** Each function's role, by function name (from its handler's folder). */
@@ -299,6 +327,7 @@ describe('the packaged CloudFormation template', () => {
         'functions/openapi/handler.handler',
         'functions/poll-jobs/handler.handler',
         'functions/evaluate-pairs/handler.handler',
+        'functions/follow-up/handler.handler',
         'functions/promote-standby/handler.handler',
         'functions/reject-operation/handler.handler',
         'functions/set-brake/handler.handler',
@@ -353,6 +382,7 @@ describe('the packaged CloudFormation template', () => {
     'PromoteStandby',
     'UpgradeMinorVersion',
     'ActivateMigrationTarget',
+    'FollowUp',
   ])('feeds the %s queue to its function with partial batch failures, and redrives it to a DLQ', (name) => {
     const queueArn = JSON.stringify({ 'Fn::GetAtt': [`${name}Queue`, 'Arn'] });
     const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
@@ -442,28 +472,33 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it.each(COMMAND_QUEUES)('lets only the functions that send to %s send to it', (queue) => {
-    const senders = [...rolesByFunction()]
-      .filter(([name]) => EXPECTED_GRANTS[name]?.includes(`sqs:SendMessage ${queue}`))
-      .map(([, { id }]) => roleArn(id));
-    expect(senders.length).toBeGreaterThan(0);
-    const send = { Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queue, 'Arn'] } };
-    const policy = resources[`${queue}Policy`] as Resource;
-    expect(policy.Type).toBe('AWS::SQS::QueuePolicy');
-    expect(policy.Properties.Queues).toEqual([{ Ref: queue }]);
-    const [allow, deny, ...more] = policy.Properties.PolicyDocument.Statement as Statement[];
-    expect(more).toEqual([]);
-    expect({ ...allow, Principal: { AWS: sorted(awsPrincipals(allow)) } }).toEqual({
-      Sid: 'Senders',
-      Effect: 'Allow',
-      Principal: { AWS: sorted(senders) },
-      ...send,
-    });
-    // Everyone else is refused, in this account (whatever their IAM policies say) or not.
-    expect(deny).toMatchObject({ Sid: 'NoOtherSenders', Effect: 'Deny', Principal: '*', ...send });
-    expect(sorted(deny?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as unknown[])).toEqual(sorted(senders));
-    expect(Object.keys(deny?.Condition ?? {})).toEqual(['ArnNotEquals']);
-  });
+  it.each([...COMMAND_QUEUES, 'FollowUpQueue'])(
+    'lets only the functions that send to %s send to it',
+    (queue) => {
+      const senders = [...rolesByFunction()]
+        .filter(([name]) => EXPECTED_GRANTS[name]?.includes(`sqs:SendMessage ${queue}`))
+        .map(([, { id }]) => roleArn(id));
+      expect(senders.length).toBeGreaterThan(0);
+      const send = { Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queue, 'Arn'] } };
+      const policy = resources[`${queue}Policy`] as Resource;
+      expect(policy.Type).toBe('AWS::SQS::QueuePolicy');
+      expect(policy.Properties.Queues).toEqual([{ Ref: queue }]);
+      const [allow, deny, ...more] = policy.Properties.PolicyDocument.Statement as Statement[];
+      expect(more).toEqual([]);
+      expect({ ...allow, Principal: { AWS: sorted(awsPrincipals(allow)) } }).toEqual({
+        Sid: 'Senders',
+        Effect: 'Allow',
+        Principal: { AWS: sorted(senders) },
+        ...send,
+      });
+      // Everyone else is refused, in this account (whatever their IAM policies say) or not.
+      expect(deny).toMatchObject({ Sid: 'NoOtherSenders', Effect: 'Deny', Principal: '*', ...send });
+      expect(sorted(deny?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as unknown[])).toEqual(
+        sorted(senders),
+      );
+      expect(Object.keys(deny?.Condition ?? {})).toEqual(['ArnNotEquals']);
+    },
+  );
 
   it('lets the senders a deployer lists send to the command queues too, and refuses a name that is no ARN', async () => {
     // custom.externalQueueSenders is SWITCHYARD_EXTERNAL_QUEUE_SENDERS (none here): the plugin's own parts.
@@ -602,7 +637,7 @@ describe('the packaged CloudFormation template', () => {
     const deadLetterQueues = ofType('AWS::SQS::Queue')
       .map((q) => q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
       .filter(Boolean);
-    expect(deadLetterQueues).toHaveLength(6);
+    expect(deadLetterQueues).toHaveLength(7);
     for (const id of deadLetterQueues)
       expect(
         watching('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [id, 'QueueName'] }),

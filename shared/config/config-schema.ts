@@ -141,8 +141,16 @@ export const ConfigSchema = z.strictObject({
       approvalTtlSeconds: 1800,
     }),
   poller: z
-    .strictObject({ concurrency: z.number().int().min(1).max(256).default(32) })
-    .default({ concurrency: 32 }),
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(32),
+      /**
+       * Each active operation and held decision follows itself up through the follow-up queue, seconds after a
+       * change, and the scheduled poller is the sweep for what a lost message missed. Off: the poller alone follows
+       * everything, once a tick (the design before follow-ups; the benchmark's comparison).
+       */
+      followUps: z.union([z.boolean(), z.stringbool()]).default(true),
+    })
+    .default({ concurrency: 32, followUps: true }),
   /**
    * The scheduled evaluation of every pair (readiness, protection; its schedule is SWITCHYARD_READINESS_SCHEDULE):
    * an unprotected pair is announced again every `reminderSeconds` while it stays so.

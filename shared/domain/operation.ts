@@ -248,6 +248,13 @@ export const OperationSchema = z.object({
   announced: z.array(z.number().int().min(1)).optional(),
   /** When the last change of the ended operation was confirmed told; kept by the store like `announced`. */
   toldAt: z.string().optional(),
+  /**
+   * The operation's next follow-up (shared/operations/follow-up.ts): its number, when it is due, and how many checks
+   * in a row found nothing new. Kept by the store like `announced`, and moved only by a conditional write of its own.
+   */
+  followUp: z
+    .object({ token: z.number().int().min(1), dueAt: z.string(), quietChecks: z.number().int().min(0) })
+    .optional(),
 });
 export type Operation = z.infer<typeof OperationSchema>;
 

@@ -6,6 +6,7 @@ import { describeError, StaleWriteError } from '../domain/errors.js';
 import { isTerminal } from '../domain/operation.js';
 import { decisionNotificationFor } from '../notify/notifier.js';
 import { claimPair } from '../operations/claim-pair.js';
+import { wakeDecisionAt } from '../operations/follow-up.js';
 import { observePrimary } from '../operations/observe-primary.js';
 import { unknownRoles } from '../operations/pair-roles.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
@@ -185,6 +186,8 @@ export async function receiveAlert(
   countDecision(deps, decision);
   // A hold-off over on arrival is no hold: what is told is the outcome. Should deciding fail, the poller decides it.
   if (isDueBy(decision, now)) return evaluateDecision(deps, decision, options);
+  // Woken at the end of its hold-off, not at the poller's next tick; the poller still decides it if this is lost.
+  await wakeDecisionAt(deps, decision.id, decision.evaluateAt as string);
   await announceNew(deps, decision);
   return decision;
 }
@@ -262,8 +265,14 @@ export async function evaluateDecision(
           { operationId: running.id },
         );
       }
+      // A request that has claimed the pair but not yet written its operation (a drill's leg prechecking, a
+      // person's switchover): what it becomes is not known yet, so the alert keeps holding while it may still be
+      // working. One older than any function runs died: claimPair takes its lock over below.
+      const claimedByAlert = lock.idempotencyKey?.startsWith('promote-standby:alert:') ?? false;
+      if (!running && !claimedByAlert && now.getTime() - (lock.acquiredAt ?? 0) < OUTLIVES_ANY_FUNCTION_MS)
+        return decision;
       // A holder that has ended (its writer died before freeing the pair) holds nothing: claimPair takes it over.
-      if (!running || !isTerminal(running.state))
+      if ((!running && claimedByAlert) || (running && !isTerminal(running.state)))
         return await end(
           'suppressed',
           `Switchyard is running ${running?.kind ?? 'an operation'} ${lock.operationId} on ${pair.name}; its alerts do not trigger a failover meanwhile`,

@@ -13,9 +13,10 @@ import { formatSeconds } from '../domain/recovery.js';
 import { recordSteps, transition } from '../domain/state-machine.js';
 import type { AdvanceResult } from '../operations/advance-operation.js';
 import { claimLock } from '../operations/claim-pair.js';
+import { followUpSoon } from '../operations/follow-up.js';
 import { pairNow } from '../operations/pair-roles.js';
 import { persistAndNotify } from '../operations/persist.js';
-import { OUTLIVES_A_REQUEST_MS, pairLock } from '../operations/pipeline.js';
+import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
 import {
   type OperationRequest,
   requestedAlready,
@@ -258,7 +259,10 @@ export async function requestDrill(
     created = await persistAndNotify(deps, drill, { create: true });
   } catch (error) {
     // The same request at once (its Idempotency-Key) created it first: that drill is the answer, and its lock stays.
-    const first = error instanceof StaleWriteError ? await deps.store.get(id) : undefined;
+    // Written and then answered with an error, or written by the same request at once: the drill stands, and so
+    // does its lock.
+    const first = await deps.store.get(id).catch(() => undefined);
+    if (first && !(error instanceof StaleWriteError)) return { drill: first, existing: false };
     if (first && (first.pair !== configured.name || first.drill?.kind !== kind))
       throw new UnprocessableError(
         'idempotency_key_reused',
@@ -272,6 +276,8 @@ export async function requestDrill(
     kind === 'switchover'
       ? await startLeg(deps, created, 1, options)
       : await evaluateDrill(deps, created, options);
+  // A drill follows its legs itself, as its legs follow their jobs.
+  await followUpSoon(deps, started);
   return { drill: started, existing: false };
 }
 
@@ -543,7 +549,8 @@ export async function advanceDrill(
   const current = drill.drill?.legs.at(-1);
   if (drill.state === 'SUBMITTING' && !current) {
     // The request that created it may still be working (an evaluation asks several providers).
-    if (deps.now().getTime() - Date.parse(drill.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
+    // (The poller and the evaluation send legs too, and run up to two minutes: measured against the longest.)
+    if (deps.now().getTime() - Date.parse(drill.updatedAt) < OUTLIVES_ANY_FUNCTION_MS) return 'skipped';
     if (drill.drill?.kind !== 'switchover' && deps.now().getTime() > Date.parse(drill.deadline)) {
       await end(drill, 'TIMED_OUT', `not evaluated by the deadline ${drill.deadline}`, deps, {});
       return 'finished';

@@ -6,6 +6,7 @@ import { mergeSteps, summarizeSteps } from '../domain/steps.js';
 import type { CallOptions } from '../providers/provider.js';
 import { endOperation } from './end-operation.js';
 import { fenceStepLast, phaseDriver, phasesOf } from './fencing.js';
+import { followedUp, followUpSoon } from './follow-up.js';
 import { changesRoles, recordRoles } from './pair-roles.js';
 import { persistAndNotify, tellUntold } from './persist.js';
 import { OUTLIVES_A_REQUEST_MS, pairLock, phaseStartedAt } from './pipeline.js';
@@ -278,6 +279,8 @@ async function finish(deps: Deps, next: Operation) {
 
 export interface PollSummary {
   active: number;
+  /** Operations whose follow-ups are in hand: the sweep leaves them to those. */
+  followed: number;
   /** Changes told late: their writer died between the store write and the announcement. */
   toldLate: number;
   progressed: number;
@@ -298,6 +301,7 @@ export async function pollActiveOperations(
 ): Promise<PollSummary> {
   const summary: PollSummary = {
     active: 0,
+    followed: 0,
     toldLate: 0,
     progressed: 0,
     finished: 0,
@@ -306,6 +310,7 @@ export async function pollActiveOperations(
     errors: [],
   };
   const seen = new Set<string>();
+  const followUps = deps.config.poller.followUps;
   for await (const page of deps.store.activePages(PAGE_SIZE)) {
     if (options.signal?.aborted) break;
     summary.active += page.length;
@@ -315,7 +320,14 @@ export async function pollActiveOperations(
         const operation = page[next++] as Operation;
         seen.add(operation.id);
         try {
+          // With follow-ups the poller is the sweep: it takes up only what a lost or late follow-up left behind,
+          // then starts that operation's follow-ups again.
+          if (followUps && followedUp(operation, deps.now())) {
+            summary.followed++;
+            continue;
+          }
           summary[await advanceOperation(deps, operation, options, advancers)]++;
+          if (followUps) await followUpSoon(deps, operation);
         } catch (error) {
           summary.errors.push({ operationId: operation.id, error: describeError(error) });
         }

@@ -5,6 +5,7 @@ import type { Operation, Principal } from '../domain/operation.js';
 import { transition } from '../domain/state-machine.js';
 import type { CallOptions } from '../providers/provider.js';
 import { FENCE_STEP_ID, withFenceStep } from './fencing.js';
+import { followUpSoon } from './follow-up.js';
 import { persistAndNotify } from './persist.js';
 import { inputOf, pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
@@ -166,7 +167,10 @@ export async function approveOperation(
       },
     ),
   );
-  return submitToProvider(deps, submitting, driver, options);
+  const submitted = await submitToProvider(deps, submitting, driver, options);
+  // Approved, it is followed up like any running operation, no longer at its approval's lapse.
+  await followUpSoon(deps, submitted);
+  return submitted;
 }
 
 /** Ends a waiting operation REJECTED, announced, and frees its pair. */

@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { ConflictError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import type { LockHolder } from '../store/operation-store.js';
-import { OUTLIVES_A_REQUEST_MS, pairLock } from './pipeline.js';
+import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from './pipeline.js';
 
 export type Claim =
   /** The pair is ours under `operationId`; `existing` when the same request claimed it before and created it. */
@@ -49,7 +49,7 @@ export async function claimLock(
   const holderDied = active
     ? isTerminal(active.state)
     : locked.holder.acquiredAt !== undefined &&
-      now.getTime() - locked.holder.acquiredAt > OUTLIVES_A_REQUEST_MS;
+      now.getTime() - locked.holder.acquiredAt > OUTLIVES_ANY_FUNCTION_MS;
   if (holderDied && (await store.takeOverLock(lock, locked.holder, holder, ttl, now)))
     return { claimed: true, operationId: holder.operationId };
   return { claimed: false, holder: locked.holder, ...(active ? { active } : {}) };

@@ -151,14 +151,11 @@ export function protectionAfter(operation: Operation): ProtectionFinding | undef
       detail: `${operation.kind} ${operation.id} built the DR relation; the next evaluation says whether the standby replicates`,
       operationId: operation.id,
     };
-  // A re-protection that did not finish leaves the pair as unprotected as it found it, or with half a relation.
+  // A re-protection the provider refused built nothing: the pair stays as it was found (no new claim about it). One
+  // that got a job going and did not finish may have left half a relation.
   if (operation.kind === 'reprotect' && isTerminal(operation.state) && operation.submission.attempts > 0)
     return operation.jobs.length === 0 && operation.job === undefined
-      ? {
-          state: 'unprotected',
-          reason: 'no-standby',
-          detail: `reprotect ${operation.id} ended ${operation.state}${operation.outcome ? ` (${operation.outcome})` : ''}: the pair still has no standby`,
-        }
+      ? undefined
       : {
           state: 'unprotected',
           reason: 'dr-relation-broken',

@@ -15,6 +15,7 @@ import type { CallOptions, OperationDriver, Provider, Target } from '../provider
 import { memberIdsOf, targetOf } from '../providers/registry.js';
 import { claimPair, pairBusy } from './claim-pair.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
+import { followUpSoon } from './follow-up.js';
 import { pairNow } from './pair-roles.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
@@ -269,11 +270,23 @@ export async function requestOperation(
             `${resolved.pair.name}'s primary is ${standingPrimary} now, not ${pinned} as this switchover was asked from: its roles changed meanwhile`,
           )
         : undefined;
+    // A drill's leg, once it holds the pair: an alert that came in since it was judged stops it here.
+    const held =
+      request.drillId !== undefined
+        ? (await deps.failover.listHolding()).find((d) => d.pair === resolved.pair.name)
+        : undefined;
+    const alerted = held
+      ? safetyRefusal(
+          'pair.alert-held',
+          `alert "${held.alert.name}" on ${resolved.pair.name} is being decided (decision ${held.id}): a drill sends no leg under it`,
+        )
+      : undefined;
     const findings = [
       ...checked.findings,
       ...(guard?.findings ?? []),
       ...(atRisk ? [atRisk] : []),
       ...(moved ? [moved] : []),
+      ...(alerted ? [alerted] : []),
     ];
     const precheck = { ...checked, findings, valid: checked.valid && findings.every((f) => f.passed) };
     const at = deps.now().toISOString();
@@ -357,10 +370,16 @@ export async function requestOperation(
       await store.releaseLock(lock, operationId);
       return { type: 'accepted', operation: created };
     }
-    // Waiting for approval keeps the pair locked: nothing else runs on it meanwhile.
-    if (waits) return { type: 'accepted', operation: created };
+    // Waiting for approval keeps the pair locked: nothing else runs on it meanwhile; its lapse is followed up.
+    if (waits) {
+      await followUpSoon(deps, created);
+      return { type: 'accepted', operation: created };
+    }
     try {
-      return { type: 'accepted', operation: await submitToProvider(deps, created, resolved.driver, options) };
+      const submitted = await submitToProvider(deps, created, resolved.driver, options);
+      // From here the operation follows itself up: its job's steps, its end, told seconds after they happen.
+      await followUpSoon(deps, submitted);
+      return { type: 'accepted', operation: submitted };
     } finally {
       await announcementsOf(operationId);
     }

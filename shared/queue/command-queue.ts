@@ -1,14 +1,22 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsRequestHandler } from '../aws/request-handler.js';
-import { OPERATION_KINDS, type OperationKind } from '../domain/operation.js';
-import { seal } from './internal-message.js';
+import { OPERATION_KINDS } from '../domain/operation.js';
+import { type QueueName, seal } from './internal-message.js';
 
-/** Every queue Switchyard sends to: one per operation kind. */
-export const QUEUE_NAMES: readonly OperationKind[] = OPERATION_KINDS;
+/** Every queue Switchyard sends to: each operation kind's (a drill has none: its legs go on their own) and the follow-ups. */
+export const QUEUE_NAMES: readonly QueueName[] = [
+  ...OPERATION_KINDS.filter((kind) => kind !== 'drill'),
+  'follow-up',
+];
 
-/** The port: hands an operation request to that operation's queue consumer. */
+export interface EnqueueOptions {
+  /** SQS holds the message this long before its consumer sees it (0 to 900). */
+  delaySeconds?: number;
+}
+
+/** The port: hands a message to a queue's consumer (an operation request to its kind's, a follow-up to its own). */
 export interface CommandQueue {
-  enqueue(kind: OperationKind, message: Record<string, unknown>): Promise<void>;
+  enqueue(queue: QueueName, message: Record<string, unknown>, options?: EnqueueOptions): Promise<void>;
 }
 
 /**
@@ -23,8 +31,8 @@ export class SealingCommandQueue implements CommandQueue {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async enqueue(kind: OperationKind, message: Record<string, unknown>) {
-    await this.carrier.enqueue(kind, seal(kind, message, await this.signingKey(), this.now()));
+  async enqueue(queue: QueueName, message: Record<string, unknown>, options?: EnqueueOptions) {
+    await this.carrier.enqueue(queue, seal(queue, message, await this.signingKey(), this.now()), options);
   }
 }
 
@@ -34,13 +42,19 @@ export class SealingCommandQueue implements CommandQueue {
  */
 export class SqsCommandQueue implements CommandQueue {
   constructor(
-    private readonly queueUrls: Partial<Record<OperationKind, string>>,
+    private readonly queueUrls: Partial<Record<QueueName, string>>,
     private readonly client: SQSClient = new SQSClient({ requestHandler: awsRequestHandler() }),
   ) {}
 
-  async enqueue(kind: OperationKind, message: Record<string, unknown>) {
-    const url = this.queueUrls[kind];
-    if (!url) throw new Error(`no queue is configured for ${kind}`);
-    await this.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(message) }));
+  async enqueue(queue: QueueName, message: Record<string, unknown>, options: EnqueueOptions = {}) {
+    const url = this.queueUrls[queue];
+    if (!url) throw new Error(`no queue is configured for ${queue}`);
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: JSON.stringify(message),
+        ...(options.delaySeconds ? { DelaySeconds: Math.round(options.delaySeconds) } : {}),
+      }),
+    );
   }
 }

@@ -2,7 +2,11 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { sameSecret } from '../domain/constant-time.js';
 import { ValidationError } from '../domain/errors.js';
-import { type OperationKind, OperationKindSchema } from '../domain/operation.js';
+import { OPERATION_KINDS } from '../domain/operation.js';
+
+/** What a seal is for: an operation kind's queue, or the follow-up queue (Switchyard's reminders to itself). */
+export const QueueNameSchema = z.enum([...OPERATION_KINDS, 'follow-up']);
+export type QueueName = z.infer<typeof QueueNameSchema>;
 
 /**
  * Switchyard's own queue messages (an alert's promotion, a chat command, a person's decision) carry claims that
@@ -15,8 +19,8 @@ import { type OperationKind, OperationKindSchema } from '../domain/operation.js'
 export const SealedMessageSchema = z.strictObject({
   switchyard: z.strictObject({
     v: z.literal(1),
-    /** The operation kind whose queue it was sealed for: on another queue it is refused, not turned into that kind. */
-    kind: OperationKindSchema,
+    /** The queue it was sealed for: on another queue it is refused, not turned into that queue's kind. */
+    kind: QueueNameSchema,
     issuedAt: z.iso.datetime(),
     payload: z.string().max(256 * 1024),
     signature: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an HMAC-SHA256, base64url'),
@@ -35,14 +39,14 @@ export function isSealed(body: unknown): boolean {
   return typeof body === 'object' && body !== null && 'switchyard' in body;
 }
 
-function signatureOf(key: string, kind: OperationKind, issuedAt: string, payload: string): string {
+function signatureOf(key: string, kind: QueueName, issuedAt: string, payload: string): string {
   // The kind and the time have fixed shapes, so no boundary between the parts can be moved.
   return createHmac('sha256', key).update(`v1.${kind}.${issuedAt}.${payload}`).digest('base64url');
 }
 
 /** A message as Switchyard sends it to itself, for the queue of one operation kind. */
 export function seal(
-  kind: OperationKind,
+  kind: QueueName,
   message: Record<string, unknown>,
   key: string,
   now: Date,
@@ -64,7 +68,7 @@ const refused = (field: string, message: string) =>
  */
 export function unseal(
   sealed: SealedMessage,
-  expected: { key: string; kind: OperationKind; now: Date; maxAgeMs: number },
+  expected: { key: string; kind: QueueName; now: Date; maxAgeMs: number },
 ): unknown {
   const { kind, issuedAt, payload, signature } = sealed.switchyard;
   if (!sameSecret(signature, signatureOf(expected.key, kind, issuedAt, payload)))

@@ -12,6 +12,7 @@ import {
 import { StaleWriteError, UnprocessableError } from '../domain/errors.js';
 import { isTerminal, type Operation, OperationSchema } from '../domain/operation.js';
 import type {
+  FollowUpMark,
   IdempotencyRecord,
   ListQuery,
   LockHolder,
@@ -49,10 +50,10 @@ const ACTIVE = 'ACTIVE';
 const UNTOLD = 'UNTOLD';
 
 /** Optional attributes of an operation: an update removes those the new version does not have. */
+/** Written by their own conditional updates, never with the operation: an update leaves them be. */
+const KEPT_APART = new Set(['announced', 'toldAt', 'followUp']);
 const OPTIONAL_ATTRIBUTES = Object.entries(OperationSchema.shape)
-  .filter(
-    ([name, schema]) => name !== 'announced' && name !== 'toldAt' && schema.safeParse(undefined).success,
-  )
+  .filter(([name, schema]) => !KEPT_APART.has(name) && schema.safeParse(undefined).success)
   .map(([name]) => name);
 
 /** A cursor this store never gave out: 422 naming `query.cursor`, whichever listing it was passed to. */
@@ -108,7 +109,7 @@ export class DynamoOperationStore implements OperationStore {
    * operation stays on the poller's list (partition UNTOLD) until its announcements are confirmed.
    */
   private attributes(operation: Operation) {
-    const { announced: _kept, toldAt: _keptToo, ...rest } = operation;
+    const { announced: _kept, toldAt: _keptToo, followUp: _itsOwn, ...rest } = operation;
     return {
       ...rest,
       gsi1pk: isTerminal(operation.state) ? UNTOLD : ACTIVE,
@@ -169,6 +170,31 @@ export class DynamoOperationStore implements OperationStore {
     } catch (error) {
       if (conditionFailed(error))
         throw new StaleWriteError(`Operation ${next.id} changed since version ${next.version - 1} was read`);
+      throw error;
+    }
+  }
+
+  async armFollowUp(id: string, expected: number | undefined, next: FollowUpMark): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: opKey(id),
+          UpdateExpression: 'SET followUp = :next',
+          ConditionExpression:
+            expected === undefined
+              ? 'attribute_exists(pk) AND attribute_not_exists(followUp)'
+              : 'followUp.#token = :expected',
+          ExpressionAttributeValues: {
+            ':next': next,
+            ...(expected === undefined ? {} : { ':expected': expected }),
+          },
+          ...(expected === undefined ? {} : { ExpressionAttributeNames: { '#token': 'token' } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }

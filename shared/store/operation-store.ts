@@ -1,5 +1,7 @@
 import type { Operation, OperationKind, OperationState } from '../domain/operation.js';
 
+export type FollowUpMark = NonNullable<Operation['followUp']>;
+
 /** Who holds a target lock. */
 export interface LockHolder {
   operationId: string;
@@ -49,6 +51,12 @@ export interface OperationStore {
    * records when (`toldAt`: the end of a run's timeline).
    */
   retireEnded(id: string, version: number, toldAt: string): Promise<void>;
+
+  /**
+   * Moves the operation's follow-up mark to `next` if it still names `expected` (none yet: undefined), without
+   * touching its version; false when another handler moved it first.
+   */
+  armFollowUp(id: string, expected: number | undefined, next: FollowUpMark): Promise<boolean>;
 
   acquireLock(target: string, holder: LockHolder, ttlSeconds: number, now: Date): Promise<LockResult>;
   /** Takes a lock from a holder that died before creating its operation; false if anything changed meanwhile. */

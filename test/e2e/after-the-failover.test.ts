@@ -14,6 +14,7 @@ import { advanceDrill, runDueDrills } from '../../shared/failover/drill.js';
 import { setBrake } from '../../shared/failover/people-actions.js';
 import { evaluatePair } from '../../shared/failover/readiness.js';
 import { advanceOperation } from '../../shared/operations/advance-operation.js';
+import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import { pairNow } from '../../shared/operations/pair-roles.js';
 import { type PairConfig, targetOf } from '../../shared/providers/registry.js';
 import type { Run } from '../../shared/views/pair-history.js';
@@ -274,6 +275,13 @@ describe('a drill on a schedule', () => {
     expect(drill.state).toBe('SUCCEEDED');
   });
 });
+
+/** Ends whatever the last test left waiting or running on the pairs. */
+async function settle() {
+  for (const waiting of (await env.store.listActive()).filter((o) => o.state === 'PENDING_APPROVAL'))
+    await rejectOperation(deps, waiting.id, { principal: 'test-cleanup', channel: 'http' }, 'next test');
+  for (const active of await env.store.listActive()) await pollUntilDone(env.store, active.id);
+}
 
 /** Follows one operation to its end with the poller's own step, leaving every other operation (a drill) as it is. */
 async function followOnly(id: string): Promise<Operation> {
@@ -554,6 +562,42 @@ describe('a drill under pressure', () => {
       reason: 'after the drill',
     });
     expect((await pollUntilDone(env.store, back.body.operation.id)).state).toBe('SUCCEEDED');
+  });
+
+  it('an alert waits for a request that has claimed the pair but not yet written its operation', async () => {
+    const clock = { at: Date.now() };
+    const clocked = await depsFor(env, {
+      now: () => clock.at,
+      adjust: (config) => {
+        const orders = config.pairs.find((p) => p.name === 'orders-ob');
+        if (orders) orders.failover = { ...orders.failover, mode: 'approve', holdOffSeconds: 30 };
+      },
+    });
+    // A drill's leg (or a person's switchover) has the pair and is still prechecking.
+    await env.store.acquireLock(
+      'pair:orders-ob',
+      { operationId: 'still-prechecking', idempotencyKey: 'switchover:drill:x:2', acquiredAt: clock.at },
+      900,
+      new Date(clock.at),
+    );
+    const received = await receiveAlert(clocked, {
+      source: 'alertmanager',
+      name: 'orders-ob-primary-tenant-down',
+      status: 'firing',
+      labels: { alertname: 'orders-ob-primary-tenant-down' },
+      fingerprint: `alertmanager:claiming-${Date.now()}`,
+      startsAt: new Date(clock.at).toISOString(),
+    });
+    clock.at += 31_000;
+    await evaluateDueDecisions(clocked);
+    // Not suppressed on the word of an operation that does not exist (yet): it keeps holding.
+    expect((await deps.failover.getDecision(received?.id as string))?.outcome).toBe('holding');
+    // The claim never became an operation: once no function could still be running it, the alert goes on.
+    clock.at += 150_000;
+    await evaluateDueDecisions(clocked);
+    const decided = await deps.failover.getDecision(received?.id as string);
+    expect(decided?.outcome).not.toMatch(/holding|suppressed/);
+    await settle();
   });
 
   it("a scheduled drill does not act on a person's word that a pair is protected", async () => {

@@ -23,7 +23,14 @@ export interface TestEnvironment extends SandboxEnvironment {
  * ports, and the environment the functions read (the shipped config/sandbox.yaml pointed at them).
  */
 export async function startTestEnvironment(
-  options: { ocpSpeed?: number; huaweiSpeed?: number; alibabaSpeed?: number; webhookSecret?: string } = {},
+  options: {
+    ocpSpeed?: number;
+    huaweiSpeed?: number;
+    alibabaSpeed?: number;
+    webhookSecret?: string;
+    /** Operations follow themselves up through the queue; off, tests step the poller (the sweep) by hand. */
+    followUps?: boolean;
+  } = {},
 ): Promise<TestEnvironment> {
   const tableName = 'switchyard-test';
   const sandbox = await startSandboxEnvironment({
@@ -38,6 +45,7 @@ export async function startTestEnvironment(
     // Queue messages reach the real consumers in this process, through the SQS stand-in; retries at test speed.
     queues: { target: inProcessConsumers, functionPrefix: TEST_FUNCTION_PREFIX, speed: 1000 },
   });
+  sandbox.env.SWITCHYARD_FOLLOW_UPS = String(options.followUps ?? false);
   Object.assign(process.env, sandbox.env);
   const store = new DynamoOperationStore({
     tableName,

@@ -11,6 +11,7 @@ const CONSUMERS: Record<string, () => Promise<Consumer>> = {
   'upgrade-minor-version': () => import('../../functions/upgrade-minor-version/handler.js'),
   'activate-migration-target': () => import('../../functions/activate-migration-target/handler.js'),
   reprotect: () => import('../../functions/reprotect/handler.js'),
+  'follow-up': () => import('../../functions/follow-up/handler.js'),
 };
 
 /** The function name prefix the test environment gives its queues. */

@@ -43,7 +43,7 @@ describe('stuck work', () => {
     );
 
     await expect(requestOperation(deps, switchover('orders-ob'))).rejects.toBeInstanceOf(ConflictError);
-    clock.at += OUTLIVES_A_REQUEST_MS + 1_000;
+    clock.at += OUTLIVES_ANY_FUNCTION_MS + 1_000;
     const { operation } = await requestOperation(deps, switchover('orders-ob'));
 
     expect(operation.state).toBe('RUNNING');

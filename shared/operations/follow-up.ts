@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import { describeError } from '../domain/errors.js';
+import { isTerminal, type Operation } from '../domain/operation.js';
+import { logger } from '../telemetry/logger.js';
+import { OUTLIVES_A_REQUEST_MS } from './pipeline.js';
+
+/**
+ * A follow-up: Switchyard's own reminder, sent to itself through SQS with a delay, to look at one operation or one
+ * held decision again when it is due. It names only what to look at: whoever could send one can make Switchyard do
+ * no more than the poller does every minute anyway, and it is sealed besides (internal-message.ts).
+ */
+export const FollowUpSchema = z.discriminatedUnion('about', [
+  z.strictObject({
+    about: z.literal('operation'),
+    id: z.string().min(1).max(64),
+    /** The chain's number when it was sent: a follow-up the operation's mark no longer names is superseded. */
+    token: z.number().int().min(1),
+    dueAt: z.iso.datetime(),
+  }),
+  z.strictObject({
+    about: z.literal('decision'),
+    id: z.string().min(1).max(64),
+    dueAt: z.iso.datetime(),
+  }),
+]);
+export type FollowUp = z.infer<typeof FollowUpSchema>;
+
+/** SQS delays a message at most 15 minutes; a longer wait is sent again from there for what is left. */
+export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * How often a provider's job is asked about while it moves. Each check is one job read per operation:
+ * - Huawei allows 60 calls a minute per user on each API (rds_00_0002,
+ *   https://support.huaweicloud.com/intl/en-us/api-rds/rds_00_0002.html): every 5 s is 12 a minute per operation.
+ * - Alibaba documents no RDS quota per API (Throttling.User is its refusal; providers.md §6.2), nor OCP any;
+ *   every 3 s is 20 a minute per operation.
+ * A job quiet for a minute is asked about less often: a long step (an hour-long data copy) is not read every 3 s.
+ */
+const MOVING_SECONDS: Record<string, number> = { huawei: 5, alibaba: 3, oceanbase: 3 };
+const QUIET_AFTER_CHECKS = 20;
+const QUIET_SECONDS = 15;
+
+/** When the operation should next be looked at, from now, in seconds; undefined once it has ended. */
+export function followUpDelaySeconds(operation: Operation, now: Date, quietChecks = 0): number | undefined {
+  if (isTerminal(operation.state)) return undefined;
+  const untilDeadline = Math.max(1, Math.ceil((Date.parse(operation.deadline) - now.getTime()) / 1000));
+  // Waiting for people: nothing changes until they answer (their answer follows up itself), or the approval lapses.
+  if (operation.state === 'PENDING_APPROVAL') return untilDeadline + 1;
+  // Its request may still be talking to the provider: the poller's rule, when it may be taken up.
+  if (operation.state === 'SUBMITTING')
+    return Math.max(
+      1,
+      Math.ceil((Date.parse(operation.updatedAt) + OUTLIVES_A_REQUEST_MS - now.getTime()) / 1000),
+    );
+  const moving = MOVING_SECONDS[operation.provider] ?? 5;
+  const every = quietChecks >= QUIET_AFTER_CHECKS ? Math.max(moving, QUIET_SECONDS) : moving;
+  return Math.min(every, untilDeadline + 1);
+}
+
+/** How late a follow-up may be before the sweep takes its operation up: SQS delivers within seconds of the delay. */
+const LOST_AFTER_MS = 30_000;
+
+/**
+ * Whether the operation's follow-ups are in hand: one is due neither long past (lost) nor much later than its stage
+ * calls for (armed for an earlier stage, like an approval's lapse). The sweep leaves such an operation alone.
+ */
+export function followedUp(operation: Operation, now: Date): boolean {
+  const mark = operation.followUp;
+  if (!mark) return false;
+  const due = Date.parse(mark.dueAt);
+  const wanted = followUpDelaySeconds(operation, now, mark.quietChecks);
+  if (wanted === undefined) return true;
+  return due >= now.getTime() - LOST_AFTER_MS && due <= now.getTime() + wanted * 1000 + LOST_AFTER_MS;
+}
+
+/**
+ * Arms the operation's next follow-up and sends it: a conditional write moves its mark from `after` (the follow-up
+ * being handled; none for the first) to the next number, so of two handlers of one follow-up (SQS delivers at least
+ * once) only one sends the next, and a chain never doubles. Returns whether this call armed it.
+ */
+export async function armFollowUp(
+  deps: Deps,
+  operation: Operation,
+  after: { token: number; quietChecks: number } | undefined,
+): Promise<boolean> {
+  const now = deps.now();
+  const delay = followUpDelaySeconds(operation, now, after?.quietChecks ?? 0);
+  if (delay === undefined) return false;
+  const token = (after?.token ?? operation.followUp?.token ?? 0) + 1;
+  const dueAt = new Date(now.getTime() + delay * 1000).toISOString();
+  const armed = await deps.store.armFollowUp(operation.id, after?.token ?? operation.followUp?.token, {
+    token,
+    dueAt,
+    quietChecks: after?.quietChecks ?? 0,
+  });
+  if (!armed) return false;
+  await deps.queue.enqueue(
+    'follow-up',
+    { about: 'operation', id: operation.id, token, dueAt } satisfies FollowUp,
+    { delaySeconds: Math.min(delay, MAX_DELAY_SECONDS) },
+  );
+  return true;
+}
+
+/**
+ * Starts or restarts an operation's follow-ups after a writer outside the chain changed it (a request, an approval,
+ * the sweep). Never a reason to fail that writer: the sweep takes up an operation whose follow-up was not sent.
+ */
+export async function followUpSoon(deps: Deps, operation: Operation): Promise<void> {
+  if (!deps.config.poller.followUps || isTerminal(operation.state)) return;
+  // The mark as stored now: a follow-up handled meanwhile moved it, and this one must supersede that chain.
+  const arm = async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await deps.store.get(operation.id);
+      if (!current || isTerminal(current.state)) return;
+      if (await armFollowUp(deps, current, undefined)) return;
+    }
+  };
+  await arm().catch((error) =>
+    logger.warn('a follow-up could not be sent; the poller sweep takes the operation up', {
+      scope: 'follow-up',
+      operationId: operation.id,
+      error: describeError(error),
+    }),
+  );
+}
+
+/** A held decision's wake-up at the end of its hold-off. */
+export async function wakeDecisionAt(deps: Deps, decisionId: string, evaluateAt: string): Promise<void> {
+  if (!deps.config.poller.followUps) return;
+  const delay = Math.max(0, Math.ceil((Date.parse(evaluateAt) - deps.now().getTime()) / 1000));
+  await deps.queue
+    .enqueue('follow-up', { about: 'decision', id: decisionId, dueAt: evaluateAt } satisfies FollowUp, {
+      delaySeconds: Math.min(delay, MAX_DELAY_SECONDS),
+    })
+    .catch((error) =>
+      logger.warn("a decision's wake-up could not be sent; the poller sweep decides it when due", {
+        scope: 'follow-up',
+        decisionId,
+        error: describeError(error),
+      }),
+    );
+}

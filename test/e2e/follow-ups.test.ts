@@ -1,0 +1,168 @@
+import type { SQSEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as followUpHandler } from '../../functions/follow-up/handler.js';
+import { handler as switchover } from '../../functions/switchover/handler.js';
+import type { Deps } from '../../shared/deps.js';
+import { isTerminal, type Operation } from '../../shared/domain/operation.js';
+import { evaluateDecision, receiveAlert } from '../../shared/failover/decide-alert.js';
+import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import type { FollowUp } from '../../shared/operations/follow-up.js';
+import { handleFollowUp } from '../../shared/operations/handle-follow-up.js';
+import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { lambdaContext } from '../support/lambda.js';
+import { postOperation } from '../support/operations.js';
+
+/**
+ * Operations and held decisions that follow themselves up through the follow-up queue (the SQS stand-in, with real
+ * delays), with no poller tick at all; and the follow-ups a queue can get wrong: lost, duplicated, early, forged.
+ */
+const environment = useTestEnvironment({ followUps: true, ocpSpeed: 40 });
+let env: TestEnvironment;
+let deps: Deps;
+
+beforeAll(async () => {
+  env = environment();
+  deps = await depsFor(env);
+});
+
+const followUpsSent = () => env.sqs.sent.filter((m) => m.queue.endsWith('follow-up'));
+const decide = { decide: evaluateDecision };
+
+async function until(id: string, done: (o: Operation) => boolean, ms = 30_000): Promise<Operation> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const operation = (await env.store.get(id)) as Operation;
+    if (done(operation)) return operation;
+    if (Date.now() > end) throw new Error(`operation ${id} is still ${operation.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until no operation holds the pair (an ended one frees it just after its end is written). */
+async function idle(pair: string) {
+  for (let i = 0; i < 100 && (await env.store.getLock(`pair:${pair}`, new Date())); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('follow-ups', () => {
+  it('follow a switchover to its end, each step told, with no poller tick', async () => {
+    const before = followUpsSent().length;
+    const asked = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'follow-up' });
+    expect(asked.status).toBe(202);
+    const id = asked.body.operation.id as string;
+    const ended = await until(id, (o) => isTerminal(o.state));
+    expect(ended.state).toBe('SUCCEEDED');
+    // Every check was a follow-up the operation sent itself, each delayed by seconds, none by the minute.
+    const sent = followUpsSent().slice(before);
+    expect(sent.length).toBeGreaterThan(1);
+    expect(Math.max(...sent.map((m) => m.delaySeconds))).toBeLessThanOrEqual(3);
+    const steps = env.sink.forOperation(id).filter((r) => r.notification.type === 'operation.progress');
+    expect(steps.length).toBeGreaterThan(0);
+    // Ended, it sends no more.
+    const after = followUpsSent().length;
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(followUpsSent().length).toBe(after);
+  }, 60_000);
+
+  it('a duplicate arms the next follow-up once, an early one waits asking no provider, a superseded one does nothing', async () => {
+    await idle('orders-ob');
+    const asked = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'duplicates' });
+    const id = asked.body.operation.id as string;
+    const armed = (await env.store.get(id)) as Operation;
+    const mark = armed.followUp as NonNullable<Operation['followUp']>;
+    const due: FollowUp = { about: 'operation', id, token: mark.token, dueAt: new Date().toISOString() };
+
+    // Early: due in a minute. No provider read, and the mark is as it was.
+    const reads = env.ocp.calls.get('getTask') ?? 0;
+    const early = { ...due, dueAt: new Date(Date.now() + 60_000).toISOString() };
+    expect(await handleFollowUp(deps, early, decide)).toBe('early');
+    expect(env.ocp.calls.get('getTask') ?? 0).toBe(reads);
+
+    // The same follow-up twice at once (SQS delivers at least once): the chain moves on by one, not two.
+    await Promise.all([handleFollowUp(deps, due, decide), handleFollowUp(deps, due, decide)]);
+    const after = (await env.store.get(id)) as Operation;
+    if (!isTerminal(after.state)) expect(after.followUp?.token).toBe(mark.token + 1);
+    // The old number again: superseded, nothing asked.
+    const readsNow = env.ocp.calls.get('getTask') ?? 0;
+    expect(await handleFollowUp(deps, due, decide)).toMatch(/superseded|ended/);
+    expect(env.ocp.calls.get('getTask') ?? 0).toBe(readsNow);
+    await until(id, (o) => isTerminal(o.state));
+  }, 60_000);
+
+  it('the sweep takes up an operation whose follow-up was lost, and leaves the followed ones alone', async () => {
+    await idle('orders-ob');
+    const asked = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'lost' });
+    expect(asked.body).toMatchObject({ operation: { state: 'RUNNING' } });
+    const id = asked.body.operation.id as string;
+    // Its follow-ups are in hand: the sweep leaves it.
+    expect((await pollActiveOperations(deps)).followed).toBeGreaterThanOrEqual(1);
+
+    // Its follow-up is lost: the mark moved on (to one due two minutes ago) and no message carries it.
+    const current = (await env.store.get(id)) as Operation;
+    const token = current.followUp?.token as number;
+    const lostAt = new Date(Date.now() - 120_000).toISOString();
+    expect(await env.store.armFollowUp(id, token, { token: token + 1, dueAt: lostAt, quietChecks: 0 })).toBe(
+      true,
+    );
+    const swept = await pollActiveOperations(deps);
+    expect(swept.followed).toBe(0);
+    // The sweep advanced it and started its follow-ups again, due in seconds.
+    const rearmed = (await env.store.get(id)) as Operation;
+    if (!isTerminal(rearmed.state)) {
+      expect(rearmed.followUp?.token).toBe(token + 2);
+      expect(Date.parse(rearmed.followUp?.dueAt as string)).toBeGreaterThan(Date.now());
+    }
+    expect((await until(id, (o) => isTerminal(o.state))).state).toBe('SUCCEEDED');
+  }, 60_000);
+
+  it('refuses a forged follow-up, sending it to the dead-letter queue with nothing done', async () => {
+    const forged = {
+      about: 'operation',
+      id: '01JFORGED0000000000000000',
+      token: 1,
+      dueAt: new Date().toISOString(),
+    };
+    const event: SQSEvent = {
+      Records: [
+        {
+          messageId: 'forged-1',
+          receiptHandle: 'forged-1',
+          body: JSON.stringify(forged),
+          attributes: {
+            ApproximateReceiveCount: '1',
+            SentTimestamp: String(Date.now()),
+            SenderId: 'someone',
+            ApproximateFirstReceiveTimestamp: String(Date.now()),
+          },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:local:000000000000:switchyard-test-follow-up',
+          awsRegion: 'local',
+        },
+      ],
+    };
+    const answer = await followUpHandler(event, lambdaContext());
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'forged-1' }] });
+  });
+
+  it('wakes a held decision at the end of its hold-off, with no poller tick', async () => {
+    const held = await receiveAlert(deps, {
+      source: 'alertmanager',
+      name: 'PostgresPrimaryDown',
+      status: 'firing',
+      labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
+      fingerprint: `alertmanager:wake-${Date.now()}`,
+      startsAt: new Date().toISOString(),
+    });
+    expect(held?.outcome).toBe('holding');
+    const wake = followUpsSent().at(-1);
+    expect(JSON.parse(JSON.parse(wake?.body as string).switchyard.payload)).toMatchObject({
+      about: 'decision',
+      id: held?.id,
+    });
+    // ledger-pg holds off 30 s: the wake-up is delayed by that, not by a poller's minute.
+    expect(wake?.delaySeconds).toBeGreaterThanOrEqual(29);
+    expect(wake?.delaySeconds).toBeLessThanOrEqual(30);
+  });
+});
