@@ -7,7 +7,8 @@
  * - that shared role (IamRoleLambdaExecution, which the framework makes and the plugin copies) is then used by
  *   nothing, and is taken out of the stack;
  * - each command queue (a queue a function consumes) gets a policy: sqs:SendMessage is allowed to the function roles
- *   granted it on that queue and to the principals in `custom.externalQueueSenders`, and denied to every other
+ *   granted it on that queue and to the principals in `custom.externalQueueSenders` (not on `custom.internalQueues`,
+ *   which only Switchyard writes to), and denied to every other
  *   principal, of this account or another. The senders are read from the roles, so a role granted a queue cannot be
  *   left out of its policy. Switchyard's own messages are also signed (the consumer checks the signature); a listed
  *   sender's message is a plain request;
@@ -141,11 +142,13 @@ export default class LeastPrivilegePlugin {
         commandQueues.add(queue);
       }
     const external = externalQueueSenders(service.custom?.externalQueueSenders);
+    // Queues only Switchyard writes to (its follow-ups): no outside sender is let in, however many are listed.
+    const internal = new Set(service.custom?.internalQueues ?? []);
     const senders = grantees(resources, SEND);
     for (const queue of commandQueues) {
       const id = `${queue}Policy`;
       if (resources[id]) throw new Error(`the stack already has a resource named ${id}`);
-      resources[id] = queuePolicy(queue, senders.get(queue) ?? [], external);
+      resources[id] = queuePolicy(queue, senders.get(queue) ?? [], internal.has(queue) ? [] : external);
     }
 
     checkTopicPolicies(resources);

@@ -76,7 +76,8 @@ async function main() {
     ['offline', 'start', '--stage', STAGE],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  // Every local poll would print an invocation line (on either stream); keep the output to what a person watches for.
+  // Every local poll and follow-up would print an invocation line (on either stream); keep the output to what a
+  // person watches for.
   const quietPolls = (write: (line: string) => void) => {
     let pending = '';
     return (chunk: Buffer) => {
@@ -84,7 +85,7 @@ async function main() {
       pending = lines.pop() ?? '';
       for (const line of lines)
         if (
-          !/\(λ: (poll-jobs|evaluate-pairs)\) RequestId|invoked scheduled function: \[(poll-jobs|evaluate-pairs)\]/.test(
+          !/\(λ: (poll-jobs|evaluate-pairs|follow-up)\) RequestId|invoked scheduled function: \[(poll-jobs|evaluate-pairs)\]/.test(
             line,
           )
         )

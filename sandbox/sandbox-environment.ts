@@ -169,8 +169,12 @@ export function switchyardEnv(urls: SandboxUrls, options: SwitchyardEnvOptions):
     WEBHOOK_SINK_URL: urls.sink,
     SLACK_SINK_URL: urls.slack,
     SWITCHYARD_SNS_ENDPOINT: urls.sns,
-    // The stack's queues, deployed; here the SQS stand-in's.
+    // The stack's queues, deployed; here the SQS stand-in's (and its endpoint, which the queue URLs name anyway:
+    // given, the SDK has no different endpoint of its own to warn about).
     SWITCHYARD_QUEUE_URLS: JSON.stringify(urls.queues),
+    ...(Object.values(urls.queues)[0]
+      ? { AWS_ENDPOINT_URL_SQS: new URL(Object.values(urls.queues)[0] as string).origin }
+      : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export const DecisionSchema = z.object({
   operationKey: z.string().optional(),
   /** The promotion's operation id, claimed on the pair before it was asked for. */
   operationId: z.string().optional(),
+  /** While holding: when an evaluation took it (a wake-up, the sweep); another waits until that could have ended. */
+  claimedAt: z.string().optional(),
   /** When Switchyard first received the alert: the hold-off counts from here (or from startsAt, if later). */
   receivedAt: z.string().optional(),
   /** What the observers said of the primary when it was decided. */

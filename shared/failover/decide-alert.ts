@@ -230,13 +230,35 @@ const DRILL_LEG_WAIT_MS = 10 * 60_000;
  */
 export async function evaluateDecision(
   deps: Deps,
-  decision: Decision,
+  held: Decision,
   options: CallOptions = {},
 ): Promise<Decision> {
-  if (decision.outcome !== 'holding' || !decision.pair) return decision;
+  if (held.outcome !== 'holding' || !held.pair) return held;
   const now = deps.now();
+  // One evaluation at a time (a wake-up, its duplicate, the sweep): a conditional write claims it before the primary
+  // is observed or anything is sent, so two looks that disagree cannot both act. A claim older than any function
+  // runs was abandoned, and is taken over.
+  if (held.claimedAt && now.getTime() - Date.parse(held.claimedAt) < OUTLIVES_ANY_FUNCTION_MS) return held;
+  const decision: Decision = {
+    ...held,
+    claimedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: held.version + 1,
+  };
+  try {
+    await deps.failover.updateDecision(decision);
+  } catch (error) {
+    if (error instanceof StaleWriteError) return (await deps.failover.getDecision(held.id)) ?? held;
+    throw error;
+  }
   const end = (outcome: DecisionOutcome, reason: string, extra: Partial<Decision> = {}) =>
     conclude(deps, decision, outcome, reason, extra);
+  /** Still holding (waiting on a drill's leg, or a claim not yet an operation): the next look may come at once. */
+  const keepHolding = async () => {
+    const next = { ...decision, claimedAt: undefined, version: decision.version + 1 };
+    await deps.failover.updateDecision(next);
+    return next;
+  };
   const pair = deps.config.pairs.find((p) => p.name === decision.pair);
   try {
     // A config refresh removed the pair: nothing can be observed or done for it, so the decision ends here.
@@ -258,7 +280,7 @@ export async function evaluateDecision(
       // then the pair as it stands is observed. A leg that has not ended by then leaves the decision to a person.
       if (running?.drillId && !isTerminal(running.state)) {
         const waited = now.getTime() - Date.parse(decision.evaluateAt ?? decision.createdAt);
-        if (waited < DRILL_LEG_WAIT_MS) return decision;
+        if (waited < DRILL_LEG_WAIT_MS) return await keepHolding();
         return await end(
           'blocked',
           `drill ${running.drillId}'s switchover ${running.id} has held ${pair.name} for ${Math.round(waited / 60_000)} more minutes than this alert's hold-off: whether the primary is down, or only switching, cannot be told while it runs. Check the primary; once the switchover has ended, \`/switchyard promote ${pair.name}\` fails it over by hand if it is down`,
@@ -270,7 +292,7 @@ export async function evaluateDecision(
       // working. One older than any function runs died: claimPair takes its lock over below.
       const claimedByAlert = lock.idempotencyKey?.startsWith('promote-standby:alert:') ?? false;
       if (!running && !claimedByAlert && now.getTime() - (lock.acquiredAt ?? 0) < OUTLIVES_ANY_FUNCTION_MS)
-        return decision;
+        return await keepHolding();
       // A holder that has ended (its writer died before freeing the pair) holds nothing: claimPair takes it over.
       if ((!running && claimedByAlert) || (running && !isTerminal(running.state)))
         return await end(

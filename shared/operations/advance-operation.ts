@@ -97,6 +97,10 @@ export async function advanceOperation(
     if (operation.state === 'SUBMITTING') {
       // The request that created it may still be talking to the provider.
       if (now.getTime() - Date.parse(operation.updatedAt) < OUTLIVES_A_REQUEST_MS) return 'skipped';
+      // Taken up by one advancer only (a follow-up, its duplicate, the sweep): a conditional write claims this
+      // attempt before the provider is asked or sent anything, and its new time keeps the others away meanwhile.
+      operation = { ...operation, updatedAt: now.toISOString(), version: operation.version + 1 };
+      await deps.store.update(operation);
       const found = await phaseDriver(driver, operation).findSubmitted(phaseStartedAt(operation), options);
       if (found) {
         const at = deps.now().toISOString();

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import { logger } from '../telemetry/logger.js';
-import { OUTLIVES_A_REQUEST_MS } from './pipeline.js';
+import { OUTLIVES_A_REQUEST_MS, OUTLIVES_ANY_FUNCTION_MS } from './pipeline.js';
 
 /**
  * A follow-up: Switchyard's own reminder, sent to itself through SQS with a delay, to look at one operation or one
@@ -47,14 +47,15 @@ export function followUpDelaySeconds(operation: Operation, now: Date, quietCheck
   const untilDeadline = Math.max(1, Math.ceil((Date.parse(operation.deadline) - now.getTime()) / 1000));
   // Waiting for people: nothing changes until they answer (their answer follows up itself), or the approval lapses.
   if (operation.state === 'PENDING_APPROVAL') return untilDeadline + 1;
-  // Its request may still be talking to the provider: the poller's rule, when it may be taken up.
-  if (operation.state === 'SUBMITTING')
-    return Math.max(
-      1,
-      Math.ceil((Date.parse(operation.updatedAt) + OUTLIVES_A_REQUEST_MS - now.getTime()) / 1000),
-    );
   const moving = MOVING_SECONDS[operation.provider] ?? 5;
   const every = quietChecks >= QUIET_AFTER_CHECKS ? Math.max(moving, QUIET_SECONDS) : moving;
+  // Its request may still be talking to the provider: when it may be taken up (a drill's legs are sent by functions
+  // that run longer than a request), and never sooner than the job's own pace, so a step that waits does not spin.
+  if (operation.state === 'SUBMITTING') {
+    const window = operation.kind === 'drill' ? OUTLIVES_ANY_FUNCTION_MS : OUTLIVES_A_REQUEST_MS;
+    const until = Math.ceil((Date.parse(operation.updatedAt) + window - now.getTime()) / 1000);
+    return Math.min(Math.max(until, every), untilDeadline + 1);
+  }
   return Math.min(every, untilDeadline + 1);
 }
 

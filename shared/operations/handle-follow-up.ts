@@ -37,7 +37,9 @@ export async function handleFollowUp(
   if (followUp.about === 'decision') {
     const decision = await deps.failover.getDecision(followUp.id);
     if (decision?.outcome !== 'holding') return 'ended';
-    if (early) return waitAgain(deps, followUp);
+    // The hold-off is the decision's own, to the millisecond: a wake-up a moment early waits again.
+    if (Date.parse(decision.evaluateAt ?? followUp.dueAt) > deps.now().getTime())
+      return waitAgain(deps, followUp);
     await how.decide(deps, decision, options);
     return 'decided';
   }
@@ -50,7 +52,9 @@ export async function handleFollowUp(
   if (now && !isTerminal(now.state))
     await armFollowUp(deps, now, {
       token: followUp.token,
-      quietChecks: result === 'unchanged' ? (operation.followUp?.quietChecks ?? 0) + 1 : 0,
+      // Nothing new (or nothing it could do yet): the next look comes later once this has gone on a minute.
+      quietChecks:
+        result === 'unchanged' || result === 'skipped' ? (operation.followUp?.quietChecks ?? 0) + 1 : 0,
     });
   return result;
 }

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as followUpHandler } from '../../functions/follow-up/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import type { Deps } from '../../shared/deps.js';
+import type { Decision } from '../../shared/domain/decision.js';
 import { isTerminal, type Operation } from '../../shared/domain/operation.js';
 import { evaluateDecision, receiveAlert } from '../../shared/failover/decide-alert.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
@@ -45,6 +46,42 @@ async function idle(pair: string) {
 }
 
 describe('follow-ups', () => {
+  it('a submission left unclear is taken up by one follow-up only, however many arrive at once', async () => {
+    // First in the file: OCP's task list is read against a simulated clock that runs ahead as the file goes on.
+    // The switchover's request is cut before OCP reads it: the operation stays SUBMITTING, its outcome unclear.
+    await fetch(`${env.ocp.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ route: 'switchover', times: 1, fault: { kind: 'drop', when: 'before' } }),
+    });
+    const asked = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'unclear' });
+    const id = asked.body.operation.id as string;
+    const unclear = (await env.store.get(id)) as Operation;
+    expect(unclear.state).toBe('SUBMITTING');
+    const sent = env.ocp.calls.get('switchover') ?? 0;
+    // A minute on (its record aged by a minute, as the clock would), its follow-up arrives twice, and the sweep
+    // runs beside them.
+    await env.store.update({
+      ...unclear,
+      updatedAt: new Date(Date.now() - 61_000).toISOString(),
+      version: unclear.version + 1,
+    });
+    const due: FollowUp = {
+      about: 'operation',
+      id,
+      token: unclear.followUp?.token as number,
+      dueAt: new Date().toISOString(),
+    };
+    await Promise.all([
+      handleFollowUp(deps, due, decide),
+      handleFollowUp(deps, due, decide),
+      pollActiveOperations(deps),
+    ]);
+    // OCP was sent the switchover once more, not three times.
+    expect((env.ocp.calls.get('switchover') ?? 0) - sent).toBe(1);
+    expect(((await env.store.get(id)) as Operation).state).toBe('RUNNING');
+    await until(id, (o) => isTerminal(o.state));
+  }, 60_000);
+
   it('follow a switchover to its end, each step told, with no poller tick', async () => {
     const before = followUpsSent().length;
     const asked = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'follow-up' });
@@ -114,6 +151,25 @@ describe('follow-ups', () => {
     }
     expect((await until(id, (o) => isTerminal(o.state))).state).toBe('SUCCEEDED');
   }, 60_000);
+
+  it('an alert is decided by one look, however many wake-ups arrive at once', async () => {
+    const held = (await receiveAlert(deps, {
+      source: 'alertmanager',
+      name: 'PostgresPrimaryDown',
+      status: 'firing',
+      labels: { alertname: 'PostgresPrimaryDown', cluster: 'ledger' },
+      fingerprint: `alertmanager:twice-${Date.now()}`,
+      startsAt: new Date().toISOString(),
+    })) as Decision;
+    const later = await depsFor(env, { now: () => Date.now() + 31_000 });
+    const wake: FollowUp = { about: 'decision', id: held.id, dueAt: held.evaluateAt as string };
+    const before = env.huawei.calls.get('listInstances') ?? 0;
+    await Promise.all([handleFollowUp(later, wake, decide), handleFollowUp(later, wake, decide)]);
+    const decided = await deps.failover.getDecision(held.id);
+    // The primary is up: declined, after one look (an observation is one ListInstances of the primary).
+    expect(decided?.outcome).toBe('declined');
+    expect((env.huawei.calls.get('listInstances') ?? 0) - before).toBe(1);
+  });
 
   it('refuses a forged follow-up, sending it to the dead-letter queue with nothing done', async () => {
     const forged = {
