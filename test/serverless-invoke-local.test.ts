@@ -54,8 +54,7 @@ describe('serverless invoke local (README step 14)', () => {
             config: `file:${join(checkout.dir, 'config/sandbox.yaml')}`,
             tableName: 'switchyard-dev-operations',
           }),
-          // The stack's queues and topic exist only deployed.
-          SWITCHYARD_QUEUE_URLS: '{}',
+          // The stack's topic exists only deployed; its queues are the SQS stand-in's (switchyardEnv names them).
           SWITCHYARD_NOTIFICATION_TOPIC: '',
         },
         timeout: 100_000,
