@@ -83,6 +83,7 @@ describe('follow-ups', () => {
   }, 60_000);
 
   it('follow a switchover to its end, each step told, with no poller tick', async () => {
+    await idle('orders-ob');
     const before = followUpsSent().length;
     const asked = await postOperation(switchover, 'switchover', { pair: 'orders-ob', reason: 'follow-up' });
     expect(asked.status).toBe(202);

@@ -42,8 +42,10 @@ export async function startTestEnvironment(
       alibaba: options.alibabaSpeed ?? 1000,
     },
     webhookSecret: options.webhookSecret,
-    // Queue messages reach the real consumers in this process, through the SQS stand-in; retries at test speed.
-    queues: { target: inProcessConsumers, functionPrefix: TEST_FUNCTION_PREFIX, speed: 1000 },
+    // Queue messages reach the real consumers in this process, through the SQS stand-in. One that fails is
+    // dead-lettered at once: a retry compressed to milliseconds would race the test's next steps, where SQS waits
+    // out a visibility timeout of minutes.
+    queues: { target: inProcessConsumers, functionPrefix: TEST_FUNCTION_PREFIX, maxReceiveCount: 1 },
   });
   sandbox.env.SWITCHYARD_FOLLOW_UPS = String(options.followUps ?? false);
   Object.assign(process.env, sandbox.env);
