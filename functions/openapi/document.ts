@@ -532,7 +532,7 @@ const ROUTES: readonly DocumentedRoute[] = [
     tag: 'failover',
     summary: 'Say a pair is protected again, after rebuilding its DR outside Switchyard',
     description:
-      'Where no provider API could re-protect the pair (the reprotect answer says why): a person rebuilt DR and says so. Refused (409) while an operation holds the pair, while it is at risk of split brain, or when it is protected already. Announced and kept with who said it; an evaluation that cannot tell leaves it standing, one that finds the relation broken says so.',
+      'Where no provider API could re-protect the pair (the reprotect answer says why): a person rebuilt DR and says so. Refused (409) while an operation holds the pair, while it is at risk of split brain, while it is being re-protected, or when it is protected already; refused (422) for a pair with no standby. Announced and kept with who said it; an evaluation that cannot tell leaves it standing, one that finds the relation broken says so.',
     access: { kind: 'apiKey', scope: 'approve' },
     pathParams: DeclareProtectionPathSchema,
     body: { id: 'DeclareProtectionBody', schema: DeclareProtectionBodySchema },

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
 import {
@@ -14,14 +13,16 @@ import { recordSteps, transition } from '../domain/state-machine.js';
 import type { AdvanceResult } from '../operations/advance-operation.js';
 import { claimLock } from '../operations/claim-pair.js';
 import { followUpSoon } from '../operations/follow-up.js';
+import {
+  earlierAttempt,
+  recordKey,
+  requestedAlready,
+  storedIdempotencyKey,
+} from '../operations/idempotency.js';
 import { pairNow } from '../operations/pair-roles.js';
 import { persistAndNotify } from '../operations/persist.js';
 import { OUTLIVES_ANY_FUNCTION_MS, pairLock } from '../operations/pipeline.js';
-import {
-  type OperationRequest,
-  requestedAlready,
-  requestOperation,
-} from '../operations/request-operation.js';
+import { type OperationRequest, requestOperation } from '../operations/request-operation.js';
 import type { CallOptions } from '../providers/provider.js';
 import { memberIdsOf, rolesOf, targetOf } from '../providers/registry.js';
 import { logger } from '../telemetry/logger.js';
@@ -130,25 +131,17 @@ export async function requestDrill(
       { errors: [{ field: 'body.pair', message: 'the pair has no failover to rehearse' }] },
     );
 
-  const idempotencyKey = request.idempotencyKey
-    ? `drill:caller:${createHash('sha256').update(request.requestedBy.principal).digest('hex')}:${request.idempotencyKey}`
-    : undefined;
-  const print = createHash('sha256')
-    .update(JSON.stringify([configured.name, kind]))
-    .digest('hex');
-  let id: string | undefined;
-  if (idempotencyKey) {
-    const seen = await deps.store.getIdempotency(idempotencyKey);
-    if (seen && seen.fingerprint !== print)
-      throw new UnprocessableError(
-        'idempotency_key_reused',
-        `Idempotency-Key "${request.idempotencyKey}" was used for a different request (operation ${seen.operationId}).`,
-      );
-    const existing = seen && (await deps.store.get(seen.operationId));
-    if (existing) return { drill: existing, existing: true };
-    id = seen?.operationId;
-  }
-  id ??= deps.newId();
+  // The drill's request, as the pipeline keys its own: the same key and body are the same drill.
+  const asked = {
+    kind: 'drill' as const,
+    pair: configured.name,
+    params: { kind },
+    requestedBy: request.requestedBy,
+    idempotencyKey: request.idempotencyKey,
+  };
+  const earlier = await earlierAttempt(deps, asked);
+  if (earlier.existing) return { drill: earlier.existing, existing: true };
+  let id = earlier.operationId ?? deps.newId();
 
   const holder = await deps.store.getLock(pairLock(configured), deps.now());
   if (holder)
@@ -176,7 +169,7 @@ export async function requestDrill(
   const claim = await claimLock(
     deps,
     drillLock(configured.name),
-    { operationId: id, idempotencyKey },
+    { operationId: id, idempotencyKey: storedIdempotencyKey(asked) },
     deadlineSeconds + 600,
     now,
   );
@@ -194,22 +187,8 @@ export async function requestDrill(
         );
   if (claim.existing) return { drill: claim.existing, existing: true };
   id = claim.operationId;
-  if (idempotencyKey) {
-    const raced = await deps.store.putIdempotency(
-      idempotencyKey,
-      { operationId: id, fingerprint: print },
-      deps.config.operations.idempotencyTtlSeconds,
-      now,
-    );
-    if (raced && raced.operationId !== id) {
-      await deps.store.releaseLock(drillLock(configured.name), id);
-      const existing = await deps.store.get(raced.operationId);
-      if (existing) return { drill: existing, existing: true };
-      throw new ConflictError(
-        `A request with the same Idempotency-Key is in progress (operation ${raced.operationId}).`,
-      );
-    }
-  }
+  const first = await recordKey(deps, asked, id, drillLock(configured.name), now);
+  if (first) return { drill: first, existing: true };
 
   const roles = rolesOf(pair);
   const at = now.toISOString();

@@ -88,9 +88,10 @@ export async function armFollowUp(
   const now = deps.now();
   const delay = followUpDelaySeconds(operation, now, after?.quietChecks ?? 0);
   if (delay === undefined) return false;
-  const token = (after?.token ?? operation.followUp?.token ?? 0) + 1;
+  const from = after?.token ?? operation.followUp?.token;
+  const token = (from ?? 0) + 1;
   const dueAt = new Date(now.getTime() + delay * 1000).toISOString();
-  const armed = await deps.store.armFollowUp(operation.id, after?.token ?? operation.followUp?.token, {
+  const armed = await deps.store.armFollowUp(operation.id, from, {
     token,
     dueAt,
     quietChecks: after?.quietChecks ?? 0,
@@ -110,12 +111,13 @@ export async function armFollowUp(
  */
 export async function followUpSoon(deps: Deps, operation: Operation): Promise<void> {
   if (!deps.config.poller.followUps || isTerminal(operation.state)) return;
-  // The mark as stored now: a follow-up handled meanwhile moved it, and this one must supersede that chain.
+  // From the mark the caller read (none, for a new operation: no read on the request's path); when a follow-up
+  // moved it meanwhile, from the mark as stored now, so this one supersedes that chain.
   const arm = async () => {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await deps.store.get(operation.id);
-      if (!current || isTerminal(current.state)) return;
+    let current: Operation | undefined = operation;
+    for (let attempt = 0; attempt < 3 && current && !isTerminal(current.state); attempt++) {
       if (await armFollowUp(deps, current, undefined)) return;
+      current = await deps.store.get(operation.id);
     }
   };
   await arm().catch((error) =>

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
-import { ConflictError, UnprocessableError } from '../domain/errors.js';
+import { UnprocessableError } from '../domain/errors.js';
 import type {
   Finding,
   Operation,
@@ -16,6 +15,7 @@ import { memberIdsOf, targetOf } from '../providers/registry.js';
 import { claimPair, pairBusy } from './claim-pair.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
 import { followUpSoon } from './follow-up.js';
+import { earlierAttempt, recordKey, storedIdempotencyKey } from './idempotency.js';
 import { pairNow } from './pair-roles.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
@@ -153,33 +153,6 @@ function describeFailed(failed: Finding[]): string {
   return failed.map((f) => `${f.message} [${f.rule}]`).join('; ');
 }
 
-function fingerprint(request: OperationRequest): string {
-  return createHash('sha256')
-    .update(JSON.stringify([request.kind, request.pair, request.params]))
-    .digest('hex');
-}
-
-/**
- * Where a request's idempotency key is kept. A caller's is under a digest of who sent it, so two callers' keys never
- * meet and none reaches Switchyard's own, which are kept as they are.
- */
-function storedIdempotencyKey(request: OperationRequest): string | undefined {
-  if (!request.idempotencyKey) return undefined;
-  if (request.idempotencyScope === 'switchyard') return `${request.kind}:${request.idempotencyKey}`;
-  const caller = createHash('sha256').update(request.requestedBy.principal).digest('hex');
-  return `${request.kind}:caller:${caller}:${request.idempotencyKey}`;
-}
-
-/** The operation an earlier attempt of the same request created under its idempotency key, if any. */
-export async function requestedAlready(
-  deps: Deps,
-  request: OperationRequest,
-): Promise<Operation | undefined> {
-  const key = storedIdempotencyKey(request);
-  const seen = key ? await deps.store.getIdempotency(key) : undefined;
-  return seen ? deps.store.get(seen.operationId) : undefined;
-}
-
 /**
  * The pipeline every operation goes through:
  * authorize (at the edge) -> idempotency -> lock target -> precheck -> submit -> persist -> notify.
@@ -193,24 +166,11 @@ export async function requestOperation(
   const { config, store } = deps;
   const lock = pairLock(configured.pair);
   const idempotencyKey = storedIdempotencyKey(request);
-  const print = fingerprint(request);
 
-  let operationId: string | undefined;
-  if (idempotencyKey) {
-    const seen = await store.getIdempotency(idempotencyKey);
-    if (seen) {
-      if (seen.fingerprint !== print)
-        throw new UnprocessableError(
-          'idempotency_key_reused',
-          `Idempotency-Key "${request.idempotencyKey}" was used for a different request (operation ${seen.operationId}).`,
-        );
-      const existing = await store.get(seen.operationId);
-      if (existing) return { type: 'existing', operation: existing };
-      // The first attempt stopped before it created its operation: finish it under the same id.
-      operationId = seen.operationId;
-    }
-  }
-  operationId ??= deps.newId();
+  const earlier = await earlierAttempt(deps, request);
+  if (earlier.existing) return { type: 'existing', operation: earlier.existing };
+  // The first attempt stopped before it created its operation: finish it under the same id.
+  let operationId = earlier.operationId ?? deps.newId();
 
   const now = deps.now();
   const claim = await claimPair(deps, configured.pair.name, { operationId, idempotencyKey }, now);
@@ -220,22 +180,8 @@ export async function requestOperation(
   operationId = claim.operationId;
 
   try {
-    if (idempotencyKey) {
-      const raced = await store.putIdempotency(
-        idempotencyKey,
-        { operationId, fingerprint: print },
-        config.operations.idempotencyTtlSeconds,
-        now,
-      );
-      if (raced && raced.operationId !== operationId) {
-        await store.releaseLock(lock, operationId);
-        const existing = await store.get(raced.operationId);
-        if (existing) return { type: 'existing', operation: existing };
-        throw new ConflictError(
-          `A request with the same Idempotency-Key is in progress (operation ${raced.operationId}).`,
-        );
-      }
-    }
+    const first = await recordKey(deps, request, operationId, lock, now);
+    if (first) return { type: 'existing', operation: first };
 
     // The roles are read once the pair is ours: a promotion that ended just before the claim has recorded them.
     const resolved = await resolveStanding(deps, request.kind, request.pair);

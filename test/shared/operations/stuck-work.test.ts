@@ -3,7 +3,7 @@ import type { Deps } from '../../../shared/deps.js';
 import { ConflictError } from '../../../shared/domain/errors.js';
 import { isTerminal, type Operation } from '../../../shared/domain/operation.js';
 import { pollActiveOperations } from '../../../shared/operations/advance-operation.js';
-import { OUTLIVES_A_REQUEST_MS, OUTLIVES_ANY_FUNCTION_MS } from '../../../shared/operations/pipeline.js';
+import { OUTLIVES_ANY_FUNCTION_MS } from '../../../shared/operations/pipeline.js';
 import { requestOperation } from '../../../shared/operations/request-operation.js';
 import { containerWith } from '../../support/dying-container.js';
 import { type TestClock, type TestEnvironment, useClockedEnvironment } from '../../support/environment.js';
