@@ -5,15 +5,16 @@
 const below = {
   domain: [],
   aws: [],
+  http: [],
   telemetry: [],
-  providers: ['domain'],
+  providers: ['domain', 'http'],
   config: ['domain', 'providers', 'aws'],
   alerts: ['domain'],
   store: ['domain', 'aws'],
-  notify: ['domain'],
+  notify: ['domain', 'http'],
   queue: ['domain', 'aws'],
   auth: ['domain', 'config'],
-  operations: ['domain', 'config', 'providers', 'store', 'notify', 'queue', 'deps\\.ts'],
+  operations: ['domain', 'http', 'config', 'providers', 'store', 'notify', 'queue', 'deps\\.ts'],
   failover: [
     'domain',
     'config',
@@ -58,7 +59,7 @@ const below = {
 };
 // Logs and metrics are written from every layer, as Powertools' logger and metrics are meant to be.
 for (const [folder, allowed] of Object.entries(below))
-  if (!['domain', 'aws', 'telemetry'].includes(folder)) allowed.push('telemetry');
+  if (!['domain', 'aws', 'http', 'telemetry'].includes(folder)) allowed.push('telemetry');
 
 module.exports = {
   forbidden: [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * POST /v1/pairs/{pair}/ack (scope approve): a person has looked at the last automatic failover; the cooldown ends.

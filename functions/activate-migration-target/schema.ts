@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommonRequestFields } from '../../shared/edge/operation-function.js';
 
 /** POST /v1/migration-activations and its queue: cut a cloud migration over to its RDS destination. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** POST /v1/chat/slack: the form Slack posts for a slash command (fields Switchyard reads; others tolerated). */
 export const SlackCommandFormSchema = z.looseObject({

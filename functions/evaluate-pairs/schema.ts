@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The EventBridge schedule event (or a manual invoke with `{}`): nothing in it is needed. */
 export const EvaluatePairsEventSchema = z.looseObject({ source: z.string().optional() });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** GET /v1/brake takes no parameters. */
 export const GetBrakeQuerySchema = z.strictObject({});

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ULID_PATTERN } from '../../shared/domain/ids.js';
 
 /** GET /v1/operations/{id} */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { queryInteger } from '../../shared/edge/query.js';
 
 /** GET /v1/decisions?pair=&limit= (without a pair: alerts that matched no route). */

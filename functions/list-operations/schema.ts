@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OperationStateSchema, TERMINAL_STATES } from '../../shared/domain/operation.js';
 import { queryInteger } from '../../shared/edge/query.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommonRequestFields } from '../../shared/edge/operation-function.js';
 
 /** POST /v1/promotions and the promote-standby queue: make a pair's DR/standby instance the primary. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** POST /v1/brake: engage (every pair waits for a person) or release and re-arm automatic failover. */
 export const SetBrakeBodySchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PairNameSchema } from '../../shared/domain/pair-policy.js';
 
 /** PUT /v1/pairs/{pair}/roles (scope admin): a person says which configured member is the pair's primary now. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommonRequestFields } from '../../shared/edge/operation-function.js';
 
 /** POST /v1/switchovers and the switchover queue: swap the roles of a pair's primary and standby. */

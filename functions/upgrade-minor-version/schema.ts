@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommonRequestFields } from '../../shared/edge/operation-function.js';
 
 /** POST /v1/minor-upgrades and the upgrade-minor-version queue. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NormalizedAlert } from '../domain/alert.js';
 
 /** Prometheus Alertmanager webhook, payload version 4; Grafana's webhook contact point sends the same alert shape. */

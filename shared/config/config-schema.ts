@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnprocessableError } from '../domain/errors.js';
 import { OPERATION_KINDS } from '../domain/operation.js';
 import { SecretRefSchema } from '../domain/secret-ref.js';

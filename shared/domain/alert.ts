@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One alert from any source, as Switchyard reasons about it. */
 export const NormalizedAlertSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NormalizedAlertSchema } from './alert.js';
 import { ObservationSchema } from './observation.js';
 import type { JobRef } from './operation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What an observer says of a pair's primary. Only `down`, the provider positively reporting it unavailable,

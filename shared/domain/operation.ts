@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ObservationSchema } from './observation.js';
 import { RecoverySchema } from './recovery.js';
 import { CheckOutcomeSchema, VerificationSchema } from './verification.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A pair's name: what people, routes and alerts call it. */
 export const PairNameSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The moments of a promotion or switchover, in the order they usually come: the alert's start (as its sender

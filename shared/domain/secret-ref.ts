@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A secret is never written in config: it names where to read it. `value` is for the sandbox only. */
 export const SecretRefSchema = z.union([

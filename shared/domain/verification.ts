@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What one check after a promotion found: `passed` is a positive yes from whoever was asked, `failed` a positive

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type AlertmanagerPayloadSchema, fromWebhook, type GrafanaPayloadSchema } from '../alerts/alert.js';
 import { authorizeWebhook } from '../auth/webhook-auth.js';
 import type { Deps } from '../deps.js';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { withInvocationSignal } from '../aws/request-handler.js';
 import type { Deps } from '../deps.js';
 import type { Principal } from '../domain/operation.js';

@@ -1,6 +1,6 @@
 import type { MiddlewareObj, MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { authorizeApiKey } from '../auth/api-keys.js';
 import type { Scope } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { internalSigningKey } from '../config/internal-key.js';
 import type { Deps } from '../deps.js';
 import { AppError, ConflictError, UnprocessableError } from '../domain/errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A whole number in a query string, as a person types it: digits only. `Number()` alone would take `0x10`, `1e1`

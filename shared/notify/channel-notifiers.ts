@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Deferred, readDeferred } from '../domain/secret-ref.js';
+import { request } from '../http/request.js';
 import { logger, operationKeys } from '../telemetry/logger.js';
 import { recordMetric } from '../telemetry/metrics.js';
 import type { Notification, Notifier } from './notifier.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';

@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { PairConfig } from '../config/config-schema.js';
 import { describeError } from '../domain/errors.js';
 import {
@@ -8,6 +8,7 @@ import {
   type PrimaryVerdict,
 } from '../domain/observation.js';
 import type { HttpObserver } from '../domain/pair-policy.js';
+import { request } from '../http/request.js';
 import type { CallOptions, OperationDriver, OperationInput } from '../providers/provider.js';
 
 /** A provider with no health view says nothing about the primary: a person decides. */

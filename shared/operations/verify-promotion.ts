@@ -1,5 +1,5 @@
-import { type Dispatcher, request } from 'undici';
-import { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import * as z from 'zod';
 import type { Deps } from '../deps.js';
 import { describeError } from '../domain/errors.js';
 import type { Operation } from '../domain/operation.js';
@@ -15,6 +15,7 @@ import {
   type Verification,
   type VerificationCheck,
 } from '../domain/verification.js';
+import { request } from '../http/request.js';
 import type { CallOptions, OperationDriver, ProviderCheck } from '../providers/provider.js';
 import { endOperation } from './end-operation.js';
 import { persistAndNotify } from './persist.js';

@@ -1,8 +1,9 @@
-import { type Dispatcher, request, errors as undiciErrors } from 'undici';
-import type { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import type * as z from 'zod';
 import { ProviderError } from '../domain/errors.js';
 import type { ProviderName } from '../domain/operation.js';
 import { type Deferred, readDeferred } from '../domain/secret-ref.js';
+import { request, UndiciError } from '../http/request.js';
 import { apiName, recordMetric } from '../telemetry/metrics.js';
 
 /** One HTTP request, built afresh for every attempt so that dates and signatures stay current. */
@@ -277,7 +278,7 @@ export class ProviderHttp<Auth = unknown> {
     const neverSent = code !== undefined && CONNECT_FAILURES.has(code);
     const what = timedOut
       ? `no answer within ${this.timeoutMs} ms`
-      : error instanceof undiciErrors.UndiciError || code
+      : error instanceof UndiciError || code
         ? `${code ?? 'connection error'}`
         : error instanceof Error
           ? error.message

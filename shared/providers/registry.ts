@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationKind, ProviderName } from '../domain/operation.js';
 import { alibaba } from './alibaba/alibaba-plugin.js';
 import { huawei } from './huawei/huawei-plugin.js';

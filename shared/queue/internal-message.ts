@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sameSecret } from '../domain/constant-time.js';
 import { ValidationError } from '../domain/errors.js';
 import { OPERATION_KINDS } from '../domain/operation.js';

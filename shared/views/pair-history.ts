@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from '../deps.js';
 import type { Decision } from '../domain/decision.js';
 import { NotFoundError } from '../domain/errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
 import {

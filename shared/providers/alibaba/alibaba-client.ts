@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ProviderError } from '../../domain/errors.js';
 import type { Deferred } from '../../domain/secret-ref.js';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The RPC API's error body: {RequestId, HostId, Code, Message, Recommend}. */
 export const AlibabaErrorBodySchema = z.looseObject({

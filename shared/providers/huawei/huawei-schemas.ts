@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** RDS v3 error body (and API Gateway's, whose codes start with APIGW.). */
 export const HuaweiErrorBodySchema = z.object({

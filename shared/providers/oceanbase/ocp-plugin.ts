@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretRefSchema } from '../../domain/secret-ref.js';
 import { type ProviderPlugin, pairSchemaFor, resolveAuth } from '../plugin.js';
 import { OcpClient } from './ocp-client.js';

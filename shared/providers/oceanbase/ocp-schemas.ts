@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** OCP v2 response envelope (OCP API reference, "API call description"). Unknown fields are kept out. */
 export const OcpErrorBodySchema = z.object({
