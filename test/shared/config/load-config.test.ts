@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,26 @@ describe('configuration', () => {
     expect(config.pairs.length).toBeGreaterThan(0);
     expect(config.notifications.sns[0]?.topicArn).toBe(env.SWITCHYARD_NOTIFICATION_TOPIC);
     expect(config.chat.slack?.users).toHaveLength(3);
+  });
+
+  it('reads the production example converted to JSON, as the README stores it in SSM, to the same config', async () => {
+    const env = {
+      SWITCHYARD_NOTIFICATION_TOPIC: 'arn:aws:sns:us-east-1:123456789012:switchyard-prod-notifications',
+    };
+    const asYaml = await loadConfig(`file:${repoPath('config/production.example.yaml')}`, noSsm, env);
+    const { parse } = await import('yaml');
+    const text = await readFile(repoPath('config/production.example.yaml'), 'utf8');
+    const asJson = await loadConfig(
+      'ssm:/switchyard/prod/config',
+      async () => JSON.stringify(parse(text)),
+      env,
+    );
+    expect(asJson).toEqual(asYaml);
+    // A YAML flow mapping starts with a brace too, and is still read as YAML.
+    const flow = await configFile(
+      '{ providers: { oceanbase: { endpoint: "http://ocp:8080", auth: { type: basic, username: { value: u }, password: { value: p } } } } }',
+    );
+    expect((await loadConfig(flow, noSsm, {})).providers.oceanbase?.endpoint).toBe('http://ocp:8080');
   });
 
   it('names the bad key when a value is wrong', async () => {
