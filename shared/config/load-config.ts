@@ -86,13 +86,44 @@ export function interpolateEnv(
 }
 
 /**
+ * Whether a JSON text repeats a key within one object. JSON.parse keeps the last silently, where the YAML parser
+ * refuses: `"mode": "approve"` followed by `"mode": "auto"` must not quietly mean automatic failover.
+ */
+export function repeatsAKey(text: string): boolean {
+  const objects: (Set<string> | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') objects.push(new Set());
+    else if (c === '[') objects.push(undefined);
+    else if (c === '}' || c === ']') objects.pop();
+    else if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      let next = end + 1;
+      while (/\s/.test(text[next] ?? '')) next++;
+      const keys = objects.at(-1);
+      if (keys && text[next] === ':') {
+        // Compared as decoded, so "\u0061" repeats "a".
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) return true;
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+  return false;
+}
+
+/**
  * A JSON document is read as JSON (it is YAML too, with the same meaning) and anything else as YAML, whose parser
  * is loaded only then: parsing a fleet's YAML took about 150 ms of a cold start, JSON about 1 ms (BENCHMARKS.md §4).
+ * A JSON text that repeats a key goes to the YAML parser too, which refuses it as it refuses the same in YAML.
  */
 async function parseDocument(text: string): Promise<unknown> {
   if (text.trimStart().startsWith('{')) {
     try {
-      return JSON.parse(text);
+      const document: unknown = JSON.parse(text);
+      if (!repeatsAKey(text)) return document;
     } catch {
       // YAML's flow mappings start with a brace too; the YAML parser answers for them, and names the error.
     }

@@ -66,6 +66,25 @@ describe('configuration', () => {
     expect((await loadConfig(flow, noSsm, {})).providers.oceanbase?.endpoint).toBe('http://ocp:8080');
   });
 
+  it('refuses a JSON document that repeats a key, as it refuses the same YAML, rather than keep the last', async () => {
+    const env = {
+      SWITCHYARD_NOTIFICATION_TOPIC: 'arn:aws:sns:us-east-1:123456789012:switchyard-prod-notifications',
+    };
+    const { parse } = await import('yaml');
+    const document = parse(await readFile(repoPath('config/production.example.yaml'), 'utf8'));
+    const json = JSON.stringify(document).replace(
+      '"mode":"approve"',
+      // A second "mode" in the same object, written as an escape so a plain text search would miss it.
+      '"mode":"approve","m\\u006fde":"auto"',
+    );
+    expect(json).toContain('m\\u006fde');
+    const error = await loadConfig('ssm:/switchyard/prod/config', async () => json, env).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/not valid YAML: Map keys must be unique/);
+    // The same document without the repeat loads.
+    await expect(loadConfig('ssm:/x', async () => JSON.stringify(document), env)).resolves.toBeDefined();
+  });
+
   it('names the bad key when a value is wrong', async () => {
     const location = await configFile(`
 providers:
