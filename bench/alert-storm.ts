@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { evaluateDueDecisions } from '../shared/failover/decide-alert.js';
-import { loadEvent } from '../test/support/fixtures.js';
 import { httpAnswer, lambdaContext } from '../test/support/lambda.js';
 import {
   type BenchEnvironment,
@@ -8,7 +7,7 @@ import {
   resetSimulators,
   resetTable,
 } from './support/bench-environment.js';
-import { BENCH_PAIRS, benchPair } from './support/bench-pairs.js';
+import { BENCH_PAIRS, benchPair, firingAlert } from './support/bench-pairs.js';
 
 export interface StormRow {
   storm: string;
@@ -24,17 +23,6 @@ export interface StormRow {
   errors: number;
   /** Decided by the next poller tick rather than on arrival. */
   decidedByPoller: number;
-}
-
-/** Alertmanager's published example, firing for `cluster` with this fingerprint. */
-function alertEvent(cluster: string, fingerprint: string): APIGatewayProxyEventV2 {
-  const event = loadEvent<APIGatewayProxyEventV2>('alerts', 'alertmanager-firing');
-  const body = JSON.parse(event.body as string);
-  body.alerts[0].labels.cluster = cluster;
-  body.alerts[0].fingerprint = fingerprint;
-  body.alerts[0].startsAt = new Date(Date.now() - 1000).toISOString();
-  event.body = JSON.stringify(body);
-  return event;
 }
 
 /** Delivers every event through the intake function, `inFlight` at a time, as Alertmanager replicas would. */
@@ -108,10 +96,10 @@ export async function benchAlertStorm(
   options: { copies: number; distinct: number; inFlight: number },
 ): Promise<StormRow[]> {
   const one = benchPair(0).name;
-  const copies = Array.from({ length: options.copies }, () => alertEvent(one, 'storm-one'));
+  const copies = Array.from({ length: options.copies }, () => firingAlert(one, 'storm-one'));
   const pairs = Array.from({ length: BENCH_PAIRS }, (_, i) => benchPair(i).name);
   const distinct = Array.from({ length: options.distinct }, (_, i) =>
-    alertEvent(pairs[i % pairs.length] as string, `storm-distinct-${i}`),
+    firingAlert(pairs[i % pairs.length] as string, `storm-distinct-${i}`),
   );
   return [
     await storm(

@@ -50,7 +50,8 @@ function slackHelp() {
     user_id: 'U0SANDBOXRD',
     command: '/switchyard',
     text: 'help',
-    response_url: 'http://127.0.0.1:9/slack/replies',
+    // Where the sandbox config lets replies go (chat.slack.responseUrls).
+    response_url: `${process.env.SLACK_SINK_URL}/replies`,
     trigger_id: `${Date.now()}.cold`,
   }).toString();
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -66,6 +67,7 @@ const SOME_ID = '01JD0000000000000000000000';
 const FIRST_EVENTS: Record<string, () => unknown> = {
   switchover: () => dryRun('switchover', 'orders-ob'),
   'configure-dr': () => dryRun('configure-dr', 'orders-pg'),
+  reprotect: () => dryRun('reprotect', 'ledger-pg'),
   'promote-standby': () => dryRun('promote-standby', 'ledger-pg'),
   'upgrade-minor-version': () => dryRun('upgrade-minor-version', 'orders-pg'),
   'activate-migration-target': () => dryRun('activate-migration-target', 'crm-migration'),
@@ -97,7 +99,33 @@ const FIRST_EVENTS: Record<string, () => unknown> = {
   'get-operation': () => loadEvent('http', 'get-operation'),
   'list-operations': () => loadEvent('http', 'list-operations'),
   openapi: () => http('GET', '/v1/openapi.json'),
+  'list-pairs': () => loadEvent('http', 'list-pairs'),
+  'get-pair': () => loadEvent('http', 'get-pair'),
+  'pair-history': () => loadEvent('http', 'pair-history'),
+  'get-brake': () => loadEvent('http', 'get-brake'),
+  // A Huawei pair's drill is the readiness evaluation: provider reads and a record, nothing changed.
+  'run-drill': () =>
+    http('POST', '/v1/drills', {
+      key: 'sandbox-operator-key',
+      body: { pair: 'orders-pg', reason: 'cold start' },
+    }),
+  'status-page': () => http('GET', '/'),
+  // Both refused without a change: the member named is not the pair's; a migration pair has no standby to protect.
+  'set-pair-roles': () =>
+    http('PUT', '/v1/pairs/orders-pg/roles', {
+      key: 'sandbox-admin-key',
+      body: { primary: 'not-a-member', reason: 'cold start' },
+      pathParameters: { pair: 'orders-pg' },
+    }),
+  'declare-protection': () =>
+    http('PUT', '/v1/pairs/crm-migration/protection', {
+      key: 'sandbox-approver-key',
+      body: { state: 'protected', reason: 'cold start' },
+      pathParameters: { pair: 'crm-migration' },
+    }),
   'poll-jobs': () => loadEvent('schedule', 'poll-jobs'),
+  'follow-up': () => loadEvent('sqs', 'follow-up-unsealed'),
+  'evaluate-pairs': () => loadEvent('schedule', 'evaluate-pairs'),
 };
 
 /** Runs a bundle's handler once in a fresh node process; the child reports its own clock since it started. */
@@ -128,6 +156,7 @@ async function bundle(entry: string, outfile: string) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    mainFields: ['module', 'main'],
     outfile,
     logLevel: 'silent',
   });

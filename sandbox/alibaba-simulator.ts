@@ -613,6 +613,7 @@ export async function startAlibabaSimulator(
       const now = clock.now();
       return {
         instances: [...instances.values()],
+        timeline: tasks.timeline(),
         // A DR instance is the standby until DeleteReplicationLink with PromoteToMaster completes; the old
         // primary stays a primary (Alibaba leaves it as it was).
         members: [...instances.values()].map((i) =>

@@ -658,6 +658,7 @@ export async function startHuaweiSimulator(options: HuaweiSimulatorOptions = {})
       const now = clock.now();
       return {
         instances: [...instances.values()],
+        timeline: jobs.timeline(),
         members: [...instances.values()].map((i) => {
           // The DR side of an established relation is the standby; drreplica_to_master ends the relation, and
           // the old primary stays a primary (Huawei does not demote it). A read replica takes no writes either.

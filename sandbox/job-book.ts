@@ -83,6 +83,15 @@ export interface JobBookOptions<K, J, S extends StepPlan> {
   onSettle?(job: BookedJob<J, S>): void;
 }
 
+/** A job's times on the simulator clock (epoch milliseconds), as GET /_sandbox/state lists them under `timeline`. */
+export interface JobTimeline {
+  id: string;
+  createdAt: number;
+  endsAt: number;
+  failure?: string;
+  steps: { name: string; startsAt: number; endsAt: number }[];
+}
+
 /** The jobs of one simulator: started, settled when due, dropped on reset. */
 export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   private readonly jobs = new Map<K, BookedJob<J, S>>();
@@ -146,6 +155,17 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   runningAt(now: number, matches: (job: BookedJob<J, S>) => boolean): BookedJob<J, S> | undefined {
     for (const job of this.jobs.values()) if (now < job.endsAt && matches(job)) return job;
     return undefined;
+  }
+
+  /** Every job's times for GET /_sandbox/state: when each step started and ended (benchmarks compare what was told). */
+  timeline(): JobTimeline[] {
+    return this.all().map((job) => ({
+      id: String(this.options.idOf(job)),
+      createdAt: job.createdAt,
+      endsAt: job.endsAt,
+      ...(job.failure !== undefined ? { failure: job.failure } : {}),
+      steps: job.steps.map((step) => ({ name: step.name, startsAt: step.startsAt, endsAt: step.endsAt })),
+    }));
   }
 
   reset(): void {

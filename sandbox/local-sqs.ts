@@ -53,6 +53,11 @@ export interface LocalSqsOptions {
    * follow-up is due at a real time, and one delivered early would only wait again.
    */
   speed?: number;
+  /**
+   * How many times faster than real time the clock of the processes around it runs (the latency benchmark's scaled
+   * clock, bench/support/scaled-clock.ts): a delay is then that much shorter in real time, and on time on that clock.
+   */
+  clockScale?: number;
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
 }
@@ -186,7 +191,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     };
     sent.push(message);
     if (delaySeconds === 0) await receive(message, 1);
-    else later(delaySeconds * 1000, () => receive(message, 1));
+    else later((delaySeconds * 1000) / (options.clockScale ?? 1), () => receive(message, 1));
     answer(response, 200, {
       MessageId: message.messageId,
       MD5OfMessageBody: createHash('md5').update(message.body).digest('hex'),

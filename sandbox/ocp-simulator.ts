@@ -696,6 +696,7 @@ export async function startOcpSimulator(options: OcpSimulatorOptions = {}): Prom
       settleAll();
       return {
         tenants: [...tenants.values()],
+        timeline: tasks.timeline(),
         // A failover leaves the lost primary PRIMARY: once it answers again, only its lock keeps it from writes.
         members: [...tenants.values()].map((t) =>
           sandboxMember(

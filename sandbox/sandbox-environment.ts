@@ -92,7 +92,13 @@ export interface SandboxServerOptions extends ProviderSimulatorOptions {
    * Where the SQS stand-in delivers each queue's messages (the function named `<functionPrefix><queue>`), and how
    * much faster than real time its retries run.
    */
-  queues?: { target: DeliveryTarget; functionPrefix: string; speed?: number; maxReceiveCount?: number };
+  queues?: {
+    target: DeliveryTarget;
+    functionPrefix: string;
+    speed?: number;
+    clockScale?: number;
+    maxReceiveCount?: number;
+  };
 }
 
 export interface SandboxServers extends ProviderSimulators {
@@ -123,6 +129,7 @@ export async function startSandboxServers(options: SandboxServerOptions): Promis
       target: options.queues?.target ?? noConsumer,
       queues: queueNames,
       speed: options.queues?.speed,
+      clockScale: options.queues?.clockScale,
       maxReceiveCount: options.queues?.maxReceiveCount,
     }),
   ]);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parse, stringify } from 'yaml';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parse } from 'yaml';
 import { ensureTable, LOCAL_AWS_ENV } from '../../sandbox/local-dynamo.js';
 import { startLocalSqs } from '../../sandbox/local-sqs.js';
 import { type SandboxUrls, switchyardEnv } from '../../sandbox/sandbox-environment.js';
@@ -29,27 +30,32 @@ export interface BenchEnvironment {
   configPath: string;
   store: DynamoOperationStore;
   failover: DynamoFailoverStore;
+  /** A bare document client on the table, as the SDK builds it by default: the critical path's floor writes with it. */
+  bareStore: DynamoDBDocumentClient;
   /** Deps as the functions build them, with the poller's concurrency set. */
   deps(concurrency?: number): Promise<Deps>;
   close(): Promise<void>;
 }
 
 /**
- * The shipped sandbox configuration, plus the storm's 100 pairs (automatic failover, no hold-off) and
- * no console notifications: every other channel (signed webhook, Slack, SNS) stays, as their cost is real.
+ * The shipped sandbox configuration, plus `pairs` of the storm's pairs (automatic failover after `holdOffSeconds`) and
+ * no console notifications: every other channel (signed webhook, Slack, SNS) stays, as their cost is real. Written as
+ * JSON, as the README's deployment stores it in SSM: a YAML document's parse is a cold start's largest cost.
  */
-async function writeBenchConfig(dir: string): Promise<string> {
+export async function writeBenchConfig(
+  dir: string,
+  options: { followUps: boolean; holdOffSeconds: number; pairs: number },
+): Promise<string> {
   const config = parse(await readFile(join(root, 'config/sandbox.yaml'), 'utf8'));
   config.notifications.console = false;
-  // The benchmarks so far measure the poller alone (the sweep-only design); follow-ups are measured on their own.
-  config.poller.followUps = false;
+  config.poller.followUps = options.followUps;
   config.alerting.maxAutomaticFailoversPerHour = 1_000_000;
-  for (let i = 0; i < BENCH_PAIRS; i++) {
+  for (let i = 0; i < options.pairs; i++) {
     const pair = benchPair(i);
     config.pairs.push({
       name: pair.name,
       provider: 'huawei',
-      failover: { mode: 'auto', holdOffSeconds: 0, cooldownSeconds: 3600 },
+      failover: { mode: 'auto', holdOffSeconds: options.holdOffSeconds, cooldownSeconds: 3600 },
       huawei: { primary: pair.primary, dr: pair.dr },
     });
     config.alerting.routes.push({
@@ -57,8 +63,8 @@ async function writeBenchConfig(dir: string): Promise<string> {
       match: { alertname: 'PostgresPrimaryDown', cluster: pair.name },
     });
   }
-  const path = join(dir, 'bench-config.yaml');
-  await writeFile(path, stringify(config));
+  const path = join(dir, 'bench-config.json');
+  await writeFile(path, JSON.stringify(config));
   return path;
 }
 
@@ -78,7 +84,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const queueNames = Object.fromEntries(QUEUE_NAMES.map((name) => [name, `${TEST_FUNCTION_PREFIX}${name}`]));
   const sqs = await startLocalSqs({ target: inProcessConsumers, queues: queueNames, speed: 1000 });
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
-  const configPath = await writeBenchConfig(dir);
+  // The benchmarks but the latency's measure the poller alone (the sweep-only design).
+  const configPath = await writeBenchConfig(dir, { followUps: false, holdOffSeconds: 0, pairs: BENCH_PAIRS });
   const queues = Object.fromEntries(
     Object.entries(queueNames).map(([name, queue]) => [name, sqs.queueUrl(queue)]),
   );
@@ -95,6 +102,9 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     configPath,
     store,
     failover: new DynamoFailoverStore({ tableName: BENCH_TABLE, clientConfig }),
+    bareStore: DynamoDBDocumentClient.from(
+      new DynamoDBClient({ ...clientConfig, credentials: LOCAL_CREDENTIALS }),
+    ),
     async deps(concurrency) {
       const config = await loadConfig(env.SWITCHYARD_CONFIG, async () => '', env);
       if (concurrency) config.poller.concurrency = concurrency;
@@ -108,15 +118,17 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   };
 }
 
+const LOCAL_CREDENTIALS = {
+  accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+  secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+};
+
 /** An empty table: each section starts without what the one before left running. */
 export async function resetTable(env: BenchEnvironment) {
   const client = new DynamoDBClient({
     endpoint: env.servers.dynamo,
     region: LOCAL_AWS_ENV.AWS_REGION,
-    credentials: {
-      accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-      secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-    },
+    credentials: LOCAL_CREDENTIALS,
   });
   await client.send(new DeleteTableCommand({ TableName: BENCH_TABLE }));
   await ensureTable(env.servers.dynamo, BENCH_TABLE);

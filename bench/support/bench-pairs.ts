@@ -1,3 +1,7 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DEFAULT_HUAWEI_INSTANCES, DEFAULT_RELATIONS, pgInstance } from '../../sandbox/huawei-simulator.js';
+import { loadEvent } from '../../test/support/fixtures.js';
+
 /** The extra Huawei pairs the benchmark's configuration and simulator share (the alert storm's 100 pairs). */
 export const BENCH_PAIRS = 100;
 
@@ -17,4 +21,57 @@ export function benchPair(i: number) {
     },
     dr: { instanceId: id('b2', i), projectId: SOUTH, region: 'cn-south-1', subnetCidr: '10.20.1.0/24' },
   };
+}
+
+/** The Huawei simulator's seed with the storm's pairs: each primary down (so the provider confirms an alert), its DR healthy. */
+export function benchHuaweiSeed() {
+  const instances = [...DEFAULT_HUAWEI_INSTANCES];
+  const relations = [...DEFAULT_RELATIONS];
+  for (let i = 0; i < BENCH_PAIRS; i++) {
+    const pair = benchPair(i);
+    instances.push(
+      {
+        ...pgInstance(
+          pair.primary.instanceId,
+          `${pair.name}-primary`,
+          pair.primary.projectId,
+          pair.primary.region,
+          'Ha',
+          '15.4.0',
+          '192.168.1.1',
+        ),
+        status: 'FAILED',
+      },
+      pgInstance(
+        pair.dr.instanceId,
+        `${pair.name}-dr`,
+        pair.dr.projectId,
+        pair.dr.region,
+        'Single',
+        '15.4.0',
+        '10.20.1.1',
+      ),
+    );
+    relations.push({
+      id: `bench-relation-${i}`,
+      master_instance_id: pair.primary.instanceId,
+      master_region: pair.primary.region,
+      slave_instance_id: pair.dr.instanceId,
+      slave_region: pair.dr.region,
+      build_process: 'slave',
+      status: 'success',
+    });
+  }
+  return { instances, relations };
+}
+
+/** Alertmanager's published example, firing for `cluster` with this fingerprint. */
+export function firingAlert(cluster: string, fingerprint: string): APIGatewayProxyEventV2 {
+  const event = loadEvent<APIGatewayProxyEventV2>('alerts', 'alertmanager-firing');
+  const body = JSON.parse(event.body as string);
+  body.alerts[0].labels.cluster = cluster;
+  body.alerts[0].fingerprint = fingerprint;
+  body.alerts[0].startsAt = new Date(Date.now() - 1000).toISOString();
+  event.body = JSON.stringify(body);
+  return event;
 }
