@@ -222,17 +222,38 @@ const promotionKey = (decision: Decision) => `alert:${decision.id}`;
 /** How long past its hold-off an alert waits for a drill's switchover leg to end before a person is asked. */
 const DRILL_LEG_WAIT_MS = 10 * 60_000;
 
+/** How many times one evaluation looks again at once after another pair's failover moved the brake under it. */
+const RACE_ATTEMPTS = 5;
+
 /**
  * Decides a holding alert after its hold-off, for each of the observers' three answers: up declines, unknown
  * leaves it to a person (saying what could not be confirmed), and only down goes on to the other rules: not
  * during another operation, no cooldown, within the RPO budget, under the brake. The pair is claimed before the
  * promotion is enqueued, so alerts for one pair at once make one promotion and count once against the brake.
+ * Pairs failing at once (a region lost) race to count on the brake: the one that loses looks again at once, with
+ * the brake as it now stands, rather than wait for the next tick.
  */
 export async function evaluateDecision(
   deps: Deps,
   held: Decision,
   options: CallOptions = {},
 ): Promise<Decision> {
+  let current = held;
+  for (let attempt = 1; ; attempt++) {
+    const result = await evaluateOnce(deps, current, options);
+    if (!('raced' in result)) return result;
+    if (attempt >= RACE_ATTEMPTS) return result.raced;
+    current = result.raced;
+    // A little apart, so the pairs that lost together do not meet again on the next write.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+  }
+}
+
+async function evaluateOnce(
+  deps: Deps,
+  held: Decision,
+  options: CallOptions,
+): Promise<Decision | { raced: Decision }> {
   if (held.outcome !== 'holding' || !held.pair) return held;
   const now = deps.now();
   // One evaluation at a time (a wake-up, its duplicate, the sweep): a conditional write claims it before the primary
@@ -435,9 +456,21 @@ export async function evaluateDecision(
       { ...seen, operationKey: asked.operationKey, operationId: asked.operationId },
     );
   } catch (error) {
-    // Another tick decided it first, or the brake or pair state moved under us: look again next tick.
-    if (error instanceof StaleWriteError) return (await deps.failover.getDecision(decision.id)) ?? decision;
-    throw error;
+    if (!(error instanceof StaleWriteError)) throw error;
+    // Another look decided it first: its answer stands.
+    const latest = await deps.failover.getDecision(decision.id);
+    if (latest?.outcome !== 'holding' || latest.claimedAt !== decision.claimedAt) return latest ?? decision;
+    // The brake or the pair's state moved under this look (another pair's failover counted first). Let go of the
+    // claim, so the next look (at once, or the sweep's) is not kept waiting for a lease no one holds; the pair's own
+    // claim stays, under this decision's key, for that look to take up.
+    const released = { ...latest, claimedAt: undefined, version: latest.version + 1 };
+    try {
+      await deps.failover.updateDecision(released);
+    } catch (stale) {
+      if (stale instanceof StaleWriteError) return (await deps.failover.getDecision(decision.id)) ?? latest;
+      throw stale;
+    }
+    return { raced: released };
   }
 }
 

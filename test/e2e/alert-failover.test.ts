@@ -176,6 +176,39 @@ describe('a primary-down alert on an auto pair', () => {
     expect((await promotions()).length - before).toBe(1);
   });
 
+  it("fails over on its first look when another pair's failover counts on the brake first", async () => {
+    await ledgerPrimaryDown();
+    const before = (await promotions()).length;
+    const held = (await send(alertmanagerEvent('firing'))).body.decisions[0];
+    // Another pair's failover (a region lost at once) writes the brake between this look's read and its write.
+    let raced = 0;
+    const racing: Deps = {
+      ...later,
+      failover: Object.assign(Object.create(later.failover), {
+        async putBrake(brake: Parameters<Deps['failover']['putBrake']>[0]) {
+          if (raced++ === 0) {
+            const now = await later.failover.getBrake();
+            await later.failover.putBrake({
+              ...now,
+              recent: [...now.recent, new Date().toISOString()],
+              version: now.version + 1,
+            });
+          }
+          return later.failover.putBrake(brake);
+        },
+      }),
+    };
+    offsetMs = 31_000;
+    await evaluateDueDecisions(racing);
+    expect(raced).toBe(2);
+    // Decided at once, with the brake as it now stands: not left claimed for the next tick to skip.
+    const decided = await decision(held.id);
+    expect(decided.outcome).toBe('failover-requested');
+    expect((await promotions()).length).toBe(before + 1);
+    // Both failovers counted: the other pair's and this one.
+    expect((await later.failover.getBrake()).recent).toHaveLength(2);
+  });
+
   it('decides an alert whose first receiver died after opening its episode, on the next repeat', async () => {
     await ledgerPrimaryDown();
     const fingerprint = `died-${Date.now()}`;
