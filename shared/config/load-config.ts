@@ -69,27 +69,31 @@ export function interpolateEnv(
   text: string,
   env: Record<string, string | undefined>,
   source: string,
+  /** How a value is written into the text: as it is (YAML), or escaped to stay inside its JSON string. */
+  write: (value: string) => string = (value) => value,
 ): string {
   return text.replace(
     /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g,
-    (_match, name: string, fallback: string | undefined) => {
-      if (!READABLE_VARIABLE.test(name))
-        throw new ConfigError(
-          `Configuration in ${source} uses \${${name}}, which it may not read: only SWITCHYARD_* and the endpoint variables (OCP_ENDPOINT, HUAWEI_ENDPOINT, ALIBABA_ENDPOINT, WEBHOOK_SINK_URL, SLACK_SINK_URL)`,
-        );
-      const value = env[name];
-      if (value !== undefined && value !== '') return value;
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(`Configuration in ${source} uses \${${name}}, but ${name} is not set`);
-    },
+    (_match, name: string, fallback: string | undefined) => write(lookUp(name, fallback)),
   );
+
+  function lookUp(name: string, fallback: string | undefined): string {
+    if (!READABLE_VARIABLE.test(name))
+      throw new ConfigError(
+        `Configuration in ${source} uses \${${name}}, which it may not read: only SWITCHYARD_* and the endpoint variables (OCP_ENDPOINT, HUAWEI_ENDPOINT, ALIBABA_ENDPOINT, WEBHOOK_SINK_URL, SLACK_SINK_URL)`,
+      );
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`Configuration in ${source} uses \${${name}}, but ${name} is not set`);
+  }
 }
 
 /**
- * Whether a JSON text repeats a key within one object. JSON.parse keeps the last silently, where the YAML parser
- * refuses: `"mode": "approve"` followed by `"mode": "auto"` must not quietly mean automatic failover.
+ * The key a JSON text writes twice within one object, if any. JSON.parse keeps the last silently, where the YAML
+ * parser refuses: `"mode": "approve"` followed by `"mode": "auto"` must not quietly mean automatic failover.
  */
-export function repeatsAKey(text: string): boolean {
+export function repeatedKey(text: string): string | undefined {
   const objects: (Set<string> | undefined)[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -105,31 +109,42 @@ export function repeatsAKey(text: string): boolean {
       if (keys && text[next] === ':') {
         // Compared as decoded, so "\u0061" repeats "a".
         const key = JSON.parse(text.slice(i, end + 1)) as string;
-        if (keys.has(key)) return true;
+        if (keys.has(key)) return key;
         keys.add(key);
       }
       i = end;
     }
   }
-  return false;
+  return undefined;
 }
 
+const isJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
- * A JSON document is read as JSON (it is YAML too, with the same meaning) and anything else as YAML, whose parser
- * is loaded only then: parsing a fleet's YAML took about 150 ms of a cold start, JSON about 1 ms (BENCHMARKS.md §4).
- * A JSON text that repeats a key goes to the YAML parser too, which refuses it as it refuses the same in YAML.
+ * The document, with `${NAME}` replaced. A document that is JSON as written is read as JSON: a value goes in escaped,
+ * so it stays inside its string whatever it holds, and the result is JSON or an error, never YAML by accident.
+ * Anything else is YAML, whose parser is loaded only then: parsing a fleet's YAML took about 150 ms of a cold start,
+ * JSON about 1 ms (BENCHMARKS.md §4).
  */
-async function parseDocument(text: string): Promise<unknown> {
-  if (text.trimStart().startsWith('{')) {
-    try {
-      const document: unknown = JSON.parse(text);
-      if (!repeatsAKey(text)) return document;
-    } catch {
-      // YAML's flow mappings start with a brace too; the YAML parser answers for them, and names the error.
-    }
+async function parseDocument(text: string, env: Record<string, string | undefined>, source: string) {
+  if (text.trimStart().startsWith('{') && isJson(text)) {
+    const json = interpolateEnv(text, env, source, (value) => JSON.stringify(value).slice(1, -1));
+    const key = repeatedKey(json);
+    if (key !== undefined)
+      throw new ConfigError(
+        `Configuration in ${source} is not valid: the key "${key}" is written twice in one object (which one was meant cannot be told)`,
+      );
+    return JSON.parse(json) as unknown;
   }
   const { parse } = await import('yaml');
-  return parse(text);
+  return parse(interpolateEnv(text, env, source)) as unknown;
 }
 
 /**
@@ -158,7 +173,7 @@ export async function loadConfig(
   }
   let document: unknown;
   try {
-    document = await parseDocument(interpolateEnv(text, env, location));
+    document = await parseDocument(text, env, location);
   } catch (cause) {
     if (cause instanceof ConfigError) throw cause;
     // The parser quotes the offending line after the first one, and that line may hold a secret.

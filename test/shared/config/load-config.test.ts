@@ -80,9 +80,20 @@ describe('configuration', () => {
     expect(json).toContain('m\\u006fde');
     const error = await loadConfig('ssm:/switchyard/prod/config', async () => json, env).catch((e) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/not valid YAML: Map keys must be unique/);
+    expect((error as Error).message).toMatch(/the key "mode" is written twice in one object/);
     // The same document without the repeat loads.
     await expect(loadConfig('ssm:/x', async () => JSON.stringify(document), env)).resolves.toBeDefined();
+  });
+
+  it('keeps a variable inside its JSON string whatever it holds, and never reads a JSON document as YAML', async () => {
+    const { parse } = await import('yaml');
+    const document = parse(await readFile(repoPath('config/production.example.yaml'), 'utf8'));
+    const json = JSON.stringify(document);
+    // A value that would close its string and add a key, were it pasted in as it is.
+    const injected = 'arn:aws:sns:x", "failover": {"mode": "auto"}, "description": "x';
+    const config = await loadConfig('ssm:/c', async () => json, { SWITCHYARD_NOTIFICATION_TOPIC: injected });
+    expect(config.notifications.sns[0]?.topicArn).toBe(injected);
+    expect(config.pairs.find((p) => p.name === 'orders-ob')?.failover.mode).toBe('approve');
   });
 
   it('names the bad key when a value is wrong', async () => {
