@@ -11,7 +11,11 @@ import { isTerminal, type Operation, type OperationKind } from '../../shared/dom
 import { canTransition } from '../../shared/domain/state-machine.js';
 import { type OperationFunctionSpec, operationFunction } from '../../shared/edge/operation-function.js';
 import { RECORD_MARGIN_MS, TIMEOUT_EARLY_MS } from '../../shared/edge/work-signal.js';
+import { evaluateDecision } from '../../shared/failover/decide-alert.js';
+import { advanceDrill } from '../../shared/failover/drill.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
+import { type FollowUp, FollowUpSchema } from '../../shared/operations/follow-up.js';
+import { handleFollowUp } from '../../shared/operations/handle-follow-up.js';
 import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
 import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from './environment.js';
@@ -115,6 +119,12 @@ interface Fault {
   pollerFault?: ContainerFault;
   /** Every poller tick runs twice at once. */
   overlappingTicks?: boolean;
+  /**
+   * The operation follows itself up (poller.followUps), and its follow-up messages are lost (never delivered: the
+   * sweep must take the operation up), duplicated (each delivered twice at once) or early (each delivered once at
+   * once, before it is due, then when due).
+   */
+  followUps?: 'delivered' | 'lost' | 'duplicated' | 'early';
   /** Real time the provider needs before the poller may look (a late answer it still applies). */
   settleMs?: number;
   expectedEnd: Operation['state'];
@@ -204,7 +214,74 @@ const FAULTS: Fault[] = [
     pollerFault: { type: 'stale', method: 'update' },
     expectedEnd: 'SUCCEEDED',
   },
+  { name: 'follow-ups delivered', followUps: 'delivered', expectedEnd: 'SUCCEEDED' },
+  { name: 'follow-ups lost', followUps: 'lost', expectedEnd: 'SUCCEEDED' },
+  { name: 'follow-ups delivered twice at once', followUps: 'duplicated', expectedEnd: 'SUCCEEDED' },
+  { name: 'follow-ups delivered early', followUps: 'early', expectedEnd: 'SUCCEEDED' },
 ];
+
+/** The follow-ups an operation sent itself, held back to be delivered as a cell's fault says. */
+interface HeldFollowUps {
+  deps: Deps;
+  pending: FollowUp[];
+  /** Those already delivered early: SQS delivers a message early at most once, then waits it out again. */
+  early: Set<string>;
+  /** How many the operation sent itself, what handling them came to, and the most chains seen at once. */
+  sent: number;
+  outcomes: Set<string>;
+  chains: number;
+}
+
+/**
+ * Deps whose follow-up queue is held here rather than sent: the cell delivers what is due through the follow-up
+ * function's own handling, lost, twice at once or early, as SQS might. Everything else goes as it would.
+ */
+function holdingFollowUps(deps: Deps): HeldFollowUps {
+  const pending: FollowUp[] = [];
+  const queue: Deps['queue'] = {
+    enqueue: async (name, message, options) => {
+      if (name === 'follow-up') {
+        held.sent++;
+        pending.push(FollowUpSchema.parse(message));
+      } else await deps.queue.enqueue(name, message, options);
+    },
+  };
+  const held: HeldFollowUps = {
+    deps: { ...deps, queue, config: { ...deps.config, poller: { ...deps.config.poller, followUps: true } } },
+    pending,
+    early: new Set(),
+    sent: 0,
+    outcomes: new Set(),
+    chains: 0,
+  };
+  return held;
+}
+
+/** Delivers the held follow-ups due by the cell's clock (and, early, all of them once before), as its fault says. */
+async function deliverFollowUps(held: HeldFollowUps, fault: Fault, now: number) {
+  // One chain per operation: whatever SQS delivers twice or early, what waits carries one follow-up number.
+  const tokens = new Set(held.pending.map((f) => ('token' in f ? `${f.id}:${f.token}` : f.id)));
+  held.chains = Math.max(held.chains, tokens.size);
+  const all = held.pending.splice(0);
+  const due = all.filter((f) => Date.parse(f.dueAt) <= now);
+  held.pending.push(...all.filter((f) => !due.includes(f)));
+  if (fault.followUps === 'lost') return;
+  const handle = (f: FollowUp) =>
+    handleFollowUp(held.deps, f, { decide: evaluateDecision, advancers: { drill: advanceDrill } }).then(
+      (outcome) => held.outcomes.add(outcome),
+      // A delivery that fails is retried by SQS, then dead-lettered: the sweep takes the operation up either way.
+      () => held.outcomes.add('failed'),
+    );
+  const copies = fault.followUps === 'duplicated' ? 2 : 1;
+  await Promise.all(due.flatMap((f) => Array.from({ length: copies }, () => handle(f))));
+  if (fault.followUps === 'early') {
+    // Each follow-up sent is delivered once at once, before its time, then again when due.
+    const key = (f: FollowUp) => `${f.id}:${'token' in f ? f.token : ''}:${f.dueAt}`;
+    const first = held.pending.filter((f) => !held.early.has(key(f)));
+    for (const f of first) held.early.add(key(f));
+    await Promise.all(first.map(handle));
+  }
+}
 
 interface Check {
   invariant: string;
@@ -383,7 +460,13 @@ export function faultMatrix(providers: ProviderName[]) {
   }
 
   /** Poller ticks until the operations end and every change is told, moving the clock as far as the graces need. */
-  async function pollToTheEnd(pair: string, since: string, fault: Fault, stalled: boolean) {
+  async function pollToTheEnd(
+    pair: string,
+    since: string,
+    fault: Fault,
+    stalled: boolean,
+    followUps?: HeldFollowUps,
+  ) {
     let pollerFault = fault.pollerFault ? containerWith(healthy, fault.pollerFault) : undefined;
     for (let tick = 0; tick < 400; tick++) {
       const operations = (await env.store.list({ pair, limit: 20 })).items.filter((o) => o.id > since);
@@ -396,7 +479,8 @@ export function faultMatrix(providers: ProviderName[]) {
       );
       // A job that never ends meets its deadline; a lost submission or announcement waits out its grace.
       clock += stalled && tick > 2 ? 3_600_000 : waiting || tick < 4 ? 61_000 : 1_000;
-      const deps = pollerFault && !pollerFault.struck() ? pollerFault.deps : healthy;
+      if (followUps) await deliverFollowUps(followUps, fault, clock);
+      const deps = followUps?.deps ?? (pollerFault && !pollerFault.struck() ? pollerFault.deps : healthy);
       if (pollerFault?.struck()) pollerFault = undefined;
       // A tick in a container that dies ends there, as the Lambda would.
       await Promise.all(
@@ -427,15 +511,40 @@ export function faultMatrix(providers: ProviderName[]) {
           const requestContainer = fault.requestFault
             ? containerWith(healthy, fault.requestFault)
             : undefined;
-          const status = await request(subject, fault, requestContainer?.deps ?? healthy);
+          const followUps = fault.followUps ? holdingFollowUps(healthy) : undefined;
+          const status = await request(subject, fault, followUps?.deps ?? requestContainer?.deps ?? healthy);
           if (fault.settleMs) await sleep(fault.settleMs + 100);
           const operations = await pollToTheEnd(
             subject.pair,
             since,
             fault,
             fault.name.includes('never finishes'),
+            followUps,
           );
           const { checks, repeats } = await invariants(env, subject, fault, operations, new Date(clock));
+          if (followUps) {
+            checks.push({
+              invariant: 'it followed itself up',
+              ok: followUps.sent > 0,
+              detail: `${followUps.sent} follow-ups sent`,
+            });
+            // The live follow-up, and at most one it superseded still in flight (the sweep re-arms one armed for a
+            // stage the operation has left): that one finds itself superseded and ends there.
+            checks.push({
+              invariant: 'one chain of follow-ups',
+              ok: followUps.chains <= 2,
+              detail: `${followUps.chains} follow-up numbers waiting at once`,
+            });
+            const moved = followUps.outcomes.has('progressed') || followUps.outcomes.has('finished');
+            checks.push({
+              invariant: fault.followUps === 'lost' ? 'the sweep took it up' : 'the follow-ups moved it',
+              ok:
+                fault.followUps === 'lost'
+                  ? followUps.outcomes.size === 0
+                  : moved && (fault.followUps !== 'early' || followUps.outcomes.has('early')),
+              detail: [...followUps.outcomes].join(', ') || 'none delivered',
+            });
+          }
           // A caller whose function did not die is told the operation was accepted, even when its outcome is unknown.
           if (!fault.sqsDeliveries && !fault.requestFault)
             checks.push({
