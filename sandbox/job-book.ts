@@ -97,6 +97,8 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   private readonly jobs = new Map<K, BookedJob<J, S>>();
   // Only unsettled jobs are looked at when settling, so a fleet of thousands stays cheap to serve.
   private readonly unsettled = new Set<BookedJob<J, S>>();
+  /** When the first unsettled job ends: until then settling has nothing to do (a fleet's poll asks it every call). */
+  private nextEnd = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly basics: Pick<SimulatorBasics, 'clock' | 'faults'>,
@@ -130,13 +132,19 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   /** Applies the outcome of every job that has ended since the last call. */
   settle(): void {
     const now = this.basics.clock.now();
+    if (now < this.nextEnd) return;
+    let next = Number.POSITIVE_INFINITY;
     for (const job of this.unsettled) {
-      if (now < job.endsAt) continue;
+      if (now < job.endsAt) {
+        next = Math.min(next, job.endsAt);
+        continue;
+      }
       this.unsettled.delete(job);
       job.settled = true;
       if (job.failure === undefined) job.onSuccess?.();
       this.options.onSettle?.(job);
     }
+    this.nextEnd = next;
   }
 
   get(id: K): BookedJob<J, S> | undefined {
@@ -171,6 +179,7 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   reset(): void {
     this.jobs.clear();
     this.unsettled.clear();
+    this.nextEnd = Number.POSITIVE_INFINITY;
   }
 
   /** Lays the steps end to end from `startsAt`; a stalled job hangs in its first step. */
@@ -189,5 +198,6 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
     if (previous) this.unsettled.delete(previous);
     this.jobs.set(id, job);
     this.unsettled.add(job);
+    this.nextEnd = Math.min(this.nextEnd, job.endsAt);
   }
 }
