@@ -222,16 +222,22 @@ const promotionKey = (decision: Decision) => `alert:${decision.id}`;
 /** How long past its hold-off an alert waits for a drill's switchover leg to end before a person is asked. */
 const DRILL_LEG_WAIT_MS = 10 * 60_000;
 
-/** How many times one evaluation looks again at once after another pair's failover moved the brake under it. */
-const RACE_ATTEMPTS = 5;
+/** How many times one look writes the brake or the pair's state again after another write moved it under it. */
+const WRITE_ATTEMPTS = 5;
+/** How many times a look starts over after a write it cannot try again on its own (the decision's, another's). */
+const RACE_ATTEMPTS = 3;
+
+/** A little apart, so the pairs that lost a write together do not meet again on the next. */
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * attempt));
 
 /**
  * Decides a holding alert after its hold-off, for each of the observers' three answers: up declines, unknown
  * leaves it to a person (saying what could not be confirmed), and only down goes on to the other rules: not
  * during another operation, no cooldown, within the RPO budget, under the brake. The pair is claimed before the
  * promotion is enqueued, so alerts for one pair at once make one promotion and count once against the brake.
- * Pairs failing at once (a region lost) race to count on the brake: the one that loses looks again at once, with
- * the brake as it now stands, rather than wait for the next tick.
+ * Pairs failing at once (a region lost) race to count on the brake: the one that loses judges the limit again on the
+ * brake as it now stands, rather than wait for the next tick.
  */
 export async function evaluateDecision(
   deps: Deps,
@@ -242,10 +248,13 @@ export async function evaluateDecision(
   for (let attempt = 1; ; attempt++) {
     const result = await evaluateOnce(deps, current, options);
     if (!('raced' in result)) return result;
-    if (attempt >= RACE_ATTEMPTS) return result.raced;
+    if (attempt >= RACE_ATTEMPTS || options.signal?.aborted) {
+      // Unclaimed and due: the sweep, or this wake-up sent again, decides it next.
+      await wakeDecisionAt(deps, result.raced.id, deps.now().toISOString());
+      return result.raced;
+    }
     current = result.raced;
-    // A little apart, so the pairs that lost together do not meet again on the next write.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    await pause(attempt);
   }
 }
 
@@ -281,6 +290,8 @@ async function evaluateOnce(
     return next;
   };
   const pair = deps.config.pairs.find((p) => p.name === decision.pair);
+  /** The pair's lock this look took, until it asks for the promotion that takes it over. */
+  let ownClaim: string | undefined;
   try {
     // A config refresh removed the pair: nothing can be observed or done for it, so the decision ends here.
     if (!pair)
@@ -332,10 +343,7 @@ async function evaluateOnce(
       );
 
     // The pair as it stands: after an earlier promotion its primary is the configured standby.
-    const [state, brake] = await Promise.all([
-      deps.failover.getPairState(pair.name),
-      deps.failover.getBrake(),
-    ]);
+    let [state, brake] = await Promise.all([deps.failover.getPairState(pair.name), deps.failover.getBrake()]);
     const standing = standingPair(pair, state.roles?.primary);
     // Which member to look at is not known: nothing is done on its say-so, and a person is told why.
     if (!standing) return await end('blocked', unknownRoles(pair, state.roles?.primary as string));
@@ -412,25 +420,31 @@ async function evaluateOnce(
       ? await deps.store.get(state.lastAutomaticOperationId)
       : undefined;
     const neverSent = lastOperation?.state === 'CANCELLED' || lastOperation?.state === 'REJECTED';
-    const verdict = decideFailover({
-      pair: pair.name,
-      policy,
-      observation,
-      now,
-      ...(state.atRisk ? { atRisk: state.atRisk } : {}),
-      ...(state.lastAutomaticFailoverAt && !neverSent
-        ? { lastAutomaticFailoverAt: state.lastAutomaticFailoverAt }
-        : {}),
-      ...(state.acknowledgedAt ? { acknowledgedAt: state.acknowledgedAt } : {}),
-      brake,
-      maxAutomaticFailoversPerHour: deps.config.alerting.maxAutomaticFailoversPerHour,
-    });
-    if (verdict.outcome !== 'needs-approval' && verdict.outcome !== 'failover-requested')
-      return await end(verdict.outcome, verdict.reason, seen);
-    if (verdict.outcome === 'needs-approval') {
+    /** The rules on this look's observation, against the pair's state and the brake as last read. */
+    const judge = () =>
+      decideFailover({
+        pair: pair.name,
+        policy,
+        observation,
+        now,
+        ...(state.atRisk ? { atRisk: state.atRisk } : {}),
+        ...(state.lastAutomaticFailoverAt && !neverSent
+          ? { lastAutomaticFailoverAt: state.lastAutomaticFailoverAt }
+          : {}),
+        ...(state.acknowledgedAt ? { acknowledgedAt: state.acknowledgedAt } : {}),
+        brake,
+        maxAutomaticFailoversPerHour: deps.config.alerting.maxAutomaticFailoversPerHour,
+      });
+    /** What a verdict other than failing over comes to. */
+    const act = async (verdict: ReturnType<typeof decideFailover>) => {
+      if (verdict.outcome === 'failover-requested')
+        throw new Error('act() is for the verdicts that do not fail over');
+      if (verdict.outcome !== 'needs-approval') return await end(verdict.outcome, verdict.reason, seen);
       if (verdict.engageBrake) await engageBrake(deps, brake, verdict.engageBrake, now);
       return await waitForPeople(verdict.reason, verdict.dataLoss);
-    }
+    };
+    let verdict = judge();
+    if (verdict.outcome !== 'failover-requested') return await act(verdict);
 
     // Claim the pair first: a second alert for it finds the claim and is suppressed, uncounted.
     const claim = await claimPair(
@@ -440,14 +454,56 @@ async function evaluateOnce(
       now,
     );
     if (!claim.claimed) return await suppressedBy(claim.holder.operationId);
-    // Count this failover before asking for it, so two pairs at once cannot both slip under the limit.
-    await deps.failover.putBrake({ ...brake, recent: verdict.recent, version: brake.version + 1 });
-    await deps.failover.putPairState({
-      ...state,
-      lastAutomaticFailoverAt: now.toISOString(),
-      lastAutomaticOperationId: claim.operationId,
-      version: state.version + 1,
-    });
+    // Until the promotion is asked for, the claim is this look's alone to give back when it does not fail over.
+    ownClaim = claim.existing ? undefined : claim.operationId;
+    /** Gives the pair back, then ends with what the rules now say. */
+    const actInstead = async (instead: ReturnType<typeof decideFailover>) => {
+      if (ownClaim) await deps.store.releaseLock(pairLock(pair), ownClaim);
+      ownClaim = undefined;
+      return await act(instead);
+    };
+    // Count this failover before asking for it, so two pairs at once cannot both slip under the limit. Pairs failing
+    // at once (a region lost) race for the brake: one that loses reads it again and judges the limit again on the
+    // same observation, without asking the provider again, while its invocation has time.
+    for (let attempt = 1; ; attempt++) {
+      if (verdict.outcome !== 'failover-requested') return await actInstead(verdict);
+      try {
+        await deps.failover.putBrake({ ...brake, recent: verdict.recent, version: brake.version + 1 });
+        break;
+      } catch (error) {
+        if (!(error instanceof StaleWriteError) || attempt >= WRITE_ATTEMPTS || options.signal?.aborted)
+          throw error;
+        await pause(attempt);
+        brake = await deps.failover.getBrake();
+        verdict = judge();
+      }
+    }
+    // The pair's state moved meanwhile (a person's acknowledgement, an evaluation's write): the rules are judged again
+    // on it. This failover is counted on the brake already, so a verdict that no longer fails over leaves one count
+    // too many there: it errs towards asking a person sooner.
+    const counted = verdict;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.failover.putPairState({
+          ...state,
+          lastAutomaticFailoverAt: now.toISOString(),
+          lastAutomaticOperationId: claim.operationId,
+          version: state.version + 1,
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof StaleWriteError) || attempt >= WRITE_ATTEMPTS || options.signal?.aborted)
+          throw error;
+        const before = state.roles?.primary;
+        state = await deps.failover.getPairState(pair.name);
+        // Another member is the primary now: what was observed is of the wrong one, so the look starts over.
+        if (state.roles?.primary !== before) throw error;
+        const again = judge();
+        if (again.outcome !== 'failover-requested') return await actInstead(again);
+      }
+    }
+    verdict = counted;
+    ownClaim = undefined;
     const asked = await requestPromotion();
     if (!asked.claimed) return await suppressedBy(asked.busy);
     return await end(
@@ -456,6 +512,9 @@ async function evaluateOnce(
       { ...seen, operationKey: asked.operationKey, operationId: asked.operationId },
     );
   } catch (error) {
+    // The pair must not stay claimed for a promotion this look will not ask for.
+    if (ownClaim && held.pair)
+      await deps.store.releaseLock(pairLock(held.pair), ownClaim).catch(() => undefined);
     if (!(error instanceof StaleWriteError)) throw error;
     // Another look decided it first: its answer stands.
     const latest = await deps.failover.getDecision(decision.id);

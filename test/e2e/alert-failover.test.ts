@@ -176,37 +176,69 @@ describe('a primary-down alert on an auto pair', () => {
     expect((await promotions()).length - before).toBe(1);
   });
 
+  /** Deps whose first write of `method` is beaten by another writer's real write to the same record. */
+  function racedOn<M extends 'putBrake' | 'putPairState'>(
+    method: M,
+    beat: () => Promise<void>,
+    onWrite: (attempt: number) => Promise<void> = async () => undefined,
+  ) {
+    let calls = 0;
+    const failover = Object.create(later.failover) as Deps['failover'];
+    failover[method] = (async (record: never) => {
+      await onWrite(++calls);
+      if (calls === 1) await beat();
+      return (later.failover[method] as (r: never) => Promise<void>)(record);
+    }) as Deps['failover'][M];
+    return { deps: { ...later, failover } as Deps, calls: () => calls };
+  }
+
   it("fails over on its first look when another pair's failover counts on the brake first", async () => {
     await ledgerPrimaryDown();
     const before = (await promotions()).length;
     const held = (await send(alertmanagerEvent('firing'))).body.decisions[0];
-    // Another pair's failover (a region lost at once) writes the brake between this look's read and its write.
-    let raced = 0;
-    const racing: Deps = {
-      ...later,
-      failover: Object.assign(Object.create(later.failover), {
-        async putBrake(brake: Parameters<Deps['failover']['putBrake']>[0]) {
-          if (raced++ === 0) {
-            const now = await later.failover.getBrake();
-            await later.failover.putBrake({
-              ...now,
-              recent: [...now.recent, new Date().toISOString()],
-              version: now.version + 1,
-            });
-          }
-          return later.failover.putBrake(brake);
-        },
-      }),
-    };
+    const providerCalls = () =>
+      fetch(`${env.huawei.url}/_sandbox/calls`)
+        .then((r) => r.json() as Promise<Record<string, number>>)
+        .then((calls) => Object.values(calls).reduce((a, b) => a + b, 0));
+    // Another pair's failover (a region lost at once) counts on the brake between this look's read and its write.
+    const other = new Date().toISOString();
+    const atWrite: number[] = [];
+    const raced = racedOn(
+      'putBrake',
+      async () => {
+        const now = await later.failover.getBrake();
+        await later.failover.putBrake({ ...now, recent: [...now.recent, other], version: now.version + 1 });
+      },
+      async () => {
+        atWrite.push(await providerCalls());
+      },
+    );
     offsetMs = 31_000;
-    await evaluateDueDecisions(racing);
-    expect(raced).toBe(2);
-    // Decided at once, with the brake as it now stands: not left claimed for the next tick to skip.
-    const decided = await decision(held.id);
-    expect(decided.outcome).toBe('failover-requested');
+    await evaluateDueDecisions(raced.deps);
+    expect(raced.calls()).toBe(2);
+    // Written again on the brake as it now stands, without asking the provider again, and decided at once.
+    expect(atWrite[1]).toBe(atWrite[0]);
+    expect((await decision(held.id)).outcome).toBe('failover-requested');
     expect((await promotions()).length).toBe(before + 1);
-    // Both failovers counted: the other pair's and this one.
-    expect((await later.failover.getBrake()).recent).toHaveLength(2);
+    const recent = (await later.failover.getBrake()).recent;
+    expect(recent).toHaveLength(2);
+    expect(recent).toContain(other);
+  });
+
+  it("counts a failover once when the pair's state moves under it", async () => {
+    await ledgerPrimaryDown();
+    const before = (await promotions()).length;
+    const first = (await send(alertmanagerEvent('firing'))).body.decisions[0];
+    // An evaluation writes the pair's state between this look's read and its write: nothing the rules read changed.
+    const bumped = racedOn('putPairState', async () => {
+      const now = await later.failover.getPairState('ledger-pg');
+      await later.failover.putPairState({ ...now, version: now.version + 1 });
+    });
+    offsetMs = 31_000;
+    await evaluateDueDecisions(bumped.deps);
+    expect((await decision(first.id)).outcome).toBe('failover-requested');
+    expect((await promotions()).length).toBe(before + 1);
+    expect((await later.failover.getBrake()).recent).toHaveLength(1);
   });
 
   it('decides an alert whose first receiver died after opening its episode, on the next repeat', async () => {
