@@ -61,16 +61,28 @@ async function engageBrake(
   engage: { reason: string; recent: string[] },
   now: Date,
 ) {
-  const next: Brake = {
-    ...brake,
-    engaged: true,
-    reason: engage.reason,
-    changedAt: now.toISOString(),
-    changedBy: 'switchyard',
-    recent: engage.recent,
-    version: brake.version + 1,
-  };
-  await deps.failover.putBrake(next);
+  let current = brake;
+  let next: Brake;
+  // Other pairs' failovers may have counted since it was read: written on the brake as it now stands, once engaged.
+  for (let attempt = 1; ; attempt++) {
+    next = {
+      ...current,
+      engaged: true,
+      reason: engage.reason,
+      changedAt: now.toISOString(),
+      changedBy: 'switchyard',
+      recent: [...new Set([...current.recent, ...engage.recent])].sort(),
+      version: current.version + 1,
+    };
+    try {
+      await deps.failover.putBrake(next);
+      break;
+    } catch (error) {
+      if (!(error instanceof StaleWriteError) || attempt >= WRITE_ATTEMPTS) throw error;
+      current = await deps.failover.getBrake();
+      if (current.engaged) return;
+    }
+  }
   await deps.notifier.notify(
     brakeNotification(next, { by: 'switchyard', automatic: true, reason: engage.reason }),
   );
@@ -264,6 +276,8 @@ async function evaluateOnce(
   options: CallOptions,
 ): Promise<Decision | { raced: Decision }> {
   if (held.outcome !== 'holding' || !held.pair) return held;
+  // An invocation out of time observes nothing: a primary it could not ask about would read as unknown.
+  if (options.signal?.aborted) return held;
   const now = deps.now();
   // One evaluation at a time (a wake-up, its duplicate, the sweep): a conditional write claims it before the primary
   // is observed or anything is sent, so two looks that disagree cannot both act. A claim older than any function
@@ -447,15 +461,17 @@ async function evaluateOnce(
     if (verdict.outcome !== 'failover-requested') return await act(verdict);
 
     // Claim the pair first: a second alert for it finds the claim and is suppressed, uncounted.
+    const claimId = deps.newId();
     const claim = await claimPair(
       deps,
       pair.name,
-      { operationId: deps.newId(), idempotencyKey: `promote-standby:${operationKey}` },
+      { operationId: claimId, idempotencyKey: `promote-standby:${operationKey}` },
       now,
     );
     if (!claim.claimed) return await suppressedBy(claim.holder.operationId);
-    // Until the promotion is asked for, the claim is this look's alone to give back when it does not fail over.
-    ownClaim = claim.existing ? undefined : claim.operationId;
+    // Until the promotion is asked for, a claim this look made is its alone to give back when it does not fail over.
+    // One it found under the decision's key is an earlier look's, whose promotion may be on its way: it stays.
+    ownClaim = claim.operationId === claimId ? claimId : undefined;
     /** Gives the pair back, then ends with what the rules now say. */
     const actInstead = async (instead: ReturnType<typeof decideFailover>) => {
       if (ownClaim) await deps.store.releaseLock(pairLock(pair), ownClaim);
@@ -484,8 +500,11 @@ async function evaluateOnce(
     const counted = verdict;
     for (let attempt = 1; ; attempt++) {
       try {
+        // A new failover starts its own cooldown: an acknowledgement given before it (even while this look ran,
+        // later than its clock) was of the one before.
+        const { acknowledgedAt: _at, acknowledgedBy: _by, ...unacknowledged } = state;
         await deps.failover.putPairState({
-          ...state,
+          ...unacknowledged,
           lastAutomaticFailoverAt: now.toISOString(),
           lastAutomaticOperationId: claim.operationId,
           version: state.version + 1,
@@ -548,6 +567,7 @@ export async function evaluateDueDecisions(deps: Deps, options: CallOptions = {}
       );
   const due = (await deps.failover.listHolding()).filter((d) => isDueBy(d, new Date(now)));
   for (const decision of due) {
+    if (options.signal?.aborted) break;
     try {
       await evaluateDecision(deps, decision, options);
     } catch (error) {

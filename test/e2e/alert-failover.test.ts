@@ -241,6 +241,41 @@ describe('a primary-down alert on an auto pair', () => {
     expect((await later.failover.getBrake()).recent).toHaveLength(1);
   });
 
+  it('starts a new cooldown even when the pair is acknowledged while the look runs', async () => {
+    await ledgerPrimaryDown();
+    const held = (await send(alertmanagerEvent('firing'))).body.decisions[0];
+    // A person acknowledges the pair (an earlier failover's cooldown) between this look's read and its write.
+    const acked = racedOn('putPairState', async () => {
+      const now = await later.failover.getPairState('ledger-pg');
+      await later.failover.putPairState({
+        ...now,
+        acknowledgedAt: new Date(Date.now() + 60_000).toISOString(),
+        acknowledgedBy: 'on-call',
+        version: now.version + 1,
+      });
+    });
+    offsetMs = 31_000;
+    await evaluateDueDecisions(acked.deps);
+    expect((await decision(held.id)).outcome).toBe('failover-requested');
+    // The acknowledgement was of the failover before: this one's cooldown is in force.
+    const state = await later.failover.getPairState('ledger-pg');
+    expect(state.acknowledgedAt).toBeUndefined();
+    expect(state.lastAutomaticFailoverAt).toBeDefined();
+  });
+
+  it('observes nothing once its invocation is out of time, and leaves the alert holding', async () => {
+    await ledgerPrimaryDown();
+    const held = (await send(alertmanagerEvent('firing'))).body.decisions[0];
+    const out = new AbortController();
+    out.abort();
+    offsetMs = 31_000;
+    await evaluateDueDecisions(later, { signal: out.signal });
+    // Not "unknown, so ask a person": the next look decides it.
+    expect((await decision(held.id)).outcome).toBe('holding');
+    await afterHoldOff(31);
+    expect((await decision(held.id)).outcome).toBe('failover-requested');
+  });
+
   it('decides an alert whose first receiver died after opening its episode, on the next repeat', async () => {
     await ledgerPrimaryDown();
     const fingerprint = `died-${Date.now()}`;
