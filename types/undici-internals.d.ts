@@ -1,6 +1,7 @@
 // The undici files shared/http/request.ts loads instead of undici's index; their shapes are the index's own.
 declare module 'undici/lib/api/api-request.js' {
   import type { Dispatcher } from 'undici';
+
   function request(this: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   export default request;
 }
