@@ -47,6 +47,7 @@ const dryRun = (fn: string, pair: string) => {
 function slackHelp() {
   const event = loadEvent<APIGatewayProxyEventV2>('http', 'chat-slack');
   const body = new URLSearchParams({
+    team_id: 'T0SANDBOX',
     user_id: 'U0SANDBOXRD',
     command: '/switchyard',
     text: 'help',
