@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** A connection to an AWS endpoint in the same region is made in well under this; a longer wait is a fault. */
@@ -14,6 +15,9 @@ const invocation = new AsyncLocalStorage<AbortSignal>();
  * every AWS call made within it is cancelled then, rather than left to outlive the invocation.
  */
 export function withInvocationSignal<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  // Each AWS request listens on it while in flight and stops when it ends: an invocation's concurrent calls (the
+  // poller's workers, a notification's channels) are not a leak, so Node's warning at eleven is lifted.
+  setMaxListeners(256, signal);
   return invocation.run(signal, work);
 }
 
