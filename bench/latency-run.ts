@@ -38,23 +38,32 @@ export interface LatencyRun {
   stepToTold: Record<string, number[]>;
   /** Per provider: the job ending → the notification that the operation ended. */
   endToTold: Record<string, number[]>;
-  /** Per provider: every call the simulator answered, and the minutes its jobs ran. */
+  /** Per provider: every call the simulator answered, the reads of a job's state among them, and the minutes its jobs ran. */
   providerCalls: Record<string, number>;
+  jobReads: Record<string, number>;
   jobMinutes: Record<string, number>;
   operations: Record<string, number>;
   unfinished: number;
 }
 
 const design = (process.argv[2] ?? 'follow-ups') as Design;
-/** Provider jobs run this many times faster than the (scaled) clock: an OCP switchover in 2 minutes, not 4. */
-const SIMULATOR_SPEED = 2;
+/** Provider jobs run this many times faster than the clock, so that a run sees enough of them end. */
+const SIMULATOR_SPEED = Number(process.env.BENCH_LATENCY_SIMULATOR_SPEED ?? '2');
 const MINUTES = Number(process.env.BENCH_LATENCY_MINUTES ?? '15');
+/** How long the operations asked for last are given to end and be told, on the clock. */
+const TAIL_SECONDS = Number(process.env.BENCH_LATENCY_TAIL_SECONDS ?? '120');
 const HOLD_OFF_SECONDS = 30;
 const ALERT_PAIRS = Number(process.env.BENCH_LATENCY_ALERTS ?? '20');
 const TABLE = `switchyard-latency-${design}`;
 const SWEEP_SECONDS = 60;
 
 const realMs = (scaledMs: number) => scaledMs / TIME_SCALE;
+/** The simulator route of each provider's read of a job's state: what following a job costs, call by call. */
+const JOB_READ: Record<string, string> = {
+  oceanbase: 'getTask',
+  huawei: 'getJob',
+  alibaba: 'DescribeHistoryTasks',
+};
 const sleep = (scaledMs: number) => new Promise((resolve) => setTimeout(resolve, realMs(scaledMs)));
 type Handler = { handler: (event: never, context: never) => Promise<unknown> };
 const call = async (load: Promise<Handler>, event: unknown) =>
@@ -85,6 +94,8 @@ async function main() {
     tableName: TABLE,
     config: `file:${configPath}`,
     speed: SIMULATOR_SPEED,
+    // Jobs take their time give or take a half: real ones do not end in step with follow-ups or the sweep.
+    jitter: 0.5,
     huawei: { instances, relations },
     queues: {
       target: inProcessConsumers,
@@ -172,8 +183,8 @@ async function main() {
     ),
     alerts(),
   ]);
-  // The operations asked for last still run: give them a sweep's worth of time to end and be told.
-  await sleep((SWEEP_SECONDS + 60) * 1000);
+  // The operations asked for last still run: give them time to end and be told.
+  await sleep(TAIL_SECONDS * 1000);
   clearInterval(sweep);
 
   const decisions = (
@@ -187,6 +198,7 @@ async function main() {
 
   const timelines = new Map<string, JobTimeline>();
   const calls: Record<string, number> = {};
+  const reads: Record<string, number> = {};
   for (const [provider, url] of [
     ['oceanbase', sandbox.urls.ocp],
     ['huawei', sandbox.urls.huawei],
@@ -196,6 +208,7 @@ async function main() {
     for (const job of state.timeline) timelines.set(`${provider}:${job.id}`, job);
     const counts = (await (await fetch(`${url}/_sandbox/calls`)).json()) as Record<string, number>;
     calls[provider] = Object.values(counts).reduce((a, b) => a + b, 0);
+    reads[provider] = counts[JOB_READ[provider] ?? ''] ?? 0;
   }
 
   const run: LatencyRun = {
@@ -207,6 +220,7 @@ async function main() {
     stepToTold: {},
     endToTold: {},
     providerCalls: calls,
+    jobReads: reads,
     jobMinutes: {},
     operations: {},
     unfinished: 0,

@@ -101,7 +101,7 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   private nextEnd = Number.POSITIVE_INFINITY;
 
   constructor(
-    private readonly basics: Pick<SimulatorBasics, 'clock' | 'faults'>,
+    private readonly basics: Pick<SimulatorBasics, 'clock' | 'faults'> & { jitter?: number },
     private readonly options: JobBookOptions<K, J, S>,
   ) {}
 
@@ -186,7 +186,9 @@ export class JobBook<K, J extends object, S extends StepPlan = StepPlan> {
   private placeSteps(plans: readonly S[], startsAt: number, stalled: boolean): BookedStep<S>[] {
     let at = startsAt;
     return plans.map((plan, index) => {
-      const endsAt = at + this.basics.clock.scaled(stalled && index === 0 ? STALLED_SECONDS : plan.seconds);
+      const jitter = this.basics.jitter ?? 0;
+      const seconds = plan.seconds * (1 + jitter * (2 * Math.random() - 1));
+      const endsAt = at + this.basics.clock.scaled(stalled && index === 0 ? STALLED_SECONDS : seconds);
       const step: BookedStep<S> = { ...plan, startsAt: at, endsAt };
       at = endsAt;
       return step;

@@ -37,6 +37,8 @@ export interface ProviderSimulatorOptions {
   speed: number | Record<SimulatorName, number>;
   /** The Huawei seed where it is not the default (the benchmark's fleet of pairs). */
   huawei?: Pick<HuaweiSimulatorOptions, 'instances' | 'relations'>;
+  /** Each job step's time, give or take this fraction, at random (the latency benchmark). */
+  jitter?: number;
 }
 
 export interface ProviderSimulators {
@@ -53,9 +55,14 @@ export async function startProviderSimulators(
   const { ports = {}, speed } = options;
   const speeds = typeof speed === 'number' ? { ocp: speed, huawei: speed, alibaba: speed } : speed;
   const [ocp, huawei, alibaba] = await Promise.all([
-    startOcpSimulator({ port: ports.ocp, speed: speeds.ocp }),
-    startHuaweiSimulator({ port: ports.huawei, speed: speeds.huawei, ...options.huawei }),
-    startAlibabaSimulator({ port: ports.alibaba, speed: speeds.alibaba }),
+    startOcpSimulator({ port: ports.ocp, speed: speeds.ocp, jitter: options.jitter }),
+    startHuaweiSimulator({
+      port: ports.huawei,
+      speed: speeds.huawei,
+      jitter: options.jitter,
+      ...options.huawei,
+    }),
+    startAlibabaSimulator({ port: ports.alibaba, speed: speeds.alibaba, jitter: options.jitter }),
   ]);
   return {
     ocp,

@@ -191,6 +191,11 @@ export interface BaseSimulatorOptions {
   /** Simulated time runs this many times faster than real time. */
   speed?: number;
   now?: () => number;
+  /**
+   * Each step of a job takes its time give or take this fraction, at random (0, the default: exactly its time). The
+   * latency benchmark sets it: real jobs do not end in step with Switchyard's follow-ups or its poller.
+   */
+  jitter?: number;
 }
 
 /** A running simulator and its fault book. */
@@ -202,6 +207,8 @@ export interface Simulator extends RunningSimulator {
 export interface SimulatorBasics {
   clock: SimClock;
   faults: FaultBook;
+  /** Each job step's time, give or take this fraction (BaseSimulatorOptions.jitter). */
+  jitter: number;
   host?: string;
   port?: number;
 }
@@ -211,6 +218,7 @@ export function simulatorBasics(options: BaseSimulatorOptions): SimulatorBasics 
   return {
     clock: new SimClock(options.speed ?? 60, options.now),
     faults: new FaultBook(),
+    jitter: options.jitter ?? 0,
     host: options.host,
     port: options.port,
   };
