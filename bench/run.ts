@@ -8,13 +8,31 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { benchAlertStorm, type StormRow } from './alert-storm.js';
 import { benchColdStart, type ColdStartRow } from './cold-start.js';
 import { benchCriticalPath, type CriticalPathRow } from './critical-path.js';
-import { benchLatency, type LatencyFigure, type LatencyResult } from './latency.js';
+import { benchLatency, type LatencyFigure, type LatencyOptions, type LatencyResult } from './latency.js';
 import { benchDeployedPoller, benchPollerFleet, type FleetRow } from './poller-fleet.js';
 import { benchSigners, type SignerRow } from './signers.js';
 import { resetTable, startBenchEnvironment } from './support/bench-environment.js';
 import { type Spread, show } from './support/stats.js';
 
 const quick = process.env.BENCH_QUICK === '1';
+
+/**
+ * Follow-ups in real time, with jobs 20× a real provider's pace so that enough of them end; the schedule alone on a
+ * clock 10× faster, since waiting for its minute is what it measures.
+ */
+function latencyPlan(plan: {
+  followUpMinutes: number;
+  scheduleMinutes: number;
+  alerts: number;
+}): LatencyOptions {
+  return {
+    designs: {
+      'follow-ups': { scale: 1, simulatorSpeed: 20, minutes: plan.followUpMinutes, tailSeconds: 20 },
+      'schedule-only': { scale: 10, simulatorSpeed: 2, minutes: plan.scheduleMinutes, tailSeconds: 120 },
+    },
+    alerts: plan.alerts,
+  };
+}
 const PLAN = quick
   ? {
       signers: { runs: 2, budgetMs: 100 },
@@ -28,13 +46,7 @@ const PLAN = quick
       },
       storm: { copies: 1000, distinct: 1000, inFlight: 16 },
       critical: { runs: 2, iterations: 30, warmup: 5 },
-      latency: {
-        designs: {
-          'follow-ups': { scale: 1, simulatorSpeed: 20, minutes: 1, tailSeconds: 15 },
-          'schedule-only': { scale: 10, simulatorSpeed: 2, minutes: 4, tailSeconds: 120 },
-        },
-        alerts: 4,
-      },
+      latency: latencyPlan({ followUpMinutes: 1, scheduleMinutes: 4, alerts: 4 }),
     }
   : {
       signers: { runs: 5, budgetMs: 400 },
@@ -48,15 +60,7 @@ const PLAN = quick
       },
       storm: { copies: 10_000, distinct: 1000, inFlight: 16 },
       critical: { runs: 3, iterations: 100, warmup: 20 },
-      // Follow-ups in real time, with jobs 20× a real provider's pace so that enough of them end; the schedule alone on
-      // a clock 10× faster, since waiting for its minute is what it measures.
-      latency: {
-        designs: {
-          'follow-ups': { scale: 1, simulatorSpeed: 20, minutes: 1.5, tailSeconds: 20 },
-          'schedule-only': { scale: 10, simulatorSpeed: 2, minutes: 10, tailSeconds: 120 },
-        },
-        alerts: 10,
-      },
+      latency: latencyPlan({ followUpMinutes: 1.5, scheduleMinutes: 10, alerts: 10 }),
     };
 
 const ms = (s: Spread, digits = 2) => show(s, digits);

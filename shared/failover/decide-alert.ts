@@ -497,7 +497,6 @@ async function evaluateOnce(
     // The pair's state moved meanwhile (a person's acknowledgement, an evaluation's write): the rules are judged again
     // on it. This failover is counted on the brake already, so a verdict that no longer fails over leaves one count
     // too many there: it errs towards asking a person sooner.
-    const counted = verdict;
     for (let attempt = 1; ; attempt++) {
       try {
         // A new failover starts its own cooldown: an acknowledgement given before it (even while this look ran,
@@ -521,7 +520,6 @@ async function evaluateOnce(
         if (again.outcome !== 'failover-requested') return await actInstead(again);
       }
     }
-    verdict = counted;
     ownClaim = undefined;
     const asked = await requestPromotion();
     if (!asked.claimed) return await suppressedBy(asked.busy);
@@ -538,9 +536,8 @@ async function evaluateOnce(
     // Another look decided it first: its answer stands.
     const latest = await deps.failover.getDecision(decision.id);
     if (latest?.outcome !== 'holding' || latest.claimedAt !== decision.claimedAt) return latest ?? decision;
-    // The brake or the pair's state moved under this look (another pair's failover counted first). Let go of the
-    // claim, so the next look (at once, or the sweep's) is not kept waiting for a lease no one holds; the pair's own
-    // claim stays, under this decision's key, for that look to take up.
+    // The brake or the pair's state moved under this look more often than it writes again on its own. Let go of the
+    // decision's claim, so the next look (at once, or the sweep's) is not kept waiting for a lease no one holds.
     const released = { ...latest, claimedAt: undefined, version: latest.version + 1 };
     try {
       await deps.failover.updateDecision(released);
