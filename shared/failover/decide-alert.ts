@@ -61,28 +61,18 @@ async function engageBrake(
   engage: { reason: string; recent: string[] },
   now: Date,
 ) {
-  let current = brake;
-  let next: Brake;
-  // Other pairs' failovers may have counted since it was read: written on the brake as it now stands, once engaged.
-  for (let attempt = 1; ; attempt++) {
-    next = {
-      ...current,
-      engaged: true,
-      reason: engage.reason,
-      changedAt: now.toISOString(),
-      changedBy: 'switchyard',
-      recent: [...new Set([...current.recent, ...engage.recent])].sort(),
-      version: current.version + 1,
-    };
-    try {
-      await deps.failover.putBrake(next);
-      break;
-    } catch (error) {
-      if (!(error instanceof StaleWriteError) || attempt >= WRITE_ATTEMPTS) throw error;
-      current = await deps.failover.getBrake();
-      if (current.engaged) return;
-    }
-  }
+  // Written on the brake as it was judged: one that moved since (a person re-armed it, another pair counted) makes
+  // the write stale, and the look starts over on the brake as it now stands.
+  const next: Brake = {
+    ...brake,
+    engaged: true,
+    reason: engage.reason,
+    changedAt: now.toISOString(),
+    changedBy: 'switchyard',
+    recent: engage.recent,
+    version: brake.version + 1,
+  };
+  await deps.failover.putBrake(next);
   await deps.notifier.notify(
     brakeNotification(next, { by: 'switchyard', automatic: true, reason: engage.reason }),
   );
@@ -279,6 +269,8 @@ async function evaluateOnce(
   // An invocation out of time observes nothing: a primary it could not ask about would read as unknown.
   if (options.signal?.aborted) return held;
   const now = deps.now();
+  // Only once its hold-off is over, however it was woken: an unreadable end is not over.
+  if (!isDueBy(held, now)) return held;
   // One evaluation at a time (a wake-up, its duplicate, the sweep): a conditional write claims it before the primary
   // is observed or anything is sent, so two looks that disagree cannot both act. A claim older than any function
   // runs was abandoned, and is taken over.
@@ -366,6 +358,8 @@ async function evaluateOnce(
       ...options,
       now: deps.now,
     });
+    // Out of time while asking: the answer reads unknown for want of time, not of the primary, so the next look decides.
+    if (options.signal?.aborted) return await keepHolding();
     const seen = { observation };
     /** Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people. */
     const requestPromotion = async (approval?: {
@@ -373,10 +367,11 @@ async function evaluateOnce(
       approversNeeded: 1 | 2;
       allowDataLoss?: boolean;
     }) => {
+      const claimId = deps.newId();
       const claim = await claimPair(
         deps,
         pair.name,
-        { operationId: deps.newId(), idempotencyKey: `promote-standby:${operationKey}` },
+        { operationId: claimId, idempotencyKey: `promote-standby:${operationKey}` },
         now,
       );
       if (!claim.claimed) return { claimed: false as const, busy: claim.holder.operationId };
@@ -402,8 +397,9 @@ async function evaluateOnce(
           },
         });
       } catch (error) {
-        // Nothing was enqueued: the pair must not stay claimed for a promotion that will never come.
-        if (!claim.existing) await deps.store.releaseLock(pairLock(pair), claim.operationId);
+        // Nothing was enqueued: the pair must not stay claimed for a promotion that will never come. A claim found under
+        // the decision's key is an earlier look's, whose promotion may be queued already: it stays.
+        if (claim.operationId === claimId) await deps.store.releaseLock(pairLock(pair), claimId);
         throw error;
       }
       return { claimed: true as const, operationKey, operationId: claim.operationId };
