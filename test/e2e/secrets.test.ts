@@ -318,6 +318,25 @@ describe('whole flows with known secrets', () => {
     expect(listed.status).toBe(200);
   });
 
+  /**
+   * The deps just rebuilt, so the next expiry is a full TTL away: deps taken when they were already old
+   * would be replaced by the rebuild that very call started, and the test would race it.
+   */
+  const freshlyRebuiltDeps = async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const old = await sharedDeps();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await sleep(1_100);
+      await sharedDeps(); // old by now: starts a rebuild
+      await sleep(300);
+      const rebuilt = await sharedDeps();
+      await sleep(100);
+      // Still the same a moment later: taking it started no rebuild of its own.
+      if (rebuilt !== old && (await sharedDeps()) === rebuilt) return rebuilt;
+    }
+    throw new Error('the deps were never rebuilt');
+  };
+
   it('gets 401 from Huawei while its parameter holds a stale key, and works once the parameter is rotated', async () => {
     const post = () =>
       postOperation(configureDr, 'configure-dr', { pair: 'orders-pg' }, bearer(SECRETS.operatorKey)).then(
@@ -327,7 +346,7 @@ describe('whole flows with known secrets', () => {
     expect(refused.status).toBe(502);
     expect(JSON.stringify(refused.body)).toContain('APIGW.0301');
 
-    const before = await sharedDeps();
+    const before = await freshlyRebuiltDeps();
     parameters.set(PARAMETER('huawei/secret-access-key'), SECRETS.huaweiSecret);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     // The call that notices the expiry is served at once; the deps are rebuilt behind it.
@@ -339,7 +358,7 @@ describe('whole flows with known secrets', () => {
     expect((await finish(accepted.body.operation.id))?.state).toBe('SUCCEEDED');
 
     // A parameter SSM cannot give for a while: the deps in use stay, and the log names the parameter.
-    const kept = await sharedDeps();
+    const kept = await freshlyRebuiltDeps();
     parameters.delete(PARAMETER('webhook-secret'));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await sharedDeps();
