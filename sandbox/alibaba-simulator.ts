@@ -354,6 +354,13 @@ export async function startAlibabaSimulator(
         const from = Date.parse(p.FromStartTime);
         const to = Date.parse(p.ToStartTime);
         const ids = p.TaskId?.split(',');
+        // The documented bounds: at most 30 TaskIds, pages of 10 to 100 (providers.md §2.3). What the real API
+        // answers beyond them is not documented; the simulator refuses rather than allow it.
+        if (ids && ids.length > 30)
+          return error(400, 'InvalidParameter', 'The specified parameter TaskId is not valid.');
+        const pageSize = Number(p.PageSize ?? 10);
+        if (!Number.isInteger(pageSize) || pageSize < 10 || pageSize > 100)
+          return error(400, 'InvalidParameter', 'The specified parameter PageSize is not valid.');
         const instanceIds = p.InstanceId?.split(',');
         const items = tasks
           .all()
@@ -366,8 +373,8 @@ export async function startAlibabaSimulator(
         return ok({
           TotalCount: items.length,
           PageNumber: 1,
-          PageSize: Number(p.PageSize ?? 10),
-          Items: items,
+          PageSize: pageSize,
+          Items: items.slice(0, pageSize),
         });
       }
       case 'ActivateMigrationTargetInstance': {

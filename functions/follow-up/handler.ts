@@ -17,6 +17,9 @@ import { logger } from '../../shared/telemetry/logger.js';
 export const handler = sqsHandler(
   {
     schema: SealedMessageSchema,
+    // Each follow-up is about its own operation or decision, under its own conditional writes: a batch's are taken
+    // at once, so the job reads of operations on one provider account go out as one list call where it has one.
+    inParallel: true,
     async handle({ deps, message, signal }) {
       const payload = unseal(message, {
         key: await internalSigningKey(deps.config, deps.secrets),

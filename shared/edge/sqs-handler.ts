@@ -20,6 +20,11 @@ export interface QueueMessageContext<M> {
 export interface QueueConsumer<S extends z.ZodType> {
   schema: S;
   handle(context: QueueMessageContext<z.infer<S>>): Promise<void>;
+  /**
+   * Handle a batch's messages at once rather than in order: only for messages each guarded by its own conditional
+   * writes, where order means nothing (follow-ups). Their provider reads then meet in one list call.
+   */
+  inParallel?: boolean;
 }
 
 function parseRecord<S extends z.ZodType>(schema: S, record: SQSRecord): z.infer<S> {
@@ -81,7 +86,8 @@ function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: De
 /**
  * An SQS consumer reporting partial batch failures (Powertools Batch): a bad or failing message is returned in
  * `batchItemFailures` (and reaches the DLQ after its retries) without failing its neighbours, even when every
- * message fails. Messages are handled one after another, so two for the same pair meet the pair lock in order.
+ * message fails. Messages are handled one after another, so two for the same pair meet the pair lock in order,
+ * unless the consumer says order means nothing to it (`inParallel`).
  */
 export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getDeps: () => Promise<Deps>) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({
@@ -99,7 +105,7 @@ export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getD
           new BatchProcessor(EventType.SQS),
           {
             context,
-            processInParallel: false,
+            processInParallel: consumer.inParallel ?? false,
             // A batch that failed whole is still answered message by message, each retried and dead-lettered alone.
             throwOnFullBatchFailure: false,
           },

@@ -34,7 +34,11 @@ export const MAX_DELAY_SECONDS = 900;
  * - Huawei allows 60 calls a minute per user on each API (rds_00_0002,
  *   https://support.huaweicloud.com/intl/en-us/api-rds/rds_00_0002.html): every 5 s is 12 a minute per operation.
  * - Alibaba documents no RDS quota per API (Throttling.User is its refusal; providers.md §6.2), nor OCP any;
- *   every 3 s is 20 a minute per operation.
+ *   every 3 s is 20 a minute per operation. Alibaba's reads asked at once go out as one DescribeHistoryTasks call
+ *   (alibaba-client.ts): a batch of follow-ups, and the sweep, cost one call per 30 operations.
+ * - Huawei's ListJobInfo takes one job id, and its ListTasks filters by one; OCP's task list gives no subtasks,
+ *   which a step needs. Their reads stay one per operation: more than five Huawei operations at once on one
+ *   account exceed its 60 a minute, are throttled, and wait as it says (provider-http.ts).
  * A job quiet for a minute is asked about less often: a long step (an hour-long data copy) is not read every 3 s.
  */
 const MOVING_SECONDS: Record<string, number> = { huawei: 5, alibaba: 3, oceanbase: 3 };

@@ -119,7 +119,7 @@ abstract class AlibabaDriver extends JobPerPhaseDriver<Side> {
   ): Promise<{ status: JobStatus['status']; step: Step; task?: AlibabaHistoryTask }> {
     const { id, name } = this.stepOf(input);
     const submitted = Date.parse(job.submittedAt);
-    const [task] = await this.client.describeHistoryTasks(
+    const task = await this.client.historyTask(
       { taskId: job.id, from: new Date(submitted - WINDOW_MS), to: new Date(this.now() + WINDOW_MS) },
       signal,
     );

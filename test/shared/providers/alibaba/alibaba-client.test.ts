@@ -75,7 +75,7 @@ describe('the Alibaba sandbox', () => {
     const now = new Date();
     const tasks = await client.describeHistoryTasks(
       new Rds.DescribeHistoryTasksRequest({
-        taskId: String(activated.body.taskId),
+        taskIds: [String(activated.body.taskId)],
         fromStartTime: alibabaTimestamp(new Date(now.getTime() - 3_600_000)),
         toStartTime: alibabaTimestamp(new Date(now.getTime() + 3_600_000)),
       }),
@@ -148,6 +148,51 @@ describe('the Alibaba sandbox', () => {
     expect(out.TaskId).toBeDefined();
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThanOrEqual(2500);
+  });
+
+  it('reads the tasks of many operations asked at once with one DescribeHistoryTasks call of up to 30 ids', async () => {
+    const client = ours();
+    const upgraded = await client.upgradeKernelVersion('pgm-bp1billing0primary', {
+      upgradeTime: 'Immediate',
+    });
+    const taskId = String(upgraded.TaskId);
+    const window = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 3_600_000) };
+    sim.calls.clear();
+
+    const read = (id: string, signal?: AbortSignal) => client.historyTask({ taskId: id, ...window }, signal);
+    const strangers = Array.from({ length: 34 }, (_, i) => `9${String(i).padStart(6, '0')}`);
+    const leaving = new AbortController();
+    const [first, second, abandoned, ...rest] = await Promise.allSettled([
+      read(taskId),
+      read(taskId),
+      read(taskId, leaving.signal),
+      ...strangers.map((id) => read(id)),
+      (async () => leaving.abort(new Error('this caller gave up')))(),
+    ]);
+    // 35 distinct ids: two calls (30 and 5), and the same id asked three times shares one answer.
+    expect(sim.calls.get('DescribeHistoryTasks')).toBe(2);
+    expect(first.status === 'fulfilled' && String(first.value?.TaskId)).toBe(taskId);
+    expect(second.status === 'fulfilled' && second.value).toEqual(
+      first.status === 'fulfilled' && first.value,
+    );
+    // The caller who gave up is told so; the call went on for the others.
+    expect(abandoned.status).toBe('rejected');
+    expect(rest.slice(0, -1).every((r) => r.status === 'fulfilled' && r.value === undefined)).toBe(true);
+
+    // A refused call fails every read it carried, as each would have failed alone.
+    await fetch(`${sim.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({
+        route: 'DescribeHistoryTasks',
+        times: 3,
+        fault: { kind: 'status', status: 500 },
+      }),
+    });
+    const failing = ours({ retry: { attempts: 1 } });
+    const outcomes = await Promise.allSettled(
+      [taskId, strangers[0]!].map((id) => failing.historyTask({ taskId: id, ...window })),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
   });
 
   it('never retries a signature or credential refusal', async () => {
