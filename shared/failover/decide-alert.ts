@@ -361,19 +361,23 @@ async function evaluateOnce(
     // Out of time while asking: the answer reads unknown for want of time, not of the primary, so the next look decides.
     if (options.signal?.aborted) return await keepHolding();
     const seen = { observation };
-    /** Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people. */
-    const requestPromotion = async (approval?: {
-      reason: string;
-      approversNeeded: 1 | 2;
-      allowDataLoss?: boolean;
-    }) => {
+    /**
+     * Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people.
+     * A look that claimed the pair already (`held`, under this decision's key) asks under that claim.
+     */
+    const requestPromotion = async (
+      approval?: { reason: string; approversNeeded: 1 | 2; allowDataLoss?: boolean },
+      held?: string,
+    ) => {
       const claimId = deps.newId();
-      const claim = await claimPair(
-        deps,
-        pair.name,
-        { operationId: claimId, idempotencyKey: `promote-standby:${operationKey}` },
-        now,
-      );
+      const claim = held
+        ? { claimed: true as const, operationId: held }
+        : await claimPair(
+            deps,
+            pair.name,
+            { operationId: claimId, idempotencyKey: `promote-standby:${operationKey}` },
+            now,
+          );
       if (!claim.claimed) return { claimed: false as const, busy: claim.holder.operationId };
       try {
         await deps.queue.enqueue('promote-standby', {
@@ -517,7 +521,7 @@ async function evaluateOnce(
       }
     }
     ownClaim = undefined;
-    const asked = await requestPromotion();
+    const asked = await requestPromotion(undefined, claim.operationId);
     if (!asked.claimed) return await suppressedBy(asked.busy);
     return await end(
       'failover-requested',

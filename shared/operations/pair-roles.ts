@@ -22,8 +22,18 @@ export function unknownRoles(pair: PairConfig, recorded: string): string {
  * that names no configured member is no answer: nothing is done on the pair until a person says (409).
  */
 export async function pairNow(deps: Deps, name: string, field = 'pair'): Promise<PairConfig> {
-  const pair = configuredPair(deps.config, name, field);
-  return standingOrRefuse(pair, await deps.failover.getPairState(pair.name));
+  return (await pairNowWithState(deps, name, field)).pair;
+}
+
+/** The same, with the pair's state it was read from, for a caller that judges that state too: one read, not two. */
+export async function pairNowWithState(
+  deps: Deps,
+  name: string,
+  field = 'pair',
+): Promise<{ pair: PairConfig; state: PairFailoverState }> {
+  const configured = configuredPair(deps.config, name, field);
+  const state = await deps.failover.getPairState(configured.name);
+  return { pair: standingOrRefuse(configured, state), state };
 }
 
 export function standingOrRefuse(pair: PairConfig, state: PairFailoverState): PairConfig {

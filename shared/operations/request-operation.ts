@@ -1,5 +1,6 @@
 import { configuredPair, type PairConfig } from '../config/config-schema.js';
 import type { Deps } from '../deps.js';
+import type { PairFailoverState } from '../domain/decision.js';
 import { UnprocessableError } from '../domain/errors.js';
 import type {
   Finding,
@@ -16,7 +17,7 @@ import { claimPair, pairBusy } from './claim-pair.js';
 import { safetyRefusal, withFenceStep } from './fencing.js';
 import { followUpSoon } from './follow-up.js';
 import { earlierAttempt, recordKey, storedIdempotencyKey } from './idempotency.js';
-import { pairNow } from './pair-roles.js';
+import { pairNowWithState } from './pair-roles.js';
 import { announcementsOf, persistAndNotify } from './persist.js';
 import { pairLock } from './pipeline.js';
 import { guardPromotion, observeForPromotion } from './promotion-guard.js';
@@ -86,10 +87,14 @@ export function resolveRequest(deps: Deps, kind: OperationKind, pairName: string
 }
 
 /** The same, on the pair as it stands: its members by the roles last recorded (pair-roles.ts), not the config's. */
-export async function resolveStanding(deps: Deps, kind: OperationKind, pairName: string): Promise<Resolved> {
+export async function resolveStanding(
+  deps: Deps,
+  kind: OperationKind,
+  pairName: string,
+): Promise<Resolved & { state: PairFailoverState }> {
   const resolved = resolveRequest(deps, kind, pairName);
-  const pair = await pairNow(deps, pairName);
-  return { ...resolved, pair, target: targetOf(pair) };
+  const { pair, state } = await pairNowWithState(deps, pairName);
+  return { ...resolved, pair, state, target: targetOf(pair) };
 }
 
 /** Runs the provider's precheck without taking a lock or writing anything. */
@@ -98,12 +103,13 @@ export async function dryRunOperation(
   request: Pick<OperationRequest, 'kind' | 'pair' | 'params'>,
   options: CallOptions = {},
 ): Promise<DryRunOutcome> {
-  const { driver, target } = await resolveStanding(deps, request.kind, request.pair);
+  const { driver, target, state } = await resolveStanding(deps, request.kind, request.pair);
   // The pair's own state refuses what the provider would allow (at risk, protected already): the dry run says so too.
-  const [result, refusal] = await Promise.all([
-    driver.precheck({ kind: request.kind, target, params: request.params, phase: 0 }, options),
-    pairStateRefusal(deps, request.pair, request.kind),
-  ]);
+  const result = await driver.precheck(
+    { kind: request.kind, target, params: request.params, phase: 0 },
+    options,
+  );
+  const refusal = pairStateRefusal(state, request.pair, request.kind);
   return {
     type: 'dry-run',
     kind: request.kind,
@@ -132,8 +138,7 @@ function approvalFor(
  * service: the poller's fence of "the old primary" must not land on a member that has become primary again, nor
  * wait behind an upgrade while that member takes writes.
  */
-async function pairStateRefusal(deps: Deps, pair: string, kind: OperationKind): Promise<Finding | undefined> {
-  const state = await deps.failover.getPairState(pair);
+function pairStateRefusal(state: PairFailoverState, pair: string, kind: OperationKind): Finding | undefined {
   const risk = state.atRisk;
   // Rebuilding a relation the provider confirms is working would tear it down for nothing.
   if (!risk && kind === 'reprotect' && state.protection?.state === 'protected')
@@ -188,13 +193,13 @@ export async function requestOperation(
     const input = { kind: request.kind, target: resolved.target, params: request.params, phase: 0 };
     const promotion = request.kind === 'promote-standby';
     // A promotion asks its observers beside the precheck: in a failover the seconds go to the provider, not to us.
-    const [checked, observation, atRisk] = await Promise.all([
+    const [checked, observation] = await Promise.all([
       resolved.driver.precheck(input, options),
       promotion
         ? observeForPromotion(deps, resolved.pair, resolved.provider, resolved.driver, input, options)
         : undefined,
-      pairStateRefusal(deps, resolved.pair.name, request.kind),
     ]);
+    const atRisk = pairStateRefusal(resolved.state, resolved.pair.name, request.kind);
     const guard = observation
       ? await guardPromotion(
           deps,
