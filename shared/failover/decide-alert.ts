@@ -363,21 +363,21 @@ async function evaluateOnce(
     const seen = { observation };
     /**
      * Claims the pair, then asks for the promotion through the promote-standby queue; `approval` waits for people.
-     * A look that claimed the pair already (`held`, under this decision's key) asks under that claim.
+     * A look that holds the claim already (`held`) claims it again under the same id: one conditional write that
+     * succeeds only while the claim is still its own (not lapsed and taken by a person meanwhile), and renews it,
+     * so no one takes it for an abandoned one before the promotion it is handed to has run.
      */
     const requestPromotion = async (
       approval?: { reason: string; approversNeeded: 1 | 2; allowDataLoss?: boolean },
       held?: string,
     ) => {
-      const claimId = deps.newId();
-      const claim = held
-        ? { claimed: true as const, operationId: held }
-        : await claimPair(
-            deps,
-            pair.name,
-            { operationId: claimId, idempotencyKey: `promote-standby:${operationKey}` },
-            now,
-          );
+      const claimId = held ?? deps.newId();
+      const claim = await claimPair(
+        deps,
+        pair.name,
+        { operationId: claimId, idempotencyKey: `promote-standby:${operationKey}` },
+        held ? deps.now() : now,
+      );
       if (!claim.claimed) return { claimed: false as const, busy: claim.holder.operationId };
       try {
         await deps.queue.enqueue('promote-standby', {
@@ -403,7 +403,7 @@ async function evaluateOnce(
       } catch (error) {
         // Nothing was enqueued: the pair must not stay claimed for a promotion that will never come. A claim found under
         // the decision's key is an earlier look's, whose promotion may be queued already: it stays.
-        if (claim.operationId === claimId) await deps.store.releaseLock(pairLock(pair), claimId);
+        if (!held && claim.operationId === claimId) await deps.store.releaseLock(pairLock(pair), claimId);
         throw error;
       }
       return { claimed: true as const, operationKey, operationId: claim.operationId };

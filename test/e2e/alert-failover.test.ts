@@ -225,6 +225,35 @@ describe('a primary-down alert on an auto pair', () => {
     expect(recent).toContain(other);
   });
 
+  it('hands over no promotion when a person took the pair while the look counted its failover', async () => {
+    await ledgerPrimaryDown();
+    const before = (await promotions()).length;
+    const held = (await send(alertmanagerEvent('firing'))).body.decisions[0];
+    // The look's claim is taken over (as a lapsed one would be) between its claim and its hand-over.
+    const person = 'PERSON00000000000000000000';
+    const taken = racedOn('putBrake', async () => {
+      const claim = await later.store.getLock('pair:ledger-pg', later.now());
+      expect(claim).toBeDefined();
+      const took = await later.store.takeOverLock(
+        'pair:ledger-pg',
+        claim!,
+        { operationId: person, idempotencyKey: 'on-call', acquiredAt: later.now().getTime() },
+        900,
+        later.now(),
+      );
+      expect(took).toBe(true);
+    });
+    offsetMs = 31_000;
+    await evaluateDueDecisions(taken.deps);
+    // Not "failover requested" for a promotion that would meet a busy pair and never run.
+    const after = await decision(held.id);
+    expect(after.outcome).toBe('suppressed');
+    expect(after.operationId).toBe(person);
+    expect((await promotions()).length).toBe(before);
+    expect((await later.store.getLock('pair:ledger-pg', later.now()))?.operationId).toBe(person);
+    await later.store.releaseLock('pair:ledger-pg', person);
+  });
+
   it("counts a failover once when the pair's state moves under it", async () => {
     await ledgerPrimaryDown();
     const before = (await promotions()).length;
