@@ -22,7 +22,9 @@ export interface QueueConsumer<S extends z.ZodType> {
   handle(context: QueueMessageContext<z.infer<S>>): Promise<void>;
   /**
    * Handle a batch's messages at once rather than in order: only for messages each guarded by its own conditional
-   * writes, where order means nothing (follow-ups). Their provider reads then meet in one list call.
+   * writes, where order means nothing (follow-ups). Their provider reads then meet in one list call. A message
+   * delivered twice in one batch (SQS delivers at least once) is still handled after its twin, which it then finds
+   * done.
    */
   inParallel?: boolean;
 }
@@ -83,6 +85,18 @@ function recordHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, deps: De
   };
 }
 
+/** Records handled at once, but one whose body is the same as an earlier one's waits for it to end first. */
+function afterItsTwin(handle: (record: SQSRecord) => Promise<void>) {
+  const last = new Map<string, Promise<unknown>>();
+  return (record: SQSRecord) => {
+    const mine = (last.get(record.body) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => handle(record));
+    last.set(record.body, mine);
+    return mine;
+  };
+}
+
 /**
  * An SQS consumer reporting partial batch failures (Powertools Batch): a bad or failing message is returned in
  * `batchItemFailures` (and reaches the DLQ after its retries) without failing its neighbours, even when every
@@ -99,9 +113,10 @@ export function sqsHandler<S extends z.ZodType>(consumer: QueueConsumer<S>, getD
         const work = workSignal(context, signal);
         const deps = await getDeps();
         // A processor per batch: it keeps the batch on itself, and one container may run two batches at once.
+        const handle = recordHandler(consumer, deps, work);
         return processPartialResponse(
           event,
-          recordHandler(consumer, deps, work),
+          consumer.inParallel ? afterItsTwin(handle) : handle,
           new BatchProcessor(EventType.SQS),
           {
             context,

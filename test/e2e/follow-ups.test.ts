@@ -2,6 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as followUpHandler } from '../../functions/follow-up/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
+import { internalSigningKey } from '../../shared/config/internal-key.js';
 import type { Deps } from '../../shared/deps.js';
 import type { Decision } from '../../shared/domain/decision.js';
 import { isTerminal, type Operation } from '../../shared/domain/operation.js';
@@ -9,6 +10,7 @@ import { evaluateDecision, receiveAlert } from '../../shared/failover/decide-ale
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import type { FollowUp } from '../../shared/operations/follow-up.js';
 import { handleFollowUp } from '../../shared/operations/handle-follow-up.js';
+import { seal } from '../../shared/queue/internal-message.js';
 import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { lambdaContext } from '../support/lambda.js';
 import { postOperation } from '../support/operations.js';
@@ -28,6 +30,28 @@ beforeAll(async () => {
 
 const followUpsSent = () => env.sqs.sent.filter((m) => m.queue.endsWith('follow-up'));
 const decide = { decide: evaluateDecision };
+
+/** One SQS event carrying these bodies, as Lambda hands a batch to the follow-up function. */
+function sqsBatch(bodies: string[]): SQSEvent {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `batch-${i}`,
+      receiptHandle: `batch-${i}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'switchyard',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:local:000000000000:switchyard-test-follow-up',
+      awsRegion: 'local',
+    })),
+  };
+}
 
 async function until(id: string, done: (o: Operation) => boolean, ms = 30_000): Promise<Operation> {
   const end = Date.now() + ms;
@@ -124,6 +148,29 @@ describe('follow-ups', () => {
     const readsNow = env.ocp.calls.get('getTask') ?? 0;
     expect(await handleFollowUp(deps, due, decide)).toMatch(/superseded|ended/);
     expect(env.ocp.calls.get('getTask') ?? 0).toBe(readsNow);
+    await until(id, (o) => isTerminal(o.state));
+  }, 60_000);
+
+  it('takes a batch at once, and a follow-up delivered twice in it after its twin, which finds it done', async () => {
+    await idle('orders-ob');
+    const asked = await postOperation(switchover, 'switchover', {
+      pair: 'orders-ob',
+      reason: 'twins in a batch',
+    });
+    const id = asked.body.operation.id as string;
+    const mark = ((await env.store.get(id)) as Operation).followUp as NonNullable<Operation['followUp']>;
+    const key = await internalSigningKey(deps.config, deps.secrets);
+    const due = { about: 'operation', id, token: mark.token, dueAt: new Date().toISOString() };
+    const body = JSON.stringify(seal('follow-up', due, key, new Date()));
+    const reads = env.ocp.calls.get('getTask') ?? 0;
+
+    const answer = await followUpHandler(sqsBatch([body, body]), lambdaContext());
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    // One read of OCP's task, and the chain moved on by one: the twin waited for it, and found it superseded.
+    expect((env.ocp.calls.get('getTask') ?? 0) - reads).toBe(1);
+    const after = (await env.store.get(id)) as Operation;
+    if (!isTerminal(after.state)) expect(after.followUp?.token).toBe(mark.token + 1);
     await until(id, (o) => isTerminal(o.state));
   }, 60_000);
 

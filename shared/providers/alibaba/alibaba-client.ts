@@ -16,6 +16,8 @@ import {
   AlibabaCloudMigrationResultSchema,
   AlibabaErrorBodySchema,
   type AlibabaHistoryTask,
+  AlibabaHistoryTaskItemsSchema,
+  AlibabaHistoryTaskSchema,
   AlibabaHistoryTasksSchema,
   AlibabaInstanceAttributeResponseSchema,
   AlibabaRequestIdSchema,
@@ -33,6 +35,46 @@ export const RDS_API_VERSION = '2014-08-15';
 
 /** DescribeHistoryTasks' TaskId takes a comma-separated list of at most 30 (its page holds up to 100). */
 export const HISTORY_TASK_IDS_PER_CALL = 30;
+
+interface HistoryTaskFilter {
+  taskIds?: string[];
+  instanceId?: string;
+  regionId?: string;
+  from: Date;
+  to: Date;
+}
+
+function historyTaskParams(filter: HistoryTaskFilter): Record<string, string> {
+  const params: Record<string, string> = {
+    FromStartTime: alibabaTimestamp(filter.from),
+    ToStartTime: alibabaTimestamp(filter.to),
+    PageSize: '100',
+  };
+  if (filter.taskIds) params.TaskId = filter.taskIds.join(',');
+  if (filter.instanceId) params.InstanceId = filter.instanceId;
+  if (filter.regionId) params.RegionId = filter.regionId;
+  return params;
+}
+
+/** One listed task by its id, or the reason it cannot be read; an item without an id is no one's. */
+function historyTaskItem(item: unknown): [string, AlibabaHistoryTask | Error] {
+  const parsed = AlibabaHistoryTaskSchema.safeParse(item);
+  if (parsed.success) return [String(parsed.data.TaskId), parsed.data];
+  const id = (item as { TaskId?: unknown } | null)?.TaskId;
+  return [
+    typeof id === 'string' || typeof id === 'number' ? String(id) : '',
+    new ProviderError(
+      `Alibaba RDS DescribeHistoryTasks answered task ${String(id)} in a shape we do not recognise`,
+      {
+        provider: 'alibaba',
+        httpStatus: 200,
+        outcome: 'not-applied',
+        retryable: false,
+        cause: parsed.error,
+      },
+    ),
+  ];
+}
 
 /** Refusals that never succeed on a retry: our credentials or signature are wrong. */
 const AUTH_CODES = new Set([
@@ -103,14 +145,25 @@ export class AlibabaRdsClient {
     this.historyTask = batchedReads({
       max: HISTORY_TASK_IDS_PER_CALL,
       key: (query) => query.taskId,
-      read: async (queries) => {
-        const items = await this.describeHistoryTasks({
-          taskIds: [...new Set(queries.map((query) => query.taskId))],
-          from: new Date(Math.min(...queries.map((query) => query.from.getTime()))),
-          to: new Date(Math.max(...queries.map((query) => query.to.getTime()))),
-        });
-        return new Map(items.map((item) => [String(item.TaskId), item]));
+      read: async (queries, signal) => {
+        const { Items } = await this.call(
+          'DescribeHistoryTasks',
+          historyTaskParams({
+            taskIds: [...new Set(queries.map((query) => query.taskId))],
+            from: new Date(Math.min(...queries.map((query) => query.from.getTime()))),
+            to: new Date(Math.max(...queries.map((query) => query.to.getTime()))),
+          }),
+          AlibabaHistoryTaskItemsSchema,
+          { idempotent: true, signal },
+        );
+        return new Map(Items.map(historyTaskItem));
       },
+      // A refusal of the request itself (a 4xx that is not throttling) may be one id's doing: each is asked alone.
+      isolate: (error) =>
+        error instanceof ProviderError &&
+        !error.retryable &&
+        (error.httpStatus ?? 0) >= 400 &&
+        (error.httpStatus ?? 0) < 500,
     });
   }
 
@@ -215,20 +268,12 @@ export class AlibabaRdsClient {
   }
 
   /** Tasks of the last 30 days, by ids (up to 30) or by instance, started within the window. */
-  async describeHistoryTasks(
-    filter: { taskIds?: string[]; instanceId?: string; regionId?: string; from: Date; to: Date },
-    signal?: AbortSignal,
-  ) {
-    const params: Record<string, string> = {
-      FromStartTime: alibabaTimestamp(filter.from),
-      ToStartTime: alibabaTimestamp(filter.to),
-      PageSize: '100',
-    };
-    if (filter.taskIds) params.TaskId = filter.taskIds.join(',');
-    if (filter.instanceId) params.InstanceId = filter.instanceId;
-    if (filter.regionId) params.RegionId = filter.regionId;
+  async describeHistoryTasks(filter: HistoryTaskFilter, signal?: AbortSignal) {
     return (
-      await this.call('DescribeHistoryTasks', params, AlibabaHistoryTasksSchema, { idempotent: true, signal })
+      await this.call('DescribeHistoryTasks', historyTaskParams(filter), AlibabaHistoryTasksSchema, {
+        idempotent: true,
+        signal,
+      })
     ).Items;
   }
 

@@ -64,23 +64,23 @@ export const AlibabaTaskIdSchema = z.looseObject({
   TaskName: z.string().optional(),
 });
 
-/** DescribeHistoryTasks. Status: Scheduled, Running, Succeed, Failed, Cancelling, Canceled, Waiting. */
-export const AlibabaHistoryTasksSchema = z.object({
-  Items: z
-    .array(
-      z.looseObject({
-        TaskId: z.union([z.number(), z.string()]),
-        TaskType: z.string().optional(),
-        Status: z.string(),
-        Progress: z.number().optional(),
-        CurrentStepName: z.string().optional(),
-        StartTime: z.string().optional(),
-        EndTime: z.string().optional(),
-        InstanceId: z.string().optional(),
-        ReasonCode: z.string().optional(),
-        TaskDetail: z.string().optional(),
-      }),
-    )
-    .default([]),
+/** One DescribeHistoryTasks item. Status: Scheduled, Running, Succeed, Failed, Cancelling, Canceled, Waiting. */
+export const AlibabaHistoryTaskSchema = z.looseObject({
+  TaskId: z.union([z.number(), z.string()]),
+  TaskType: z.string().optional(),
+  Status: z.string(),
+  Progress: z.number().optional(),
+  CurrentStepName: z.string().optional(),
+  StartTime: z.string().optional(),
+  EndTime: z.string().optional(),
+  InstanceId: z.string().optional(),
+  ReasonCode: z.string().optional(),
+  TaskDetail: z.string().optional(),
 });
-export type AlibabaHistoryTask = z.infer<typeof AlibabaHistoryTasksSchema>['Items'][number];
+
+/** DescribeHistoryTasks. */
+export const AlibabaHistoryTasksSchema = z.object({ Items: z.array(AlibabaHistoryTaskSchema).default([]) });
+
+/** The same answer with its items unread: a batch reads each on its own, so one odd task fails only itself. */
+export const AlibabaHistoryTaskItemsSchema = z.object({ Items: z.array(z.unknown()).default([]) });
+export type AlibabaHistoryTask = z.infer<typeof AlibabaHistoryTaskSchema>;
