@@ -11,15 +11,17 @@ import { isTerminal, type Operation, type OperationKind } from '../../shared/dom
 import { canTransition } from '../../shared/domain/state-machine.js';
 import { type OperationFunctionSpec, operationFunction } from '../../shared/edge/operation-function.js';
 import { RECORD_MARGIN_MS, TIMEOUT_EARLY_MS } from '../../shared/edge/work-signal.js';
-import { evaluateDecision } from '../../shared/failover/decide-alert.js';
-import { advanceDrill } from '../../shared/failover/drill.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
-import { type FollowUp, FollowUpSchema } from '../../shared/operations/follow-up.js';
-import { handleFollowUp } from '../../shared/operations/handle-follow-up.js';
 import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import { type ContainerFault, containerWith, SimulatedCrash } from './dying-container.js';
 import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent } from './fixtures.js';
+import {
+  deliverFollowUps,
+  type FollowUpDelivery,
+  type HeldFollowUps,
+  holdingFollowUps,
+} from './held-follow-ups.js';
 import { httpAnswer, lambdaContext } from './lambda.js';
 import { losePrimary, retireOldPrimaries } from './outage.js';
 
@@ -124,7 +126,7 @@ interface Fault {
    * sweep must take the operation up), duplicated (each delivered twice at once) or early (each delivered once at
    * once, before it is due, then when due).
    */
-  followUps?: 'delivered' | 'lost' | 'duplicated' | 'early';
+  followUps?: FollowUpDelivery;
   /** Real time the provider needs before the poller may look (a late answer it still applies). */
   settleMs?: number;
   expectedEnd: Operation['state'];
@@ -219,69 +221,6 @@ const FAULTS: Fault[] = [
   { name: 'follow-ups delivered twice at once', followUps: 'duplicated', expectedEnd: 'SUCCEEDED' },
   { name: 'follow-ups delivered early', followUps: 'early', expectedEnd: 'SUCCEEDED' },
 ];
-
-/** The follow-ups an operation sent itself, held back to be delivered as a cell's fault says. */
-interface HeldFollowUps {
-  deps: Deps;
-  pending: FollowUp[];
-  /** Those already delivered early: SQS delivers a message early at most once, then waits it out again. */
-  early: Set<string>;
-  /** How many the operation sent itself, what handling them came to, and the most chains seen at once. */
-  sent: number;
-  outcomes: Set<string>;
-  chains: number;
-}
-
-/**
- * Deps whose follow-up queue is held here rather than sent: the cell delivers what is due through the follow-up
- * function's own handling, lost, twice at once or early, as SQS might. Everything else goes as it would.
- */
-function holdingFollowUps(deps: Deps): HeldFollowUps {
-  const pending: FollowUp[] = [];
-  const queue: Deps['queue'] = {
-    enqueue: async (name, message, options) => {
-      if (name === 'follow-up') {
-        held.sent++;
-        pending.push(FollowUpSchema.parse(message));
-      } else await deps.queue.enqueue(name, message, options);
-    },
-  };
-  const held: HeldFollowUps = {
-    deps: { ...deps, queue, config: { ...deps.config, poller: { ...deps.config.poller, followUps: true } } },
-    pending,
-    early: new Set(),
-    sent: 0,
-    outcomes: new Set(),
-    chains: 0,
-  };
-  return held;
-}
-
-/** Delivers the held follow-ups due by the cell's clock (and, early, all of them once before), as its fault says. */
-async function deliverFollowUps(held: HeldFollowUps, fault: Fault, now: number) {
-  // One chain per operation: whatever SQS delivers twice or early, what waits carries one follow-up number.
-  const tokens = new Set(held.pending.map((f) => ('token' in f ? `${f.id}:${f.token}` : f.id)));
-  held.chains = Math.max(held.chains, tokens.size);
-  const all = held.pending.splice(0);
-  const due = all.filter((f) => Date.parse(f.dueAt) <= now);
-  held.pending.push(...all.filter((f) => !due.includes(f)));
-  if (fault.followUps === 'lost') return;
-  const handle = (f: FollowUp) =>
-    handleFollowUp(held.deps, f, { decide: evaluateDecision, advancers: { drill: advanceDrill } }).then(
-      (outcome) => held.outcomes.add(outcome),
-      // A delivery that fails is retried by SQS, then dead-lettered: the sweep takes the operation up either way.
-      () => held.outcomes.add('failed'),
-    );
-  const copies = fault.followUps === 'duplicated' ? 2 : 1;
-  await Promise.all(due.flatMap((f) => Array.from({ length: copies }, () => handle(f))));
-  if (fault.followUps === 'early') {
-    // Each follow-up sent is delivered once at once, before its time, then again when due.
-    const key = (f: FollowUp) => `${f.id}:${'token' in f ? f.token : ''}:${f.dueAt}`;
-    const first = held.pending.filter((f) => !held.early.has(key(f)));
-    for (const f of first) held.early.add(key(f));
-    await Promise.all(first.map(handle));
-  }
-}
 
 interface Check {
   invariant: string;
@@ -479,7 +418,7 @@ export function faultMatrix(providers: ProviderName[]) {
       );
       // A job that never ends meets its deadline; a lost submission or announcement waits out its grace.
       clock += stalled && tick > 2 ? 3_600_000 : waiting || tick < 4 ? 61_000 : 1_000;
-      if (followUps) await deliverFollowUps(followUps, fault, clock);
+      if (followUps && fault.followUps) await deliverFollowUps(followUps, fault.followUps, clock);
       const deps = followUps?.deps ?? (pollerFault && !pollerFault.struck() ? pollerFault.deps : healthy);
       if (pollerFault?.struck()) pollerFault = undefined;
       // A tick in a container that dies ends there, as the Lambda would.

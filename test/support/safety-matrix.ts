@@ -8,11 +8,18 @@ import { handler as alertsAlertmanager } from '../../functions/alerts-alertmanag
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import type { Deps } from '../../shared/deps.js';
 import type { Decision } from '../../shared/domain/decision.js';
+import { evaluateDueDecisions, receiveAlert } from '../../shared/failover/decide-alert.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { rejectOperation } from '../../shared/operations/approve-operation.js';
 import type { RegisteredProvider as ProviderName } from '../../shared/providers/registry.js';
 import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from './environment.js';
 import { loadEvent, repoPath } from './fixtures.js';
+import {
+  deliverFollowUps,
+  FOLLOW_UP_DELIVERIES,
+  type FollowUpDelivery,
+  holdingFollowUps,
+} from './held-follow-ups.js';
 import { httpAnswer, lambdaContext } from './lambda.js';
 import { pollUntilDone } from './operations.js';
 import { losePrimary, sandboxMembers, simulatorUrl } from './outage.js';
@@ -31,7 +38,11 @@ type Answer = (typeof ANSWERS)[number];
 const MODES = ['auto', 'approve'] as const;
 type Mode = (typeof MODES)[number];
 const TRIGGERS = ['alert', 'manual', 'concurrent alerts'] as const;
-type Trigger = (typeof TRIGGERS)[number];
+/** An alert held 30 s, decided when its wake-up (a follow-up) is delivered as SQS might, or by the sweep. */
+type Trigger = (typeof TRIGGERS)[number] | 'held alert';
+/** The answers a held alert's wake-up meets: down, up and two kinds of unknown. */
+const HELD_ANSWERS = ['down', 'up', '5xx', 'timeout'] as const satisfies readonly Answer[];
+const HOLD_OFF_MS = 30_000;
 
 interface Subject {
   provider: ProviderName;
@@ -122,11 +133,19 @@ async function matrixConfig(): Promise<string> {
   for (const subject of Object.values(SUBJECTS)) {
     const pair = config.pairs.find((p: { name: string }) => p.name === subject.pair);
     pair.failover = { mode: 'auto', holdOffSeconds: 0 };
-    twins.push({
-      ...structuredClone(pair),
-      name: `${subject.pair}-approve`,
-      failover: { mode: 'approve', holdOffSeconds: 0 },
-    });
+    twins.push(
+      {
+        ...structuredClone(pair),
+        name: `${subject.pair}-approve`,
+        failover: { mode: 'approve', holdOffSeconds: 0 },
+      },
+      // Held before it is decided, so its wake-up is a follow-up the cell delivers, loses, doubles or sends early.
+      {
+        ...structuredClone(pair),
+        name: `${subject.pair}-held`,
+        failover: { mode: 'auto', holdOffSeconds: 30 },
+      },
+    );
   }
   config.pairs.push(...twins);
   config.alerting.maxAutomaticFailoversPerHour = 1000;
@@ -145,7 +164,7 @@ export function defineSafetyMatrix(provider: ProviderName) {
   const environment = useTestEnvironment();
   let env: TestEnvironment;
   let deps: Deps;
-  const results: { answer: Answer; mode: Mode; trigger: Trigger; checks: Check[] }[] = [];
+  const results: { answer: Answer; mode: Mode; trigger: string; checks: Check[] }[] = [];
 
   beforeAll(async () => {
     env = environment();
@@ -189,7 +208,7 @@ export function defineSafetyMatrix(provider: ProviderName) {
     );
     const brake = await deps.failover.getBrake();
     await deps.failover.putBrake({ engaged: false, recent: [], version: brake.version + 1 });
-    for (const pair of [subject.pair, `${subject.pair}-approve`]) {
+    for (const pair of [subject.pair, `${subject.pair}-approve`, `${subject.pair}-held`]) {
       const state = await deps.failover.getPairState(pair);
       await deps.failover.putPairState({ pair, version: state.version + 1 });
       // A claim left by a promotion the queue never took would hold the pair for a minute.
@@ -199,17 +218,53 @@ export function defineSafetyMatrix(provider: ProviderName) {
   }
 
   let sequence = 0;
+  function alertOn(pair: string) {
+    return {
+      labels: { alertname: 'PrimaryDown', pair },
+      fingerprint: `matrix-${provider}-${Date.now()}-${sequence++}`,
+      startsAt: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * An alert held for its hold-off, through the alert intake's own code with its wake-up held back; then the
+   * wake-up delivered by a clock past the hold-off as `delivery` says (lost: the sweep decides). Returns the
+   * decision's id, and whether a wake-up delivered early left it holding with nothing asked.
+   */
+  async function heldAlert(pair: string, delivery: FollowUpDelivery) {
+    const held = holdingFollowUps(deps);
+    const { labels, fingerprint, startsAt } = alertOn(pair);
+    const decision = await receiveAlert(held.deps, {
+      source: 'alertmanager',
+      name: 'PrimaryDown',
+      status: 'firing',
+      labels,
+      fingerprint: `alertmanager:${fingerprint}`,
+      startsAt,
+    });
+    let earlyLeftItHolding = true;
+    if (delivery === 'early') {
+      const calls = await observerCalls();
+      await deliverFollowUps(held, 'early', Date.now());
+      const after = decision && (await deps.failover.getDecision(decision.id));
+      earlyLeftItHolding =
+        held.outcomes.has('early') && after?.outcome === 'holding' && (await observerCalls()) === calls;
+    }
+    const later = { ...held.deps, now: () => new Date(Date.now() + HOLD_OFF_MS + 1_000) };
+    await deliverFollowUps(held, delivery === 'early' ? 'delivered' : delivery, later.now().getTime(), later);
+    if (delivery === 'lost') await evaluateDueDecisions(later);
+    return { id: decision?.id, earlyLeftItHolding, wakeUps: held.sent };
+  }
+
+  async function observerCalls() {
+    const calls = env[provider === 'oceanbase' ? 'ocp' : provider].calls;
+    return [...calls.values()].reduce((a, b) => a + b, 0);
+  }
+
   async function sendAlert(pair: string) {
     const event = loadEvent<APIGatewayProxyEventV2>('alerts', 'alertmanager-firing');
     const body = JSON.parse(event.body as string);
-    body.alerts = [
-      {
-        ...body.alerts[0],
-        labels: { alertname: 'PrimaryDown', pair },
-        fingerprint: `matrix-${provider}-${Date.now()}-${sequence++}`,
-        startsAt: new Date().toISOString(),
-      },
-    ];
+    body.alerts = [{ ...body.alerts[0], ...alertOn(pair) }];
     event.body = JSON.stringify(body);
     const answer = httpAnswer(await alertsAlertmanager(event, lambdaContext()));
     return answer.body.decisions?.[0]?.id as string | undefined;
@@ -226,9 +281,19 @@ export function defineSafetyMatrix(provider: ProviderName) {
       .map((m) => m.id);
   }
 
-  async function runCell(answer: Answer, mode: Mode, trigger: Trigger): Promise<Check[]> {
+  async function runCell(
+    answer: Answer,
+    mode: Mode,
+    trigger: Trigger,
+    delivery: FollowUpDelivery = 'delivered',
+  ): Promise<Check[]> {
     await startClean();
-    const pair = mode === 'auto' ? subject.pair : `${subject.pair}-approve`;
+    const pair =
+      trigger === 'held alert'
+        ? `${subject.pair}-held`
+        : mode === 'auto'
+          ? subject.pair
+          : `${subject.pair}-approve`;
     const url = simulatorUrl(env, provider);
     if (answer === 'down') await losePrimary(env, subject.pair);
     const fault = faultFor(answer);
@@ -243,7 +308,11 @@ export function defineSafetyMatrix(provider: ProviderName) {
 
     let decisionIds: string[] = [];
     let manualStatus: number | undefined;
-    if (trigger === 'manual') {
+    let woken: Awaited<ReturnType<typeof heldAlert>> | undefined;
+    if (trigger === 'held alert') {
+      woken = await heldAlert(pair, delivery);
+      decisionIds = woken.id ? [woken.id] : [];
+    } else if (trigger === 'manual') {
       const event = loadEvent<APIGatewayProxyEventV2>('http', 'switchover');
       event.body = JSON.stringify({ pair });
       delete event.headers['idempotency-key'];
@@ -290,6 +359,14 @@ export function defineSafetyMatrix(provider: ProviderName) {
     const checks: Check[] = [];
     const check = (invariant: string, ok: boolean, detail: string) => checks.push({ invariant, ok, detail });
 
+    if (woken) {
+      check('the alert was held, and woke itself up', woken.wakeUps > 0, `${woken.wakeUps} wake-up(s) sent`);
+      check(
+        'a wake-up delivered early decides nothing and asks no one',
+        woken.earlyLeftItHolding,
+        delivery === 'early' ? 'decided or observed before its hold-off ended' : 'not early',
+      );
+    }
     if (trigger !== 'manual') {
       const expected = expectedOutcome(provider, answer, mode);
       const outcomes = decisions.map((d) => d.outcome);
@@ -390,5 +467,12 @@ export function defineSafetyMatrix(provider: ProviderName) {
             results.push({ answer, mode, trigger, checks });
             expect(checks.filter((c) => !c.ok)).toEqual([]);
           });
+    for (const answer of HELD_ANSWERS)
+      for (const delivery of FOLLOW_UP_DELIVERIES)
+        it(`keeps every rule when the observer says ${answer}, mode auto, a held alert's wake-up ${delivery}`, async () => {
+          const checks = await runCell(answer, 'auto', 'held alert', delivery);
+          results.push({ answer, mode: 'auto', trigger: `held alert, wake-up ${delivery}`, checks });
+          expect(checks.filter((c) => !c.ok)).toEqual([]);
+        });
   });
 }
