@@ -63,6 +63,28 @@ export function followUpDelaySeconds(operation: Operation, now: Date, quietCheck
   return Math.min(every, untilDeadline + 1);
 }
 
+/**
+ * How long an ended promotion keeps following up the old primary it left unfenced: past this, the old primary has
+ * been gone an hour and the sweep, once a minute, tries the fence alone.
+ */
+export const FOLLOW_RISK_FOR_MS = 60 * 60 * 1000;
+
+/**
+ * When an ended operation should look again at the pair it left at risk of split brain (its old primary not
+ * fenced), from now, in seconds: at its provider's pace, so a primary that comes back is fenced within seconds;
+ * undefined once the risk is an hour old.
+ */
+export function riskFollowUpDelaySeconds(
+  operation: Operation,
+  riskSince: string,
+  now: Date,
+  quietChecks = 0,
+): number | undefined {
+  if (now.getTime() - Date.parse(riskSince) >= FOLLOW_RISK_FOR_MS) return undefined;
+  const moving = MOVING_SECONDS[operation.provider] ?? 5;
+  return quietChecks >= QUIET_AFTER_CHECKS ? Math.max(moving, QUIET_SECONDS) : moving;
+}
+
 /** How late a follow-up may be before the sweep takes its operation up: SQS delivers within seconds of the delay. */
 const LOST_AFTER_MS = 30_000;
 
@@ -88,9 +110,11 @@ export async function armFollowUp(
   deps: Deps,
   operation: Operation,
   after: { token: number; quietChecks: number } | undefined,
+  /** For an ended operation still following the risk it left (riskFollowUpDelaySeconds). */
+  delaySeconds?: number,
 ): Promise<boolean> {
   const now = deps.now();
-  const delay = followUpDelaySeconds(operation, now, after?.quietChecks ?? 0);
+  const delay = delaySeconds ?? followUpDelaySeconds(operation, now, after?.quietChecks ?? 0);
   if (delay === undefined) return false;
   const from = after?.token ?? operation.followUp?.token;
   const token = (from ?? 0) + 1;

@@ -1,14 +1,15 @@
 import type { Deps } from '../deps.js';
 import type { Decision } from '../domain/decision.js';
-import { isTerminal } from '../domain/operation.js';
+import { isTerminal, type Operation } from '../domain/operation.js';
 import type { CallOptions } from '../providers/provider.js';
 import { type AdvanceResult, type Advancers, advanceOperation } from './advance-operation.js';
-import { armFollowUp, type FollowUp, MAX_DELAY_SECONDS } from './follow-up.js';
+import { armFollowUp, type FollowUp, MAX_DELAY_SECONDS, riskFollowUpDelaySeconds } from './follow-up.js';
+import { fenceAtRiskPair } from './split-brain.js';
 
 /** A follow-up this much before its time is early (a duplicate, a clock apart): it waits, asking no provider. */
 const EARLY_MS = 1000;
 
-export type FollowUpOutcome = 'ended' | 'superseded' | 'early' | AdvanceResult | 'decided';
+export type FollowUpOutcome = 'ended' | 'superseded' | 'early' | AdvanceResult | 'decided' | 'fencing';
 
 /** Waits again for what is left of a follow-up that came before its time, asking no provider. */
 async function waitAgain(deps: Deps, followUp: FollowUp): Promise<'early'> {
@@ -44,8 +45,21 @@ export async function handleFollowUp(
     return 'decided';
   }
   const operation = await deps.store.get(followUp.id);
-  if (!operation || isTerminal(operation.state)) return 'ended';
-  if (operation.followUp?.token !== followUp.token) return 'superseded';
+  if (!operation) return 'ended';
+  if (operation.followUp?.token !== followUp.token)
+    return isTerminal(operation.state) ? 'ended' : 'superseded';
+  if (isTerminal(operation.state)) {
+    // Ended, but it left its pair at risk of split brain: it looks at the old primary until it is fenced.
+    if (!(await riskItLeft(deps, operation))) return 'ended';
+    if (early) return waitAgain(deps, followUp);
+    const underWay = await fenceAtRiskPair(deps, operation.pair, options);
+    await followTheRisk(deps, operation, {
+      token: followUp.token,
+      // An old primary still unreachable is looked at less often once it has been so for a while.
+      quietChecks: underWay ? 0 : (operation.followUp?.quietChecks ?? 0) + 1,
+    });
+    return 'fencing';
+  }
   if (early) return waitAgain(deps, followUp);
   const result = await advanceOperation(deps, operation, options, how.advancers);
   const now = await deps.store.get(followUp.id);
@@ -56,5 +70,23 @@ export async function handleFollowUp(
       quietChecks:
         result === 'unchanged' || result === 'skipped' ? (operation.followUp?.quietChecks ?? 0) + 1 : 0,
     });
+  else if (now) await followTheRisk(deps, now, { token: followUp.token, quietChecks: 0 });
   return result;
+}
+
+/** The pair's risk of split brain if this operation left it, and still open. */
+async function riskItLeft(deps: Deps, operation: Operation) {
+  const risk = (await deps.failover.getPairState(operation.pair)).atRisk;
+  return risk?.operationId === operation.id ? risk : undefined;
+}
+
+/** Arms the ended operation's next look at the risk it left, while there is one and for its first hour. */
+async function followTheRisk(
+  deps: Deps,
+  operation: Operation,
+  after: { token: number; quietChecks: number },
+) {
+  const risk = await riskItLeft(deps, operation);
+  const delay = risk && riskFollowUpDelaySeconds(operation, risk.since, deps.now(), after.quietChecks);
+  if (delay !== undefined) await armFollowUp(deps, operation, after, delay);
 }

@@ -94,50 +94,53 @@ export async function fenceAtRiskPairs(deps: Deps, options: CallOptions = {}) {
   const errors: string[] = [];
   for (const pair of deps.config.pairs) {
     try {
-      const state = await deps.failover.getPairState(pair.name);
-      const risk = state.atRisk;
-      if (!risk) continue;
-      // An operation running on the pair comes first: the fence waits for it to end.
-      const lock = await deps.store.getLock(pairLock(pair.name), deps.now());
-      if (lock && lock.operationId !== risk.operationId) continue;
-      const operation = await deps.store.get(risk.operationId);
-      const fencer = operation && deps.providers.get(operation.provider)?.operations[operation.kind]?.fencer;
-      if (!operation || !fencer) continue;
-      const input = { ...inputOf(operation), phase: 0 };
-      if (risk.fenceJob) {
-        const job = await fencer.followFence(risk.fenceJob, input, options);
-        if (job.status === 'succeeded')
-          await endRisk(
-            deps,
-            pair.name,
-            'fenced',
-            `${risk.member} is fenced now (${fencer.describe(input)})`,
-          );
-        else if (job.status === 'failed')
-          await changePairState(deps, pair.name, (s) =>
-            s.atRisk ? { ...s, atRisk: { ...s.atRisk, fenceJob: undefined } } : undefined,
-          );
-        continue;
-      }
-      let sent: Awaited<ReturnType<typeof fencer.fence>>;
-      try {
-        sent = await fencer.fence(input, options);
-      } catch {
-        // Still unreachable, or the provider still refuses: the pair stays at risk, and the next tick tries again.
-        continue;
-      }
-      const submittedAt = deps.now().toISOString();
-      await changePairState(deps, pair.name, (s) =>
-        s.atRisk?.operationId === risk.operationId
-          ? {
-              ...s,
-              atRisk: { ...s.atRisk, fenceJob: { id: sent.id, name: sent.name, submittedAt, phase: 0 } },
-            }
-          : undefined,
-      );
+      await fenceAtRiskPair(deps, pair.name, options);
     } catch (error) {
       errors.push(`${pair.name}: ${describeError(error)}`);
     }
   }
   return { errors };
+}
+
+/**
+ * One pair's turn: its old primary fenced if the provider takes the fence now, or the fence sent before followed.
+ * Done by the sweep for every pair, and by the follow-ups of the operation that left the pair at risk, so a primary
+ * that comes back is fenced within seconds. Both may come at once: each write is conditional, and a second fence of
+ * a member already stopped is refused by the provider, and tried again later. Returns whether a fence is under way.
+ */
+export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOptions = {}): Promise<boolean> {
+  const state = await deps.failover.getPairState(pair);
+  const risk = state.atRisk;
+  if (!risk) return false;
+  // An operation running on the pair comes first: the fence waits for it to end.
+  const lock = await deps.store.getLock(pairLock(pair), deps.now());
+  if (lock && lock.operationId !== risk.operationId) return false;
+  const operation = await deps.store.get(risk.operationId);
+  const fencer = operation && deps.providers.get(operation.provider)?.operations[operation.kind]?.fencer;
+  if (!operation || !fencer) return false;
+  const input = { ...inputOf(operation), phase: 0 };
+  if (risk.fenceJob) {
+    const job = await fencer.followFence(risk.fenceJob, input, options);
+    if (job.status === 'succeeded')
+      await endRisk(deps, pair, 'fenced', `${risk.member} is fenced now (${fencer.describe(input)})`);
+    else if (job.status === 'failed')
+      await changePairState(deps, pair, (s) =>
+        s.atRisk ? { ...s, atRisk: { ...s.atRisk, fenceJob: undefined } } : undefined,
+      );
+    return true;
+  }
+  let sent: Awaited<ReturnType<typeof fencer.fence>>;
+  try {
+    sent = await fencer.fence(input, options);
+  } catch {
+    // Still unreachable, or the provider still refuses: the pair stays at risk, and the next look tries again.
+    return false;
+  }
+  const submittedAt = deps.now().toISOString();
+  await changePairState(deps, pair, (s) =>
+    s.atRisk?.operationId === risk.operationId
+      ? { ...s, atRisk: { ...s.atRisk, fenceJob: { id: sent.id, name: sent.name, submittedAt, phase: 0 } } }
+      : undefined,
+  );
+  return true;
 }

@@ -1,6 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as followUpHandler } from '../../functions/follow-up/handler.js';
+import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as switchover } from '../../functions/switchover/handler.js';
 import { internalSigningKey } from '../../shared/config/internal-key.js';
 import type { Deps } from '../../shared/deps.js';
@@ -11,9 +12,13 @@ import { pollActiveOperations } from '../../shared/operations/advance-operation.
 import type { FollowUp } from '../../shared/operations/follow-up.js';
 import { handleFollowUp } from '../../shared/operations/handle-follow-up.js';
 import { seal } from '../../shared/queue/internal-message.js';
-import { depsFor, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
+import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { lambdaContext } from '../support/lambda.js';
 import { postOperation } from '../support/operations.js';
+import { losePrimary, retireOldPrimaries, sandboxMembers } from '../support/outage.js';
+
+/** ledger-pg's members in the Huawei sandbox: its primary and its DR instance. */
+const LEDGER = ['5f2e8a9b0c1d4e3f8a7b6c5d4e3f2a1bin03', '9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5din03'];
 
 /**
  * Operations and held decisions that follow themselves up through the follow-up queue (the SQS stand-in, with real
@@ -197,7 +202,8 @@ describe('follow-ups', () => {
       expect(rearmed.followUp?.token).toBe(token + 2);
       expect(Date.parse(rearmed.followUp?.dueAt as string)).toBeGreaterThan(Date.now());
     }
-    expect((await until(id, (o) => isTerminal(o.state))).state).toBe('SUCCEEDED');
+    // Promoted; what the lost primary cannot answer leaves it UNVERIFIED.
+    expect(['SUCCEEDED', 'UNVERIFIED']).toContain((await until(id, (o) => isTerminal(o.state))).state);
   }, 60_000);
 
   it('an alert is decided by one look, however many wake-ups arrive at once', async () => {
@@ -269,4 +275,45 @@ describe('follow-ups', () => {
     expect(wake?.delaySeconds).toBeGreaterThanOrEqual(29);
     expect(wake?.delaySeconds).toBeLessThanOrEqual(30);
   });
+  it('fences an old primary within seconds of its return: the promotion that left it unfenced follows it up, with no poller tick', async () => {
+    await losePrimary(env, 'ledger-pg');
+    const asked = await postOperation(promoteStandby, 'promote-standby', {
+      pair: 'ledger-pg',
+      reason: 'lost',
+    });
+    expect(asked.status).toBe(202);
+    const id = asked.body.operation.id as string;
+    // Promoted; what the lost primary cannot answer leaves it UNVERIFIED.
+    expect(['SUCCEEDED', 'UNVERIFIED']).toContain((await until(id, (o) => isTerminal(o.state))).state);
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk?.operationId).toBe(id);
+
+    // Ended, it goes on looking at the old primary (Huawei refuses to stop a FAILED instance).
+    const atEnd = followUpsSent().length;
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(followUpsSent().length).toBeGreaterThan(atEnd);
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk).toBeDefined();
+
+    // The old primary answers again: fenced and told within seconds, where the sweep alone took up to two minutes.
+    const back = Date.now();
+    await losePrimary(env, 'ledger-pg', true);
+    for (let i = 0; i < 300 && (await deps.failover.getPairState('ledger-pg')).atRisk; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk).toBeUndefined();
+    expect(Date.now() - back).toBeLessThan(20_000);
+    const members = await sandboxMembers(env, 'huawei');
+    expect(members.filter((m) => m.acceptsWrites && LEDGER.includes(m.id))).toHaveLength(1);
+    expect(
+      env.sink
+        .pairRisks()
+        .filter((r) => r.pair.operationId === id)
+        .map((r) => r.pair.risk),
+    ).toEqual(['split-brain', 'fenced']);
+
+    // Fenced, it stops: at most the one already on its way arrives, and sends no other.
+    const fenced = followUpsSent().length;
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    expect(followUpsSent().length).toBeLessThanOrEqual(fenced + 1);
+    await resetSimulator(env.huawei.url);
+    await retireOldPrimaries('ledger-pg');
+  }, 90_000);
 });
