@@ -110,6 +110,12 @@ export async function setPairRoles(
       { activeOperation: holder.operationId },
     );
   const state = await deps.failover.getPairState(name);
+  // Switchyard is fencing the old primary until it is fenced or said retired: it cannot be named the primary meanwhile.
+  if (state.atRisk?.member === member)
+    throw new ConflictError(
+      `${name} is at risk of split brain: ${state.atRisk.member} was promoted over and is not fenced yet. Say it is retired first (POST /v1/pairs/${name}/ack with oldPrimaryRetired), then name it the primary.`,
+      { rules: ['pair.at-risk'] },
+    );
   const next = {
     ...state,
     roles: { primary: member, since: now.toISOString(), by: by.principal, reason },

@@ -64,15 +64,18 @@ export function followUpDelaySeconds(operation: Operation, now: Date, quietCheck
 }
 
 /**
- * How long an ended promotion keeps following up the old primary it left unfenced: past this, the old primary has
- * been gone an hour and the sweep, once a minute, tries the fence alone.
+ * How long an ended promotion keeps following up the old primary it left unfenced: a member that comes back after
+ * a restart or a healed partition does so within minutes; past this, the sweep tries the fence once a minute.
  */
-export const FOLLOW_RISK_FOR_MS = 60 * 60 * 1000;
+export const FOLLOW_RISK_FOR_MS = 15 * 60 * 1000;
+/** Once the old primary has stayed unreachable for 20 looks: every 30 s, so ten pairs at risk on one Huawei account
+ * make 20 fence attempts a minute, a third of its limit of 60 on one API (rds_00_0002), beside the sweep's ten. */
+const RISK_QUIET_SECONDS = 30;
 
 /**
  * When an ended operation should look again at the pair it left at risk of split brain (its old primary not
- * fenced), from now, in seconds: at its provider's pace, so a primary that comes back is fenced within seconds;
- * undefined once the risk is an hour old.
+ * fenced), from now, in seconds: at its provider's pace while a fence is under way or the member has just gone,
+ * every 30 s once it has stayed unreachable; undefined once the risk is older than FOLLOW_RISK_FOR_MS.
  */
 export function riskFollowUpDelaySeconds(
   operation: Operation,
@@ -82,7 +85,7 @@ export function riskFollowUpDelaySeconds(
 ): number | undefined {
   if (now.getTime() - Date.parse(riskSince) >= FOLLOW_RISK_FOR_MS) return undefined;
   const moving = MOVING_SECONDS[operation.provider] ?? 5;
-  return quietChecks >= QUIET_AFTER_CHECKS ? Math.max(moving, QUIET_SECONDS) : moving;
+  return quietChecks >= QUIET_AFTER_CHECKS ? Math.max(moving, RISK_QUIET_SECONDS) : moving;
 }
 
 /** How late a follow-up may be before the sweep takes its operation up: SQS delivers within seconds of the delay. */

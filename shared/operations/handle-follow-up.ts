@@ -1,7 +1,9 @@
 import type { Deps } from '../deps.js';
 import type { Decision } from '../domain/decision.js';
+import { describeError } from '../domain/errors.js';
 import { isTerminal, type Operation } from '../domain/operation.js';
 import type { CallOptions } from '../providers/provider.js';
+import { logger } from '../telemetry/logger.js';
 import { type AdvanceResult, type Advancers, advanceOperation } from './advance-operation.js';
 import { armFollowUp, type FollowUp, MAX_DELAY_SECONDS, riskFollowUpDelaySeconds } from './follow-up.js';
 import { fenceAtRiskPair } from './split-brain.js';
@@ -52,7 +54,16 @@ export async function handleFollowUp(
     // Ended, but it left its pair at risk of split brain: it looks at the old primary until it is fenced.
     if (!(await riskItLeft(deps, operation))) return 'ended';
     if (early) return waitAgain(deps, followUp);
-    const underWay = await fenceAtRiskPair(deps, operation.pair, options);
+    // A provider that cannot answer now (an outage's 5xx, a timeout) is asked again at the next look, not in minutes.
+    const underWay = await fenceAtRiskPair(deps, operation.pair, options).catch((error: unknown) => {
+      logger.warn('a look at the old primary failed; the next one tries again', {
+        scope: 'follow-up',
+        operationId: operation.id,
+        pair: operation.pair,
+        error: describeError(error),
+      });
+      return false;
+    });
     await followTheRisk(deps, operation, {
       token: followUp.token,
       // An old primary still unreachable is looked at less often once it has been so for a while.

@@ -69,17 +69,24 @@ export async function markAtRisk(deps: Deps, operation: Operation, member: strin
     await deps.notifier.notify(riskNotification(deps, operation.pair, risk, 'split-brain', risk.detail));
 }
 
-/** The risk is over: the old primary is fenced, or a person says it is dealt with. Announced once. */
+/**
+ * The risk is over: the old primary is fenced, or a person says it is dealt with. Announced once. With
+ * `causedBy`, only the risk that operation caused ends: a fence of one member says nothing of another's risk.
+ */
 export async function endRisk(
   deps: Deps,
   pair: string,
   how: 'fenced' | 'acknowledged',
   detail: string,
+  causedBy?: string,
 ): Promise<void> {
   let ended: Risk | undefined;
   await changePairState(deps, pair, (state) => {
     ended = state.atRisk;
-    if (!ended) return undefined;
+    if (!ended || (causedBy !== undefined && ended.operationId !== causedBy)) {
+      ended = undefined;
+      return undefined;
+    }
     const { atRisk: _over, ...rest } = state;
     return { ...rest, riskEndedFor: ended.operationId } as PairFailoverState;
   });
@@ -105,13 +112,17 @@ export async function fenceAtRiskPairs(deps: Deps, options: CallOptions = {}) {
 /**
  * One pair's turn: its old primary fenced if the provider takes the fence now, or the fence sent before followed.
  * Done by the sweep for every pair, and by the follow-ups of the operation that left the pair at risk, so a primary
- * that comes back is fenced within seconds. Both may come at once: each write is conditional, and a second fence of
- * a member already stopped is refused by the provider, and tried again later. Returns whether a fence is under way.
+ * that comes back is fenced within seconds. Both may come at once: every write is conditional on the fence record
+ * as read. Nothing is fenced on a pair no longer configured, nor a member a person has since said is the primary. Returns
+ * whether a fence is under way.
  */
 export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOptions = {}): Promise<boolean> {
+  if (!deps.config.pairs.some((configured) => configured.name === pair)) return false;
   const state = await deps.failover.getPairState(pair);
   const risk = state.atRisk;
   if (!risk) return false;
+  // Told otherwise since (roles said before the risk was marked): a person decides, Switchyard stops no primary.
+  if (state.roles?.primary === risk.member) return false;
   // An operation running on the pair comes first: the fence waits for it to end.
   const lock = await deps.store.getLock(pairLock(pair), deps.now());
   if (lock && lock.operationId !== risk.operationId) return false;
@@ -119,13 +130,24 @@ export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOpt
   const fencer = operation && deps.providers.get(operation.provider)?.operations[operation.kind]?.fencer;
   if (!operation || !fencer) return false;
   const input = { ...inputOf(operation), phase: 0 };
+  const sameRisk = (s: PairFailoverState) => s.atRisk?.operationId === risk.operationId;
   if (risk.fenceJob) {
-    const job = await fencer.followFence(risk.fenceJob, input, options);
+    const followed = risk.fenceJob;
+    const job = await fencer.followFence(followed, input, options);
     if (job.status === 'succeeded')
-      await endRisk(deps, pair, 'fenced', `${risk.member} is fenced now (${fencer.describe(input)})`);
+      await endRisk(
+        deps,
+        pair,
+        'fenced',
+        `${risk.member} is fenced now (${fencer.describe(input)})`,
+        risk.operationId,
+      );
     else if (job.status === 'failed')
+      // Only the fence this look followed: one another look recorded meanwhile stays to be followed.
       await changePairState(deps, pair, (s) =>
-        s.atRisk ? { ...s, atRisk: { ...s.atRisk, fenceJob: undefined } } : undefined,
+        sameRisk(s) && s.atRisk?.fenceJob?.id === followed.id
+          ? { ...s, atRisk: { ...risk, ...s.atRisk, fenceJob: undefined } }
+          : undefined,
       );
     return true;
   }
@@ -133,14 +155,14 @@ export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOpt
   try {
     sent = await fencer.fence(input, options);
   } catch {
-    // Still unreachable, or the provider still refuses: the pair stays at risk, and the next look tries again.
+    // Still unreachable, or refused. A fence found from before is not adopted: the member may have started again
+    // since it ran, and its success would end the risk of a member taking writes. The pair stays at risk.
     return false;
   }
-  const submittedAt = deps.now().toISOString();
+  const fenceJob = { id: sent.id, name: sent.name, submittedAt: deps.now().toISOString(), phase: 0 };
+  // A fence another look recorded meanwhile is the one followed; this one stops the same member.
   await changePairState(deps, pair, (s) =>
-    s.atRisk?.operationId === risk.operationId
-      ? { ...s, atRisk: { ...s.atRisk, fenceJob: { id: sent.id, name: sent.name, submittedAt, phase: 0 } } }
-      : undefined,
+    sameRisk(s) && !s.atRisk?.fenceJob ? { ...s, atRisk: { ...risk, ...s.atRisk, fenceJob } } : undefined,
   );
   return true;
 }

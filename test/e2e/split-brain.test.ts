@@ -4,9 +4,12 @@ import { handler as acknowledgePair } from '../../functions/acknowledge-pair/han
 import { handler as promoteStandby } from '../../functions/promote-standby/handler.js';
 import { handler as upgradeMinorVersion } from '../../functions/upgrade-minor-version/handler.js';
 import type { Deps } from '../../shared/deps.js';
+import { ConflictError } from '../../shared/domain/errors.js';
+import { setPairRoles } from '../../shared/failover/people-actions.js';
 import { pollActiveOperations } from '../../shared/operations/advance-operation.js';
 import { approveOperation } from '../../shared/operations/approve-operation.js';
 import { requestOperation } from '../../shared/operations/request-operation.js';
+import { fenceAtRiskPair } from '../../shared/operations/split-brain.js';
 import { containerWith } from '../support/dying-container.js';
 import { depsFor, resetSimulator, type TestEnvironment, useTestEnvironment } from '../support/environment.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -83,6 +86,30 @@ describe('a pair left at risk of split brain', () => {
     );
     expect(refused.map((f) => f.rule)).toContain('pair.at-risk');
     expect(again.body.detail).toContain(`${LEDGER_PRIMARY} was promoted over and is not fenced yet`);
+  });
+
+  it('refuses roles said while it is at risk, and fences nothing on a pair no longer configured', async () => {
+    const promoted = await promotedOverLostPrimary();
+    // A failback said while Switchyard is fencing the old primary would have it fence the primary just named.
+    const said = await setPairRoles(deps, 'ledger-pg', 'configured-primary', 'failed back in the console', {
+      principal: 'on-call',
+      channel: 'http',
+    }).catch((error: unknown) => error);
+    expect(said).toBeInstanceOf(ConflictError);
+    expect(String((said as Error).message)).toContain('Say it is retired first');
+
+    // The old primary comes back, but the pair was taken out of the config meanwhile: nothing is stopped.
+    await losePrimary(env, 'ledger-pg', true);
+    const unconfigured = await depsFor(env, {
+      adjust: (config) => {
+        config.pairs = config.pairs.filter((p) => p.name !== 'ledger-pg');
+      },
+    });
+    const stops = env.huawei.calls.get('StopInstance') ?? 0;
+    expect(await fenceAtRiskPair(unconfigured, 'ledger-pg')).toBe(false);
+    expect(env.huawei.calls.get('StopInstance') ?? 0).toBe(stops);
+    expect(await writable()).toEqual(expect.arrayContaining([LEDGER_PRIMARY, LEDGER_DR]));
+    expect((await deps.failover.getPairState('ledger-pg')).atRisk?.operationId).toBe(promoted.id);
   });
 
   it('is at risk when the fence after the promotion never finishes', async () => {

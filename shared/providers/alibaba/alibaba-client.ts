@@ -158,12 +158,15 @@ export class AlibabaRdsClient {
         );
         return new Map(Items.map(historyTaskItem));
       },
-      // A refusal of the request itself (a 4xx that is not throttling) may be one id's doing: each is asked alone.
+      // A refusal of the request itself (a 4xx that is neither throttling nor our credentials) may be one id's
+      // doing: each is asked alone.
       isolate: (error) =>
         error instanceof ProviderError &&
         !error.retryable &&
         (error.httpStatus ?? 0) >= 400 &&
-        (error.httpStatus ?? 0) < 500,
+        (error.httpStatus ?? 0) < 500 &&
+        error.httpStatus !== 401 &&
+        error.httpStatus !== 403,
     });
   }
 
