@@ -110,10 +110,11 @@ export async function setPairRoles(
       { activeOperation: holder.operationId },
     );
   const state = await deps.failover.getPairState(name);
-  // Switchyard is fencing the old primary until it is fenced or said retired: it cannot be named the primary meanwhile.
-  if (state.atRisk?.member === member)
+  // Switchyard is fencing the old primary until it is fenced or said retired: while it does, no member but the one
+  // recorded as primary may be named (the member being fenced is named by its provider's words, not the config's).
+  if (state.atRisk && state.roles?.primary !== member)
     throw new ConflictError(
-      `${name} is at risk of split brain: ${state.atRisk.member} was promoted over and is not fenced yet. Say it is retired first (POST /v1/pairs/${name}/ack with oldPrimaryRetired), then name it the primary.`,
+      `${name} is at risk of split brain: ${state.atRisk.member} was promoted over and is not fenced yet. Say it is retired first (POST /v1/pairs/${name}/ack with oldPrimaryRetired), then say the roles.`,
       { rules: ['pair.at-risk'] },
     );
   const next = {

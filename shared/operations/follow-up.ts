@@ -68,24 +68,28 @@ export function followUpDelaySeconds(operation: Operation, now: Date, quietCheck
  * a restart or a healed partition does so within minutes; past this, the sweep tries the fence once a minute.
  */
 export const FOLLOW_RISK_FOR_MS = 15 * 60 * 1000;
-/** Once the old primary has stayed unreachable for 20 looks: every 30 s, so ten pairs at risk on one Huawei account
- * make 20 fence attempts a minute, a third of its limit of 60 on one API (rds_00_0002), beside the sweep's ten. */
+/**
+ * While the old primary cannot be fenced (unreachable, or refused): every 15 s, then every 30 s after 20 looks, so
+ * ten pairs at risk on one Huawei account make at most 40 fence attempts a minute, then 20, under its limit of 60
+ * on one API (rds_00_0002), beside the sweep's ten.
+ */
+const RISK_SECONDS = 15;
 const RISK_QUIET_SECONDS = 30;
 
 /**
  * When an ended operation should look again at the pair it left at risk of split brain (its old primary not
- * fenced), from now, in seconds: at its provider's pace while a fence is under way or the member has just gone,
- * every 30 s once it has stayed unreachable; undefined once the risk is older than FOLLOW_RISK_FOR_MS.
+ * fenced), from now, in seconds; undefined once the risk is older than FOLLOW_RISK_FOR_MS. A fence under way is
+ * followed at the provider's pace for its first 20 looks (its job is read on another API than the fence's).
  */
 export function riskFollowUpDelaySeconds(
   operation: Operation,
   riskSince: string,
   now: Date,
-  quietChecks = 0,
+  look: { quietChecks: number; underWay: boolean },
 ): number | undefined {
   if (now.getTime() - Date.parse(riskSince) >= FOLLOW_RISK_FOR_MS) return undefined;
-  const moving = MOVING_SECONDS[operation.provider] ?? 5;
-  return quietChecks >= QUIET_AFTER_CHECKS ? Math.max(moving, RISK_QUIET_SECONDS) : moving;
+  if (look.quietChecks >= QUIET_AFTER_CHECKS) return RISK_QUIET_SECONDS;
+  return look.underWay ? (MOVING_SECONDS[operation.provider] ?? 5) : RISK_SECONDS;
 }
 
 /** How late a follow-up may be before the sweep takes its operation up: SQS delivers within seconds of the delay. */

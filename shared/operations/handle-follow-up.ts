@@ -50,27 +50,8 @@ export async function handleFollowUp(
   if (!operation) return 'ended';
   if (operation.followUp?.token !== followUp.token)
     return isTerminal(operation.state) ? 'ended' : 'superseded';
-  if (isTerminal(operation.state)) {
-    // Ended, but it left its pair at risk of split brain: it looks at the old primary until it is fenced.
-    if (!(await riskItLeft(deps, operation))) return 'ended';
-    if (early) return waitAgain(deps, followUp);
-    // A provider that cannot answer now (an outage's 5xx, a timeout) is asked again at the next look, not in minutes.
-    const underWay = await fenceAtRiskPair(deps, operation.pair, options).catch((error: unknown) => {
-      logger.warn('a look at the old primary failed; the next one tries again', {
-        scope: 'follow-up',
-        operationId: operation.id,
-        pair: operation.pair,
-        error: describeError(error),
-      });
-      return false;
-    });
-    await followTheRisk(deps, operation, {
-      token: followUp.token,
-      // An old primary still unreachable is looked at less often once it has been so for a while.
-      quietChecks: underWay ? 0 : (operation.followUp?.quietChecks ?? 0) + 1,
-    });
-    return 'fencing';
-  }
+  // Ended, but it may have left its pair at risk of split brain: it looks at the old primary until it is fenced.
+  if (isTerminal(operation.state)) return lookAtRiskItLeft(deps, operation, followUp, early, options);
   if (early) return waitAgain(deps, followUp);
   const result = await advanceOperation(deps, operation, options, how.advancers);
   const now = await deps.store.get(followUp.id);
@@ -81,7 +62,12 @@ export async function handleFollowUp(
       quietChecks:
         result === 'unchanged' || result === 'skipped' ? (operation.followUp?.quietChecks ?? 0) + 1 : 0,
     });
-  else if (now) await followTheRisk(deps, now, { token: followUp.token, quietChecks: 0 });
+  else if (now) {
+    const risk = await riskItLeft(deps, now);
+    const delay =
+      risk && riskFollowUpDelaySeconds(now, risk.since, deps.now(), { quietChecks: 0, underWay: false });
+    if (delay !== undefined) await armFollowUp(deps, now, { token: followUp.token, quietChecks: 0 }, delay);
+  }
   return result;
 }
 
@@ -91,13 +77,37 @@ async function riskItLeft(deps: Deps, operation: Operation) {
   return risk?.operationId === operation.id ? risk : undefined;
 }
 
-/** Arms the ended operation's next look at the risk it left, while there is one and for its first hour. */
-async function followTheRisk(
+/**
+ * One look at the risk of split brain an ended operation left: the fence tried or followed (fenceAtRiskPair), then
+ * the next look armed while the risk lasts. A look that fails (the store or the provider cannot answer now) is
+ * logged and armed again all the same, so an outage's errors cost one look, not SQS's redelivery minutes later.
+ */
+async function lookAtRiskItLeft(
   deps: Deps,
   operation: Operation,
-  after: { token: number; quietChecks: number },
-) {
-  const risk = await riskItLeft(deps, operation);
-  const delay = risk && riskFollowUpDelaySeconds(operation, risk.since, deps.now(), after.quietChecks);
+  followUp: Extract<FollowUp, { about: 'operation' }>,
+  early: boolean,
+  options: CallOptions,
+): Promise<FollowUpOutcome> {
+  const after = { token: followUp.token, quietChecks: (operation.followUp?.quietChecks ?? 0) + 1 };
+  let since = operation.updatedAt;
+  let underWay = false;
+  try {
+    const risk = await riskItLeft(deps, operation);
+    if (!risk) return 'ended';
+    if (early) return await waitAgain(deps, followUp);
+    since = risk.since;
+    underWay = await fenceAtRiskPair(deps, operation.pair, options);
+    if (!(await riskItLeft(deps, operation))) return 'ended';
+  } catch (error) {
+    logger.warn('a look at the old primary failed; the next one tries again', {
+      scope: 'follow-up',
+      operationId: operation.id,
+      pair: operation.pair,
+      error: describeError(error),
+    });
+  }
+  const delay = riskFollowUpDelaySeconds(operation, since, deps.now(), { ...after, underWay });
   if (delay !== undefined) await armFollowUp(deps, operation, after, delay);
+  return 'fencing';
 }

@@ -113,16 +113,14 @@ export async function fenceAtRiskPairs(deps: Deps, options: CallOptions = {}) {
  * One pair's turn: its old primary fenced if the provider takes the fence now, or the fence sent before followed.
  * Done by the sweep for every pair, and by the follow-ups of the operation that left the pair at risk, so a primary
  * that comes back is fenced within seconds. Both may come at once: every write is conditional on the fence record
- * as read. Nothing is fenced on a pair no longer configured, nor a member a person has since said is the primary. Returns
- * whether a fence is under way.
+ * as read (a fence's id may repeat: Alibaba's and OCP's name the member, so its time is compared too). Nothing is
+ * fenced on a pair no longer configured. Returns whether a fence is under way.
  */
 export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOptions = {}): Promise<boolean> {
   if (!deps.config.pairs.some((configured) => configured.name === pair)) return false;
   const state = await deps.failover.getPairState(pair);
   const risk = state.atRisk;
   if (!risk) return false;
-  // Told otherwise since (roles said before the risk was marked): a person decides, Switchyard stops no primary.
-  if (state.roles?.primary === risk.member) return false;
   // An operation running on the pair comes first: the fence waits for it to end.
   const lock = await deps.store.getLock(pairLock(pair), deps.now());
   if (lock && lock.operationId !== risk.operationId) return false;
@@ -145,7 +143,9 @@ export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOpt
     else if (job.status === 'failed')
       // Only the fence this look followed: one another look recorded meanwhile stays to be followed.
       await changePairState(deps, pair, (s) =>
-        sameRisk(s) && s.atRisk?.fenceJob?.id === followed.id
+        sameRisk(s) &&
+        s.atRisk?.fenceJob?.id === followed.id &&
+        s.atRisk.fenceJob.submittedAt === followed.submittedAt
           ? { ...s, atRisk: { ...risk, ...s.atRisk, fenceJob: undefined } }
           : undefined,
       );

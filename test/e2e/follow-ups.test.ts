@@ -287,19 +287,19 @@ describe('follow-ups', () => {
     expect(['SUCCEEDED', 'UNVERIFIED']).toContain((await until(id, (o) => isTerminal(o.state))).state);
     expect((await deps.failover.getPairState('ledger-pg')).atRisk?.operationId).toBe(id);
 
-    // Ended, it goes on looking at the old primary (Huawei refuses to stop a FAILED instance).
+    // Ended, it goes on looking at the old primary (Huawei refuses to stop a FAILED instance), every 15 s.
     const atEnd = followUpsSent().length;
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
     expect(followUpsSent().length).toBeGreaterThan(atEnd);
     expect((await deps.failover.getPairState('ledger-pg')).atRisk).toBeDefined();
 
     // The old primary answers again: fenced and told within seconds, where the sweep alone took up to two minutes.
     const back = Date.now();
     await losePrimary(env, 'ledger-pg', true);
-    for (let i = 0; i < 300 && (await deps.failover.getPairState('ledger-pg')).atRisk; i++)
+    for (let i = 0; i < 450 && (await deps.failover.getPairState('ledger-pg')).atRisk; i++)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await deps.failover.getPairState('ledger-pg')).atRisk).toBeUndefined();
-    expect(Date.now() - back).toBeLessThan(20_000);
+    expect(Date.now() - back).toBeLessThan(40_000);
     const members = await sandboxMembers(env, 'huawei');
     expect(members.filter((m) => m.acceptsWrites && LEDGER.includes(m.id))).toHaveLength(1);
     expect(
@@ -311,9 +311,9 @@ describe('follow-ups', () => {
 
     // Fenced, it stops: at most the one already on its way arrives, and sends no other.
     const fenced = followUpsSent().length;
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
     expect(followUpsSent().length).toBeLessThanOrEqual(fenced + 1);
     await resetSimulator(env.huawei.url);
     await retireOldPrimaries('ledger-pg');
-  }, 90_000);
+  }, 120_000);
 });

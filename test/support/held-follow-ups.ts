@@ -62,22 +62,34 @@ export async function deliverFollowUps(
   // One chain per operation: whatever SQS delivers twice or early, what waits carries one follow-up number.
   const tokens = new Set(held.pending.map((f) => ('token' in f ? `${f.id}:${f.token}` : f.id)));
   held.chains = Math.max(held.chains, tokens.size);
-  const all = held.pending.splice(0);
-  const due = all.filter((f) => Date.parse(f.dueAt) <= now);
-  held.pending.push(...all.filter((f) => !due.includes(f)));
-  if (delivery === 'lost') return;
-  const handle = (f: FollowUp) =>
-    handleFollowUp(deps, f, { decide: evaluateDecision, advancers: { drill: advanceDrill } }).then(
+  if (delivery === 'lost') {
+    held.pending.splice(0, held.pending.length, ...held.pending.filter((f) => Date.parse(f.dueAt) > now));
+    return;
+  }
+  const handle = (f: FollowUp, by: Deps = deps) =>
+    handleFollowUp(by, f, { decide: evaluateDecision, advancers: { drill: advanceDrill } }).then(
       (outcome) => held.outcomes.add(outcome),
       // A delivery that fails is retried by SQS, then dead-lettered: the sweep takes the operation up either way.
       () => held.outcomes.add('failed'),
     );
-  const copies = delivery === 'duplicated' ? 2 : 1;
-  await Promise.all(due.flatMap((f) => Array.from({ length: copies }, () => handle(f))));
   if (delivery === 'early') {
+    // Each follow-up is delivered once two seconds before it is due (by the clock of that moment, however late the
+    // cell's clock runs), then again when due: what an early delivery does cannot depend on the cell's pace.
     const key = (f: FollowUp) => `${f.id}:${'token' in f ? f.token : ''}:${f.dueAt}`;
     const first = held.pending.filter((f) => !held.early.has(key(f)));
     for (const f of first) held.early.add(key(f));
-    await Promise.all(first.map(handle));
+    for (const f of first) await handle(f, { ...deps, now: () => new Date(Date.parse(f.dueAt) - 2_000) });
   }
+  const all = held.pending.splice(0);
+  // An early delivery's wait sends its follow-up again: the two are one message delivered twice, not a duplicate.
+  const seen = new Set<string>();
+  const due = all.filter((f) => {
+    const key = `${f.id}:${'token' in f ? f.token : ''}:${f.dueAt}`;
+    if (Date.parse(f.dueAt) > now || (delivery === 'early' && seen.has(key))) return false;
+    seen.add(key);
+    return true;
+  });
+  held.pending.push(...all.filter((f) => !due.includes(f)));
+  const copies = delivery === 'duplicated' ? 2 : 1;
+  await Promise.all(due.flatMap((f) => Array.from({ length: copies }, () => handle(f))));
 }
