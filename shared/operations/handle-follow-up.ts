@@ -64,9 +64,7 @@ export async function handleFollowUp(
     });
   else if (now) {
     const risk = await riskItLeft(deps, now);
-    const delay =
-      risk && riskFollowUpDelaySeconds(now, risk.since, deps.now(), { quietChecks: 0, underWay: false });
-    if (delay !== undefined) await armFollowUp(deps, now, { token: followUp.token, quietChecks: 0 }, delay);
+    if (risk) await armRiskLook(deps, now, { token: followUp.token, quietChecks: 0 }, risk.since, false);
   }
   return result;
 }
@@ -107,7 +105,18 @@ async function lookAtRiskItLeft(
       error: describeError(error),
     });
   }
-  const delay = riskFollowUpDelaySeconds(operation, since, deps.now(), { ...after, underWay });
-  if (delay !== undefined) await armFollowUp(deps, operation, after, delay);
+  await armRiskLook(deps, operation, after, since, underWay);
   return 'fencing';
+}
+
+/** Arms the next look at the risk an ended operation left, while it is young enough to be followed up. */
+async function armRiskLook(
+  deps: Deps,
+  operation: Operation,
+  after: { token: number; quietChecks: number },
+  riskSince: string,
+  underWay: boolean,
+) {
+  const delay = riskFollowUpDelaySeconds(operation, riskSince, deps.now(), { ...after, underWay });
+  if (delay !== undefined) await armFollowUp(deps, operation, after, delay);
 }

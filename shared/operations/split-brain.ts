@@ -143,10 +143,11 @@ export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOpt
     else if (job.status === 'failed')
       // Only the fence this look followed: one another look recorded meanwhile stays to be followed.
       await changePairState(deps, pair, (s) =>
+        s.atRisk &&
         sameRisk(s) &&
-        s.atRisk?.fenceJob?.id === followed.id &&
+        s.atRisk.fenceJob?.id === followed.id &&
         s.atRisk.fenceJob.submittedAt === followed.submittedAt
-          ? { ...s, atRisk: { ...risk, ...s.atRisk, fenceJob: undefined } }
+          ? { ...s, atRisk: { ...s.atRisk, fenceJob: undefined } }
           : undefined,
       );
     return true;
@@ -162,7 +163,7 @@ export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOpt
   const fenceJob = { id: sent.id, name: sent.name, submittedAt: deps.now().toISOString(), phase: 0 };
   // A fence another look recorded meanwhile is the one followed; this one stops the same member.
   await changePairState(deps, pair, (s) =>
-    sameRisk(s) && !s.atRisk?.fenceJob ? { ...s, atRisk: { ...risk, ...s.atRisk, fenceJob } } : undefined,
+    s.atRisk && sameRisk(s) && !s.atRisk.fenceJob ? { ...s, atRisk: { ...s.atRisk, fenceJob } } : undefined,
   );
   return true;
 }
