@@ -110,9 +110,12 @@ export async function setPairRoles(
       { activeOperation: holder.operationId },
     );
   const state = await deps.failover.getPairState(name);
-  // Switchyard is fencing the old primary until it is fenced or said retired: while it does, no member but the one
-  // recorded as primary may be named (the member being fenced is named by its provider's words, not the config's).
-  if (state.atRisk && state.roles?.primary !== member)
+  // Switchyard is fencing the old primary until it is fenced or said retired: while it does, only the member the
+  // at-risk promotion itself recorded as primary may be named (never the one it left to be fenced).
+  if (
+    state.atRisk &&
+    (state.roles?.operationId !== state.atRisk.operationId || state.roles.primary !== member)
+  )
     throw new ConflictError(
       `${name} is at risk of split brain: ${state.atRisk.member} was promoted over and is not fenced yet. Say it is retired first (POST /v1/pairs/${name}/ack with oldPrimaryRetired), then say the roles.`,
       { rules: ['pair.at-risk'] },

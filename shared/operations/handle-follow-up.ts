@@ -98,6 +98,8 @@ async function lookAtRiskItLeft(
     underWay = await fenceAtRiskPair(deps, operation.pair, options);
     if (!(await riskItLeft(deps, operation))) return 'ended';
   } catch (error) {
+    // An early one whose wait could not be sent goes back to SQS as it came: arming the next look now would skip it.
+    if (early) throw error;
     logger.warn('a look at the old primary failed; the next one tries again', {
       scope: 'follow-up',
       operationId: operation.id,

@@ -150,7 +150,8 @@ export async function fenceAtRiskPair(deps: Deps, pair: string, options: CallOpt
           ? { ...s, atRisk: { ...s.atRisk, fenceJob: undefined } }
           : undefined,
       );
-    return true;
+    // A fence the provider failed is not under way: the next look waits as for a refused one.
+    return job.status !== 'failed';
   }
   let sent: Awaited<ReturnType<typeof fencer.fence>>;
   try {
